@@ -1,0 +1,95 @@
+// The document one agent prints on stdout when it ends. Versioned: the CLI refuses
+// a schemaVersion it does not know rather than misreading it.
+import type { HistogramJSON } from './histogram.ts';
+import type { NetworkPath, Protocol } from './plan.ts';
+
+export const AGENT_RESULT_KIND = 'netprobe-agent-result';
+export const AGENT_RESULT_SCHEMA_VERSION = 1;
+
+/** Outcome of one probe. Errno names other than these are kept as they are (e.g. 'EPERM'). */
+export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'unreachable' | 'ENOBUFS' | (string & {});
+
+/** Kernel counters of the agent's network namespace (a hostNetwork pod sees the node's). */
+export interface NetCounters {
+  /** TcpExt: SYN and SYN/ACK retransmits. */
+  TCPSynRetrans: number;
+  ListenDrops: number;
+  ListenOverflows: number;
+  /** Tcp */
+  RetransSegs: number;
+  AttemptFails: number;
+  /** Udp */
+  InErrors: number;
+  RcvbufErrors: number;
+  SndbufErrors: number;
+}
+export const NET_COUNTER_NAMES: readonly (keyof NetCounters)[] = [
+  'TCPSynRetrans', 'ListenDrops', 'ListenOverflows', 'RetransSegs', 'AttemptFails', 'InErrors', 'RcvbufErrors', 'SndbufErrors',
+];
+
+export interface TcpDetail {
+  /** Inferred from each connect's duration and this kernel's SYN schedule. */
+  synRetransmits: number;
+  /** Request/answer time on the established connection: the RTT without the handshake. */
+  requestLatency: HistogramJSON;
+}
+
+export interface UdpDetail {
+  duplicates: number;
+  reordered: number;
+  /** Echoes that came after udpTimeoutMs: counted as lost, noted here. */
+  late: number;
+}
+
+export type DnsVariant = 'single' | 'a+aaaa';
+
+export interface DnsDetail {
+  variant: DnsVariant;
+  name: string;
+  /** Lookups that got no answer at all. */
+  timeouts: number;
+  /** 'a+aaaa' only: lookups answered only after 1, 2, … resends, i.e. at the resolver-timeout marks (~5 s, ~10 s). */
+  answeredAtResolverMarks: number[];
+  /** DNS response codes by name (NOERROR, NXDOMAIN, SERVFAIL, …). */
+  rcodes: Record<string, number>;
+}
+
+/** One (destination, protocol) series of probes from this agent. */
+export interface ProbeSeries {
+  protocol: Protocol;
+  /** Peer node name; for DNS the resolver ('dns:<ip>'). */
+  destination: string;
+  path: NetworkPath;
+  /** ip:port probed. */
+  target: string;
+  attempts: number;
+  successes: number;
+  /** Successful probes' latency in ms: TCP connect (handshake) time, UDP echo RTT, DNS answer time. */
+  latency: HistogramJSON;
+  /** Probes by outcome ('ok' included). */
+  outcomes: Record<string, number>;
+  tcp?: TcpDetail;
+  udp?: UdpDetail;
+  dns?: DnsDetail;
+}
+
+export interface AgentResult {
+  kind: typeof AGENT_RESULT_KIND;
+  schemaVersion: typeof AGENT_RESULT_SCHEMA_VERSION;
+  node: string;
+  runToken: string;
+  startedAt: string;
+  endedAt: string;
+  kernel: {
+    release: string;
+    /** net.ipv4.tcp_syn_linear_timeouts; null = absent (kernel < 6.5, classic exponential schedule). */
+    synLinearTimeouts: number | null;
+    synRetries: number;
+  };
+  settings: { durationMs: number; ratePerSecond: number; protocols: Protocol[] };
+  series: ProbeSeries[];
+  served: { tcpAccepted: number; udpEchoed: number; udpIgnored: number } | null;
+  counters: { start: NetCounters; end: NetCounters; delta: NetCounters };
+  /** The agent's own trouble that did not stop it (e.g. a counter file it could not read). */
+  warnings: string[];
+}

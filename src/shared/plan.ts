@@ -1,0 +1,71 @@
+// The plan one probe agent runs. The CLI writes it, the agent reads it (argv,
+// --plan-file or NETPROBE_PLAN). Plain data only: the agent imports nothing heavy.
+
+export const PLAN_VERSION = 1;
+
+export type Protocol = 'tcp' | 'udp' | 'dns';
+export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'dns'];
+
+/** Which network a peer address belongs to: pod IP, node IP (hostNetwork) or a ClusterIP Service. */
+export type NetworkPath = 'pod' | 'host' | 'service';
+
+export interface PeerTarget {
+  /** Node the peer runs on: the matrix column. */
+  node: string;
+  ip: string;
+  tcpPort: number;
+  udpPort: number;
+  path: NetworkPath;
+}
+
+export interface DnsPlan {
+  /** Resolver address; absent = the first nameserver in /etc/resolv.conf. */
+  server?: string;
+  port?: number;
+  names: string[];
+  /** Timeout of one single query (the 'single' variant). */
+  queryTimeoutMs: number;
+  /**
+   * The 'a+aaaa' variant emulates the libc resolver: A and AAAA sent together from
+   * one socket, resent after resolverTimeoutMs, resolverAttempts times
+   * (resolv.conf(5) defaults timeout:5 attempts:2). Answers that only come after a
+   * resend land on the 5 s marks that betray the conntrack race.
+   */
+  resolverTimeoutMs: number;
+  resolverAttempts: number;
+}
+
+export interface AgentPlan {
+  planVersion: typeof PLAN_VERSION;
+  /** Shared by every agent of one run; the UDP echo answers only datagrams carrying it. */
+  runToken: string;
+  /** The node this agent runs on: the matrix row. */
+  node: string;
+  /** Serve a TCP responder and a UDP echo on these ports (absent = probe only). */
+  listen?: { host?: string; tcpPort: number; udpPort: number };
+  /** How long to keep serving, from start (default: durationMs + the longest probe timeout). */
+  serveMs?: number;
+  protocols: Protocol[];
+  /** Probing window. Probes in flight at its end are waited for (up to their timeout). */
+  durationMs: number;
+  /** Probes per second, per peer and protocol. */
+  ratePerSecond: number;
+  /** TCP connect timeout: long enough to see several SYN retransmits (field notes). */
+  tcpTimeoutMs: number;
+  /** UDP echo: a reply later than this counts as lost (and as 'late' if it comes). */
+  udpTimeoutMs: number;
+  peers: PeerTarget[];
+  dns?: DnsPlan;
+}
+
+export const PLAN_DEFAULTS = {
+  ratePerSecond: 1,
+  // Linear SYN backoff (Linux >= 6.5) retransmits at 1,2,3,4,5 s; the classic schedule at 1,3 s.
+  // 5.5 s sees five retransmits on the new schedule and two on the old one.
+  tcpTimeoutMs: 5500,
+  udpTimeoutMs: 2000,
+  dnsQueryTimeoutMs: 2000,
+  // resolv.conf(5): timeout:5, attempts:2.
+  resolverTimeoutMs: 5000,
+  resolverAttempts: 2,
+} as const;

@@ -1,0 +1,88 @@
+// The seam between the lab's two halves:
+//  - the network and pod runtime (test/lab/net/, test/lab/runtime/): real namespaces,
+//    veth, bridges, VXLAN, nftables, processes;
+//  - the Kubernetes API stand-in (test/lab/api/): store, watch, scheduler, kubelet loop.
+// The daemon (test/lab/daemon.ts) builds the network, then starts the API with these.
+
+/** A lab node as the network built it. */
+export interface LabNode {
+  name: string;
+  /** Address on the underlay bridge (198.18.0.0/24). */
+  internalIP: string;
+  /** This node's pod subnet (a /24 of 198.19.0.0/16). */
+  podCIDR: string;
+  /** The node's network namespace. */
+  netns: string;
+  labels: Record<string, string>;
+  taints: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  kernelVersion: string;
+}
+
+/** What the kubelet hands the runtime: a scheduled pod, with ConfigMap volumes already resolved. */
+export interface PodSandboxSpec {
+  uid: string;
+  namespace: string;
+  name: string;
+  node: LabNode;
+  hostNetwork: boolean;
+  /** Pod-level securityContext.runAsUser, if any (the container's wins). */
+  runAsUser?: number;
+  containers: ContainerSpec[];
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env: Record<string, string>;
+  runAsUser?: number;
+  /** mountPath → files (name → content), from ConfigMap volumes; mounted read-only. */
+  mounts: { mountPath: string; files: Record<string, string> }[];
+}
+
+export interface RunningPod {
+  podIP: string;
+  hostIP: string;
+}
+
+export interface ContainerExit {
+  uid: string;
+  container: string;
+  exitCode: number;
+  /** e.g. 'Completed', 'Error', 'OOMKilled', 'StartError: …' */
+  reason: string;
+}
+
+export interface PodRuntime {
+  /** Creates the pod's namespace and veth (not for hostNetwork), mounts volumes, starts containers. */
+  startPod(spec: PodSandboxSpec): Promise<RunningPod>;
+  /** Kills the containers and removes the pod's namespace. Idempotent. */
+  stopPod(uid: string): Promise<void>;
+  /** Called once per container when it ends. */
+  onContainerExit(listener: (exit: ContainerExit) => void): void;
+  /** Everything the container wrote to stdout and stderr so far, interleaved as written. */
+  logs(uid: string, container: string): string;
+  /** Calls listener with each new chunk until the container ends or the returned stop() is called. */
+  followLogs(uid: string, container: string, listener: (chunk: string) => void, onEnd: () => void): () => void;
+}
+
+/** A ClusterIP Service as the network must realise it (DNAT in every node namespace). */
+export interface ServiceRealisation {
+  namespace: string;
+  name: string;
+  clusterIP: string;
+  ports: { name?: string; protocol: 'TCP' | 'UDP'; port: number; targetPort: number }[];
+  /** Ready backend pod IPs. */
+  endpoints: string[];
+}
+
+export interface LabNetworkControl {
+  readonly nodes: LabNode[];
+  /** The ClusterIP range the API allocates from (inside 198.18.0.0/15). */
+  readonly serviceCIDR: string;
+  /** Replaces the DNAT rules of this Service in every node namespace (kube-proxy's job) and publishes
+   *  `<name>.<namespace>.svc.cluster.local` → clusterIP to the lab DNS (dnsmasq). */
+  applyService(service: ServiceRealisation): Promise<void>;
+  removeService(namespace: string, name: string): Promise<void>;
+}
