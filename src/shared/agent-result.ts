@@ -45,7 +45,8 @@ export type DnsVariant = 'single' | 'a+aaaa';
 
 export interface DnsDetail {
   variant: DnsVariant;
-  name: string;
+  /** Names asked, in turn. */
+  names: string[];
   /** Lookups that got no answer at all. */
   timeouts: number;
   /** 'a+aaaa' only: lookups answered only after 1, 2, … resends, i.e. at the resolver-timeout marks (~5 s, ~10 s). */
@@ -90,6 +91,8 @@ export interface AgentResult {
   series: ProbeSeries[];
   served: { tcpAccepted: number; udpEchoed: number; udpIgnored: number } | null;
   counters: { start: NetCounters; end: NetCounters; delta: NetCounters };
+  /** The agent's own cost: CPU time and peak resident memory. */
+  self: { cpuMs: number; maxRssBytes: number };
   /** The agent's own trouble that did not stop it (e.g. a counter file it could not read). */
   warnings: string[];
 }

@@ -1,0 +1,42 @@
+// Paced probing: each series fires at `ratePerSecond` with ±JITTER around the
+// interval, and each starts at a random point of its first interval so that N
+// agents × M peers do not fire in lockstep (no thundering herd, no phase lock
+// with periodic system activity).
+const JITTER = 0.2;
+
+export interface PacedLoop {
+  /** Resolves when the window has closed and every started probe has finished. */
+  done: Promise<void>;
+  /** Closes the window now; probes in flight are abandoned (not counted). */
+  stop(): void;
+}
+
+export function pace(ratePerSecond: number, windowMs: number, probe: () => Promise<void>, random = Math.random): PacedLoop {
+  const intervalMs = 1000 / ratePerSecond;
+  const endAt = performance.now() + windowMs;
+  const inFlight = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let finish!: () => void;
+  const windowClosed = new Promise<void>((resolve) => (finish = resolve));
+  let stopped = false;
+
+  const fire = () => {
+    if (stopped || performance.now() >= endAt) return finish();
+    const p = probe().finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    timer = setTimeout(fire, intervalMs * (1 - JITTER + 2 * JITTER * random()));
+  };
+  timer = setTimeout(fire, intervalMs * random());
+
+  const done = windowClosed.then(async () => {
+    if (!stopped) await Promise.all(inFlight);
+  });
+  return {
+    done,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      finish();
+    },
+  };
+}

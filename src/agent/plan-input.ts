@@ -1,0 +1,111 @@
+// Reads and checks the agent's plan: `--plan-file PATH`, `--plan JSON`, or the
+// NETPROBE_PLAN environment variable. A bad plan is the agent's own failure
+// (exit non-zero, say what is wrong), never a half-run probe.
+import { readFileSync } from 'node:fs';
+import { PLAN_DEFAULTS, PLAN_VERSION, PROTOCOLS, type AgentPlan, type DnsPlan, type PeerTarget } from '../shared/plan.ts';
+import { AgentSetupError } from './responder.ts';
+
+export function readPlanText(argv: string[], env: NodeJS.ProcessEnv): string {
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const file = flag('--plan-file');
+  if (file !== undefined) {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new AgentSetupError(`cannot read plan file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const text = flag('--plan') ?? env.NETPROBE_PLAN;
+  if (text === undefined) throw new AgentSetupError('no plan: pass --plan-file PATH, --plan JSON or NETPROBE_PLAN');
+  return text;
+}
+
+export function parsePlan(text: string): AgentPlan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new AgentSetupError(`plan is not JSON: ${(err as Error).message}`);
+  }
+  const plan = object(raw, 'plan');
+  if (plan.planVersion !== PLAN_VERSION) throw new AgentSetupError(`plan version ${String(plan.planVersion)} is not ${PLAN_VERSION}: use the agent that came with this netprobe`);
+  const protocols = array(plan.protocols, 'protocols').map((p, i) => {
+    if (!PROTOCOLS.includes(p as never)) throw new AgentSetupError(`protocols[${i}]: "${String(p)}" is not one of ${PROTOCOLS.join(', ')}`);
+    return p as AgentPlan['protocols'][number];
+  });
+  const parsed: AgentPlan = {
+    planVersion: PLAN_VERSION,
+    runToken: nonEmptyString(plan.runToken, 'runToken'),
+    node: nonEmptyString(plan.node, 'node'),
+    protocols,
+    durationMs: positive(plan.durationMs, 'durationMs'),
+    ratePerSecond: positive(plan.ratePerSecond ?? PLAN_DEFAULTS.ratePerSecond, 'ratePerSecond'),
+    tcpTimeoutMs: positive(plan.tcpTimeoutMs ?? PLAN_DEFAULTS.tcpTimeoutMs, 'tcpTimeoutMs'),
+    udpTimeoutMs: positive(plan.udpTimeoutMs ?? PLAN_DEFAULTS.udpTimeoutMs, 'udpTimeoutMs'),
+    peers: array(plan.peers ?? [], 'peers').map((p, i) => peer(p, `peers[${i}]`)),
+  };
+  if (/\s/.test(parsed.runToken)) throw new AgentSetupError('runToken must not contain white space');
+  if (plan.listen !== undefined) {
+    const listen = object(plan.listen, 'listen');
+    parsed.listen = {
+      host: listen.host === undefined ? '0.0.0.0' : nonEmptyString(listen.host, 'listen.host'),
+      tcpPort: port(listen.tcpPort, 'listen.tcpPort'),
+      udpPort: port(listen.udpPort, 'listen.udpPort'),
+    };
+  }
+  if (plan.serveMs !== undefined) parsed.serveMs = positive(plan.serveMs, 'serveMs');
+  if (protocols.includes('dns')) parsed.dns = dnsPlan(plan.dns ?? {});
+  return parsed;
+}
+
+function dnsPlan(raw: unknown): DnsPlan {
+  const dns = object(raw, 'dns');
+  const names = array(dns.names ?? ['kubernetes.default.svc.cluster.local'], 'dns.names').map((n, i) => nonEmptyString(n, `dns.names[${i}]`));
+  if (names.length === 0) throw new AgentSetupError('dns.names is empty');
+  const parsed: DnsPlan = {
+    names,
+    queryTimeoutMs: positive(dns.queryTimeoutMs ?? PLAN_DEFAULTS.dnsQueryTimeoutMs, 'dns.queryTimeoutMs'),
+    resolverTimeoutMs: positive(dns.resolverTimeoutMs ?? PLAN_DEFAULTS.resolverTimeoutMs, 'dns.resolverTimeoutMs'),
+    resolverAttempts: positive(dns.resolverAttempts ?? PLAN_DEFAULTS.resolverAttempts, 'dns.resolverAttempts'),
+  };
+  if (dns.server !== undefined) parsed.server = nonEmptyString(dns.server, 'dns.server');
+  if (dns.port !== undefined) parsed.port = port(dns.port, 'dns.port');
+  return parsed;
+}
+
+function peer(raw: unknown, where: string): PeerTarget {
+  const p = object(raw, where);
+  const path = p.path ?? 'pod';
+  if (path !== 'pod' && path !== 'host' && path !== 'service') throw new AgentSetupError(`${where}.path: "${String(path)}" is not pod, host or service`);
+  return {
+    node: nonEmptyString(p.node, `${where}.node`),
+    ip: nonEmptyString(p.ip, `${where}.ip`),
+    tcpPort: port(p.tcpPort, `${where}.tcpPort`),
+    udpPort: port(p.udpPort, `${where}.udpPort`),
+    path,
+  };
+}
+
+function object(v: unknown, where: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new AgentSetupError(`${where} must be an object`);
+  return v as Record<string, unknown>;
+}
+function array(v: unknown, where: string): unknown[] {
+  if (!Array.isArray(v)) throw new AgentSetupError(`${where} must be a list`);
+  return v;
+}
+function nonEmptyString(v: unknown, where: string): string {
+  if (typeof v !== 'string' || v === '') throw new AgentSetupError(`${where} must be a non-empty string`);
+  return v;
+}
+function positive(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new AgentSetupError(`${where} must be a number > 0, got ${JSON.stringify(v)}`);
+  return v;
+}
+function port(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new AgentSetupError(`${where} must be a port 1..65535, got ${JSON.stringify(v)}`);
+  return v;
+}

@@ -1,0 +1,93 @@
+// The other end of the probes: a TCP listener that answers one request line (so a
+// prober can time the round trip after the handshake), and a UDP echo that answers
+// only datagrams carrying this run's token, so stray traffic gets no reply.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
+
+export const TCP_REQUEST_PREFIX = 'NETPROBE ';
+export const TCP_ANSWER = 'ok\n';
+
+export interface ServedCounts {
+  tcpAccepted: number;
+  udpEchoed: number;
+  udpIgnored: number;
+}
+
+export interface Responder {
+  counts: ServedCounts;
+  close(): Promise<void>;
+}
+
+export async function startResponder(host: string, tcpPort: number, udpPort: number, runToken: string): Promise<Responder> {
+  const counts: ServedCounts = { tcpAccepted: 0, udpEchoed: 0, udpIgnored: 0 };
+  const request = `${TCP_REQUEST_PREFIX}${runToken}\n`;
+
+  // A backlog well above the probe rate: ListenOverflows must come from the node, not from us.
+  const open = new Set<Socket>();
+  const tcp = createServer((socket) => {
+    counts.tcpAccepted++;
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.setNoDelay(true);
+    let received = '';
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (received.length < request.length) return;
+      if (received.startsWith(request)) socket.end(TCP_ANSWER);
+      else socket.destroy();
+    });
+    socket.on('error', () => socket.destroy());
+  });
+  await listen(tcp, host, tcpPort);
+
+  const token = Buffer.from(`${runToken} `);
+  const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+  udp.on('message', (msg, rinfo) => {
+    if (msg.length < token.length || !msg.subarray(0, token.length).equals(token)) {
+      counts.udpIgnored++;
+      return;
+    }
+    counts.udpEchoed++;
+    udp.send(msg, rinfo.port, rinfo.address);
+  });
+  try {
+    await bindUdp(udp, host, udpPort);
+  } catch (err) {
+    tcp.close();
+    throw err;
+  }
+
+  return {
+    counts,
+    close: () => new Promise<void>((resolve) => {
+      udp.close();
+      tcp.close(() => resolve());
+      // Connections still open would keep close() waiting for their peers.
+      for (const socket of open) socket.destroy();
+    }),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(portError(err, 'TCP', host, port)));
+    server.listen({ host, port, backlog: 4096 }, () => resolve());
+  });
+}
+
+function bindUdp(socket: UdpSocket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', (err: NodeJS.ErrnoException) => reject(portError(err, 'UDP', host, port)));
+    socket.bind(port, host, () => resolve());
+  });
+}
+
+/** Errors that are the agent's own (exit non-zero), not the network's. */
+export class AgentSetupError extends Error {}
+
+function portError(err: NodeJS.ErrnoException, proto: string, host: string, port: number): Error {
+  if (err.code === 'EADDRINUSE') return new AgentSetupError(`${proto} port ${port} on ${host} is already in use`);
+  if (err.code === 'EACCES') return new AgentSetupError(`no permission to listen on ${proto} port ${port} (ports < 1024 need root or CAP_NET_BIND_SERVICE)`);
+  return new AgentSetupError(`cannot listen on ${proto} ${host}:${port}: ${err.message}`);
+}

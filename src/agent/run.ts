@@ -1,0 +1,106 @@
+// One agent run: serve, probe every peer × protocol at the paced rate, then report.
+import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, type AgentResult, type ProbeSeries } from '../shared/agent-result.ts';
+import type { AgentPlan } from '../shared/plan.ts';
+import { counterDelta, readNetCounters } from './counters.ts';
+import { defaultResolver, DnsProber } from './dns-probe.ts';
+import { readKernelInfo } from './kernel.ts';
+import { pace, type PacedLoop } from './pacer.ts';
+import { startResponder, type Responder } from './responder.ts';
+import { synRetransmitMarks } from './syn-schedule.ts';
+import { TcpProber } from './tcp-probe.ts';
+import { UdpProber } from './udp-probe.ts';
+
+export interface AgentRun {
+  /** Resolves with the result once probing and serving are over. */
+  result: Promise<AgentResult>;
+  /** Ends the run early (SIGTERM, Ctrl-C): what was measured so far is reported. */
+  stop(): void;
+}
+
+interface Prober {
+  probe(): Promise<void>;
+  toSeries(): ProbeSeries;
+  close?(): void;
+}
+
+export async function startAgent(plan: AgentPlan, log: (line: string) => void): Promise<AgentRun> {
+  const warnings: string[] = [];
+  const startedAt = new Date();
+  const kernel = readKernelInfo(warnings);
+  const countersAtStart = readNetCounters(warnings);
+
+  const responder: Responder | undefined = plan.listen
+    ? await startResponder(plan.listen.host ?? '0.0.0.0', plan.listen.tcpPort, plan.listen.udpPort, plan.runToken)
+    : undefined;
+
+  const probers = buildProbers(plan, synRetransmitMarks(kernel.synLinearTimeouts, kernel.synRetries));
+  if (probers.length > 0) log(`probing ${plan.peers.length} peer(s), ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${probers.length} series)`);
+  if (responder) log(`serving tcp :${plan.listen!.tcpPort} udp :${plan.listen!.udpPort}`);
+
+  const loops: PacedLoop[] = probers.map((p) => pace(plan.ratePerSecond, plan.durationMs, () => p.probe()));
+  let stopServing!: () => void;
+  const serving = new Promise<void>((resolve) => (stopServing = resolve));
+  const longestProbeMs = Math.max(plan.tcpTimeoutMs, plan.udpTimeoutMs, dnsLookupMs(plan));
+  const serveTimer = setTimeout(stopServing, plan.serveMs ?? plan.durationMs + longestProbeMs);
+  if (!responder) stopServing();
+
+  const result = (async (): Promise<AgentResult> => {
+    await Promise.all(loops.map((l) => l.done));
+    if (probers.length > 0) log('probing done');
+    await serving;
+    clearTimeout(serveTimer);
+    probers.forEach((p) => p.close?.());
+    await responder?.close();
+    const countersAtEnd = readNetCounters(warnings);
+    const usage = process.resourceUsage();
+    return {
+      kind: AGENT_RESULT_KIND,
+      schemaVersion: AGENT_RESULT_SCHEMA_VERSION,
+      node: plan.node,
+      runToken: plan.runToken,
+      startedAt: startedAt.toISOString(),
+      endedAt: new Date().toISOString(),
+      kernel,
+      settings: { durationMs: plan.durationMs, ratePerSecond: plan.ratePerSecond, protocols: plan.protocols },
+      series: probers.map((p) => p.toSeries()),
+      served: responder ? { ...responder.counts } : null,
+      counters: { start: countersAtStart, end: countersAtEnd, delta: counterDelta(countersAtStart, countersAtEnd) },
+      self: { cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssBytes: usage.maxRSS * 1024 },
+      warnings,
+    };
+  })();
+
+  return {
+    result,
+    stop() {
+      loops.forEach((l) => l.stop());
+      stopServing();
+    },
+  };
+}
+
+function dnsLookupMs(plan: AgentPlan): number {
+  return plan.dns ? Math.max(plan.dns.queryTimeoutMs, plan.dns.resolverTimeoutMs * plan.dns.resolverAttempts) : 0;
+}
+
+function buildProbers(plan: AgentPlan, synMarks: number[]): Prober[] {
+  const probers: Prober[] = [];
+  for (const peer of plan.peers) {
+    if (plan.protocols.includes('tcp')) {
+      const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, synMarks);
+      probers.push({ probe: () => tcp.probe(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) });
+    }
+    if (plan.protocols.includes('udp')) {
+      const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs);
+      probers.push({ probe: () => udp.probe(), toSeries: () => ({ ...udp.series.toJSON(), udp: udp.detail() }), close: () => udp.close() });
+    }
+  }
+  if (plan.dns) {
+    const server = plan.dns.server ?? defaultResolver();
+    for (const variant of ['single', 'a+aaaa'] as const) {
+      const dns = new DnsProber(variant, server, plan.dns);
+      probers.push({ probe: () => dns.probe(), toSeries: () => ({ ...dns.series.toJSON(), dns: dns.detail() }) });
+    }
+  }
+  return probers;
+}

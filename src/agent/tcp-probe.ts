@@ -1,0 +1,70 @@
+// TCP: a fresh connection per probe, as an application's connect() would make.
+// Connect time = handshake time; a lost SYN shows as a connect that took one more
+// retransmission timeout, so retransmits are read off the duration (syn-schedule.ts).
+import { connect } from 'node:net';
+import type { TcpDetail } from '../shared/agent-result.ts';
+import { LatencyHistogram } from '../shared/histogram.ts';
+import type { PeerTarget } from '../shared/plan.ts';
+import { outcomeOfError } from './errno.ts';
+import { TCP_ANSWER, TCP_REQUEST_PREFIX } from './responder.ts';
+import { elapsedMs, SeriesRecorder } from './series.ts';
+import { inferSynRetransmits } from './syn-schedule.ts';
+
+export class TcpProber {
+  readonly series: SeriesRecorder;
+  private synRetransmits = 0;
+  private readonly requestLatency = new LatencyHistogram();
+  private readonly peer: PeerTarget;
+  private readonly request: string;
+  private readonly timeoutMs: number;
+  private readonly synMarks: readonly number[];
+
+  constructor(peer: PeerTarget, runToken: string, timeoutMs: number, synMarks: readonly number[]) {
+    this.peer = peer;
+    this.request = `${TCP_REQUEST_PREFIX}${runToken}\n`;
+    this.timeoutMs = timeoutMs;
+    this.synMarks = synMarks;
+    this.series = new SeriesRecorder('tcp', peer.node, peer.path, `${peer.ip}:${peer.tcpPort}`);
+  }
+
+  probe(): Promise<void> {
+    return new Promise((resolve) => {
+      const start = performance.now();
+      let connectMs: number | undefined;
+      let settled = false;
+      const socket = connect({ host: this.peer.ip, port: this.peer.tcpPort, noDelay: true });
+      const finish = (outcome: string, latencyMs?: number) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        // Retransmits happened before the handshake completed, or before we gave up on it.
+        this.synRetransmits += inferSynRetransmits(connectMs ?? elapsedMs(start), this.synMarks);
+        this.series.record(outcome, latencyMs);
+        resolve();
+      };
+      const timer = setTimeout(() => finish('timeout'), this.timeoutMs);
+      let requestSentAt = 0;
+      let answer = '';
+      socket.once('connect', () => {
+        connectMs = elapsedMs(start);
+        requestSentAt = performance.now();
+        socket.write(this.request);
+      });
+      socket.on('data', (chunk) => {
+        answer += chunk.toString('latin1');
+        if (answer.length < TCP_ANSWER.length) return;
+        if (answer !== TCP_ANSWER) return finish('bad-answer');
+        this.requestLatency.record(elapsedMs(requestSentAt));
+        finish('ok', connectMs);
+      });
+      // A close before the answer: the responder hung up (e.g. wrong token, restarted).
+      socket.on('end', () => finish(connectMs === undefined ? 'reset' : 'closed-early'));
+      socket.on('error', (err) => finish(outcomeOfError(err)));
+    });
+  }
+
+  detail(): TcpDetail {
+    return { synRetransmits: this.synRetransmits, requestLatency: this.requestLatency.toJSON() };
+  }
+}

@@ -1,0 +1,90 @@
+// UDP: a sequenced echo over one socket per peer. Each datagram carries the run
+// token and a sequence number; the echo tells loss, duplicates, reordering and RTT.
+import { createSocket, type Socket } from 'node:dgram';
+import type { UdpDetail } from '../shared/agent-result.ts';
+import type { PeerTarget } from '../shared/plan.ts';
+import { outcomeOfError } from './errno.ts';
+import { elapsedMs, SeriesRecorder } from './series.ts';
+
+interface Pending {
+  sentAt: number;
+  timer: NodeJS.Timeout;
+  resolve: () => void;
+}
+
+export class UdpProber {
+  readonly series: SeriesRecorder;
+  private readonly socket: Socket;
+  private readonly pending = new Map<number, Pending>();
+  /** Sequence numbers answered or given up on, to tell duplicates and late echoes. */
+  private readonly answered = new Set<number>();
+  private readonly expired = new Set<number>();
+  private nextSeq = 0;
+  private highestAnswered = -1;
+  private readonly counts: UdpDetail = { duplicates: 0, reordered: 0, late: 0 };
+  private readonly peer: PeerTarget;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+
+  constructor(peer: PeerTarget, runToken: string, timeoutMs: number) {
+    this.peer = peer;
+    this.token = runToken;
+    this.timeoutMs = timeoutMs;
+    this.series = new SeriesRecorder('udp', peer.node, peer.path, `${peer.ip}:${peer.udpPort}`);
+    this.socket = createSocket({ type: peer.ip.includes(':') ? 'udp6' : 'udp4' });
+    this.socket.on('message', (msg) => this.onEcho(msg));
+    // Asynchronous ICMP errors (e.g. port unreachable) surface here, not per send.
+    this.socket.on('error', () => {});
+  }
+
+  probe(): Promise<void> {
+    return new Promise((resolve) => {
+      const seq = this.nextSeq++;
+      const sentAt = performance.now();
+      const timer = setTimeout(() => {
+        this.pending.delete(seq);
+        this.expired.add(seq);
+        this.series.record('timeout');
+        resolve();
+      }, this.timeoutMs);
+      this.pending.set(seq, { sentAt, timer, resolve });
+      this.socket.send(`${this.token} ${seq}`, this.peer.udpPort, this.peer.ip, (err) => {
+        if (!err || !this.pending.has(seq)) return;
+        clearTimeout(timer);
+        this.pending.delete(seq);
+        this.answered.add(seq);
+        this.series.record(outcomeOfError(err));
+        resolve();
+      });
+    });
+  }
+
+  private onEcho(msg: Buffer): void {
+    const [token, seqText] = msg.toString('latin1').split(' ');
+    const seq = Number(seqText);
+    if (token !== this.token || !Number.isInteger(seq)) return;
+    const pending = this.pending.get(seq);
+    if (!pending) {
+      if (this.expired.has(seq)) this.counts.late++;
+      else if (this.answered.has(seq)) this.counts.duplicates++;
+      return;
+    }
+    clearTimeout(pending.timer);
+    this.pending.delete(seq);
+    this.answered.add(seq);
+    if (seq < this.highestAnswered) this.counts.reordered++;
+    else this.highestAnswered = seq;
+    this.series.record('ok', elapsedMs(pending.sentAt));
+    pending.resolve();
+  }
+
+  /** Stops listening; echoes still pending are abandoned, not counted. */
+  close(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.socket.close();
+  }
+
+  detail(): UdpDetail {
+    return { ...this.counts };
+  }
+}
