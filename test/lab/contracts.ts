@@ -36,6 +36,9 @@ export interface ContainerSpec {
   command?: string[];
   args?: string[];
   env: Record<string, string>;
+  /** Env var names the runtime sets to the pod's IP once it has allocated it (the downward API's
+   *  `fieldRef: status.podIP`, which the kubelet cannot know before the sandbox exists). */
+  podIPEnv?: string[];
   runAsUser?: number;
   /** mountPath → files (name → content), from ConfigMap volumes; mounted read-only. */
   mounts: { mountPath: string; files: Record<string, string> }[];
