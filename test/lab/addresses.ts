@@ -1,0 +1,24 @@
+// The lab's address plan, in one place. Everything lives in 198.18.0.0/15 (RFC 2544
+// benchmarking range) inside namespaces the lab creates, so nothing can leak onto a real network.
+
+export const UNDERLAY_PREFIX_LEN = 24;
+export const POD_CIDR = '198.19.0.0/16';
+/** The ClusterIP range (a /18 of the underlay's /16, never routed anywhere but to nftables DNAT). */
+export const SERVICE_CIDR = '198.18.64.0/18';
+export const KUBE_DNS_IP = '198.18.64.10';
+export const KUBERNETES_SERVICE_IP = '198.18.64.1';
+/** 254 hosts per node /24 and 8 bits of node index: node i owns 198.19.i.0/24. */
+export const MAX_NODES = 200;
+
+/** Node i (1-based) on the underlay bridge. */
+export const nodeIP = (i: number): string => `198.18.0.${10 + i}`;
+export const podCIDR = (i: number): string => `198.19.${i}.0/24`;
+/** cni0's address: the pods' default gateway. */
+export const podGateway = (i: number): string => `198.19.${i}.1`;
+/** flannel.1's address: the .0 of the node's pod /24, as Flannel assigns it. */
+export const vxlanAddress = (i: number): string => `198.19.${i}.0`;
+/** A fixed, locally administered MAC per node's flannel.1, so peers' FDB/neighbour entries can be
+ *  written without asking each node (Flannel publishes its VtepMAC in a node annotation instead). */
+export const vxlanMac = (i: number): string => `02:4e:50:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
+/** A pod's address: host part h (2..254) of node i's /24. */
+export const podIP = (i: number, h: number): string => `198.19.${i}.${h}`;

@@ -1,0 +1,47 @@
+// The lab's real half put together: state file, network and pod runtime. The daemon adds the
+// Kubernetes API on top; tests use this directly to exercise the network without the API.
+import { randomBytes } from 'node:crypto';
+import { LabNetwork } from './net/network.ts';
+import { PodNetwork } from './net/pod-network.ts';
+import { dnsmasqArgs } from './net/dns.ts';
+import { ProcessRuntime } from './runtime/process-runtime.ts';
+import { LabStateStore, type Overlay } from './state.ts';
+import { MAX_NODES } from './addresses.ts';
+
+export interface LabOptions {
+  dir: string;
+  nodes: number;
+  overlay: Overlay;
+  tainted: number;
+  kubeconfig: string;
+}
+
+export interface Lab {
+  store: LabStateStore;
+  network: LabNetwork;
+  runtime: ProcessRuntime;
+}
+
+export function validateLabOptions(options: Pick<LabOptions, 'nodes' | 'overlay' | 'tainted'>): void {
+  if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > MAX_NODES) throw new Error(`--nodes must be from 1 to ${MAX_NODES}, not ${options.nodes}`);
+  if (options.overlay !== 'vxlan' && options.overlay !== 'routed') throw new Error(`--overlay must be vxlan or routed, not ${options.overlay}`);
+  if (!Number.isInteger(options.tainted) || options.tainted < 0 || options.tainted >= options.nodes) throw new Error(`--tainted must be from 0 to ${options.nodes - 1} (at least one node must take pods), not ${options.tainted}`);
+}
+
+export function createLab(options: LabOptions): Lab {
+  validateLabOptions(options);
+  // A fresh prefix per lab: namespaces of two labs (parallel test runs) never collide.
+  const prefix = `nplab-${randomBytes(2).toString('hex')}`;
+  const store = new LabStateStore(options.dir, {
+    prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted,
+    daemonPid: process.pid, ready: false, kubeconfig: options.kubeconfig,
+    namespaces: [], pids: [], paths: [],
+  });
+  const network = new LabNetwork({ prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, store });
+  const runtime = new ProcessRuntime({
+    store,
+    podNetwork: new PodNetwork(prefix, network.podMTU, store),
+    dnsmasqArgs: dnsmasqArgs(network.dns.hostsDir),
+  });
+  return { store, network, runtime };
+}

@@ -1,0 +1,140 @@
+// Faults are what a real broken network does, made inside the lab's node namespaces: nftables
+// rules that drop a random share of packets (`numgen random mod 100 < P`, the nftables form of
+// iptables' `statistic --mode random`), link changes (MTU) and a queueing rate limit (HTB; this
+// kernel has no netem). A probe sees nothing but lost, late or missing packets.
+//
+// Rules sit in the --from node and match on the packet as its pods and host send it: in
+// `forward` for pod traffic (after Service DNAT, so a ClusterIP is judged by its backend),
+// in `output` for hostNetwork traffic, before any VXLAN encapsulation. Each rule carries its
+// fault as a comment, which is also how `status` lists the faults: the namespaces are the truth.
+import { IS_ROOT, nsExec } from '../../support/netns.ts';
+import { applyNft } from './services.ts';
+import { findNode, type NodeAddressing } from './topology.ts';
+import { UNDERLAY_MTU } from './underlay.ts';
+import { VXLAN_PORT } from './vxlan.ts';
+
+export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface Fault {
+  kind: FaultKind;
+  from: string;
+  /** Required except for dns-drop (then: queries to any node) and mtu (a property of --from). */
+  to?: string;
+  /** syn-drop, udp-loss, dns-drop: share of packets dropped (default 100). */
+  percent?: number;
+  /** mtu: the --from node's underlay MTU (default 1400). */
+  mtu?: number;
+  /** slow: rate towards --to in kbit/s (default 1000). */
+  rateKbit?: number;
+}
+
+const TABLE = 'ip nplab_faults';
+const BASE = `add table ${TABLE}
+add chain ${TABLE} forward { type filter hook forward priority filter - 10; }
+add chain ${TABLE} output { type filter hook output priority filter - 10; }
+add chain ${TABLE} ingress { type filter hook prerouting priority raw; }
+add chain ${TABLE} postrouting { type filter hook postrouting priority filter; }
+`;
+const NEEDS_TO: FaultKind[] = ['syn-drop', 'udp-loss', 'blackhole', 'slow'];
+export const DEFAULT_FAULT_MTU = 1400;
+const DEFAULT_RATE_KBIT = 1000;
+
+function requireRoot(): void {
+  if (!IS_ROOT) throw new Error('faults need root: they are nftables rules and link changes inside the lab\'s node namespaces (run the lab as root)');
+}
+
+/** The fault with its defaults filled in, or an error saying what is wrong with it. */
+export function validateFault(nodes: NodeAddressing[], fault: Fault): Required<Pick<Fault, 'kind' | 'from'>> & Fault {
+  if (!FAULT_KINDS.includes(fault.kind)) throw new Error(`unknown fault kind "${fault.kind}"; kinds: ${FAULT_KINDS.join(', ')}`);
+  findNode(nodes, fault.from);
+  if (fault.to !== undefined) findNode(nodes, fault.to);
+  if (fault.to === undefined && NEEDS_TO.includes(fault.kind)) throw new Error(`fault ${fault.kind} needs --to NODE`);
+  if (fault.to === fault.from) throw new Error('--from and --to must be different nodes');
+  const percent = fault.percent ?? 100;
+  if (!Number.isInteger(percent) || percent < 1 || percent > 100) throw new Error(`--percent must be an integer from 1 to 100, not ${fault.percent}`);
+  const mtu = fault.mtu ?? DEFAULT_FAULT_MTU;
+  if (!Number.isInteger(mtu) || mtu < 576 || mtu >= UNDERLAY_MTU) throw new Error(`--mtu must be from 576 to ${UNDERLAY_MTU - 1}, not ${fault.mtu}`);
+  const rateKbit = fault.rateKbit ?? DEFAULT_RATE_KBIT;
+  if (!(rateKbit > 0)) throw new Error(`--rate must be a positive number of kbit/s, not ${fault.rateKbit}`);
+  switch (fault.kind) {
+    case 'mtu': return { kind: fault.kind, from: fault.from, mtu };
+    case 'slow': return { kind: fault.kind, from: fault.from, to: fault.to, rateKbit };
+    case 'blackhole': return { kind: fault.kind, from: fault.from, to: fault.to };
+    default: return { kind: fault.kind, from: fault.from, to: fault.to, percent };
+  }
+}
+
+const describe = (f: Fault): string =>
+  Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ');
+
+export function addFault(nodes: NodeAddressing[], requested: Fault): Fault {
+  requireRoot();
+  const fault = validateFault(nodes, requested);
+  const from = findNode(nodes, fault.from);
+  const to = fault.to === undefined ? undefined : findNode(nodes, fault.to);
+  const toMatch = to ? `ip daddr { ${to.podCIDR}, ${to.internalIP} } ` : '';
+  const chance = `numgen random mod 100 < ${fault.percent}`;
+  const comment = `comment "${describe(fault)}"`;
+  const both = (match: string): string[] => [
+    `add rule ${TABLE} forward ip saddr ${from.podCIDR} ${toMatch}${match}drop ${comment}`,
+    `add rule ${TABLE} output ${toMatch}${match}drop ${comment}`,
+  ];
+  let rules: string[];
+  switch (fault.kind) {
+    case 'syn-drop': rules = both(`tcp flags & (syn | ack) == syn ${chance} `); break;
+    // The VXLAN packets that carry the node's pod traffic are UDP too: losing them is not this fault.
+    case 'udp-loss': rules = both(`udp dport != ${VXLAN_PORT} ${chance} `); break;
+    case 'dns-drop': rules = both(`meta l4proto { tcp, udp } th dport 53 ${chance} `); break;
+    case 'blackhole': rules = both(''); break;
+    case 'mtu':
+      // veth hands over oversize (GSO) frames whatever the receiver's MTU; a real NIC would not
+      // receive them, so drop what no longer fits, as it arrives at the node.
+      rules = [`add rule ${TABLE} ingress iifname "eth0" ip length > ${fault.mtu} drop ${comment}`];
+      nsExec(from.netns, 'ip', ['link', 'set', 'eth0', 'mtu', String(fault.mtu)]);
+      break;
+    case 'slow': {
+      // HTB picks the class named by skb->priority, so nftables can steer one peer's packets
+      // into a rate-limited class; everything else bypasses it. The class queues, then drops.
+      const classId = `1:${(0x100 + to!.index).toString(16)}`;
+      if (!nsExec(from.netns, 'tc', ['qdisc', 'show', 'dev', 'eth0']).includes('htb 1:')) {
+        nsExec(from.netns, 'tc', ['qdisc', 'replace', 'dev', 'eth0', 'root', 'handle', '1:', 'htb']);
+      }
+      nsExec(from.netns, 'tc', ['class', 'replace', 'dev', 'eth0', 'parent', '1:', 'classid', classId, 'htb', 'rate', `${fault.rateKbit}kbit`]);
+      rules = [`add rule ${TABLE} postrouting oifname "eth0" ${toMatch}meta priority set ${classId} ${comment}`];
+      break;
+    }
+  }
+  applyNft(from.netns, BASE + rules.join('\n') + '\n');
+  return fault;
+}
+
+/** Removes every fault from every node: the fault table, the MTU change, the rate limit. */
+export function clearFaults(nodes: NodeAddressing[]): void {
+  requireRoot();
+  for (const node of nodes) {
+    // Adding the table first makes the delete succeed whether or not a fault was ever added.
+    applyNft(node.netns, `${BASE}delete table ${TABLE}\n`);
+    nsExec(node.netns, 'ip', ['link', 'set', 'eth0', 'mtu', String(UNDERLAY_MTU)]);
+    if (nsExec(node.netns, 'tc', ['qdisc', 'show', 'dev', 'eth0']).includes('htb 1:')) {
+      nsExec(node.netns, 'tc', ['qdisc', 'del', 'dev', 'eth0', 'root']);
+    }
+  }
+}
+
+/** The faults in place, read back from the rules' comments. */
+export function listFaults(nodes: NodeAddressing[]): Fault[] {
+  if (!IS_ROOT) return [];
+  const seen = new Set<string>();
+  for (const node of nodes) {
+    const json = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'tables'])) as { nftables: { table?: { name: string } }[] };
+    if (!json.nftables.some((e) => e.table?.name === 'nplab_faults')) continue;
+    const rules = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'table', ...TABLE.split(' ')])) as { nftables: { rule?: { comment?: string } }[] };
+    for (const e of rules.nftables) if (e.rule?.comment) seen.add(e.rule.comment);
+  }
+  return [...seen].map((comment) => {
+    const fields = Object.fromEntries(comment.split(' ').map((kv) => kv.split('=') as [string, string]));
+    const num = (k: string): number | undefined => (fields[k] === undefined ? undefined : Number(fields[k]));
+    return { kind: fields.kind as FaultKind, from: fields.from, to: fields.to, percent: num('percent'), mtu: num('mtu'), rateKbit: num('rateKbit') };
+  });
+}

@@ -1,0 +1,24 @@
+// The Flannel-style VXLAN overlay: flannel.1 (VNI 1, UDP 8472 — Flannel's default, not IANA's
+// 4789) with `nolearning`, so the kernel never floods: every peer is known statically, as
+// flanneld programs it (FDB entry for the peer's VTEP MAC → its underlay IP, a permanent
+// neighbour entry for the peer's .0 address, and an onlink route to the peer's pod /24).
+import { batch } from '../../support/netns.ts';
+import { vxlanAddress, vxlanMac } from '../addresses.ts';
+import type { NodeAddressing } from './topology.ts';
+
+/** 1500 minus VXLAN's 50 bytes (outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14), as Flannel sets it. */
+export const VXLAN_MTU = 1450;
+export const VXLAN_PORT = 8472;
+
+export function buildVxlan(node: NodeAddressing, peers: NodeAddressing[]): void {
+  batch('ip', node.netns, [
+    `link add flannel.1 address ${vxlanMac(node.index)} mtu ${VXLAN_MTU} type vxlan id 1 local ${node.internalIP} dev eth0 dstport ${VXLAN_PORT} nolearning`,
+    `addr add ${vxlanAddress(node.index)}/32 dev flannel.1`,
+    'link set flannel.1 up',
+    ...peers.flatMap((p) => [
+      `neigh replace ${vxlanAddress(p.index)} lladdr ${vxlanMac(p.index)} dev flannel.1 nud permanent`,
+      `route add ${p.podCIDR} via ${vxlanAddress(p.index)} dev flannel.1 onlink`,
+    ]),
+  ]);
+  batch('bridge', node.netns, peers.map((p) => `fdb append ${vxlanMac(p.index)} dev flannel.1 dst ${p.internalIP} self permanent`));
+}

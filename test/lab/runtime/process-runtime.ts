@@ -1,0 +1,203 @@
+// The lab's container runtime: a pod is a network namespace (or, for hostNetwork, its node's),
+// a container is a process started in it with `ip netns exec`. That command already gives each
+// process a private mount namespace (ip-netns(8): it unshares mounts to remount /sys), so
+// ConfigMap volumes are read-only bind mounts visible to that container alone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ContainerExit, ContainerSpec, PodRuntime, PodSandboxSpec, RunningPod } from '../contracts.ts';
+import type { PodNetwork } from '../net/pod-network.ts';
+import type { LabStateStore } from '../state.ts';
+import { containerArgv, containerPath } from './images.ts';
+
+/** Between SIGTERM and SIGKILL on pod deletion (the kubelet's default is 30 s; a lab has no time to lose). */
+const STOP_GRACE_MS = 1000;
+/** After the main process exits, how long its pipes may stay open (held by a child it left behind). */
+const LOG_DRAIN_MS = 200;
+const START_ERROR_EXIT_CODE = 128;
+
+interface ContainerLog {
+  text: string;
+  ended: boolean;
+  followers: Set<{ chunk: (c: string) => void; end: () => void }>;
+}
+
+interface PodProcesses {
+  spec: PodSandboxSpec;
+  netns: string;
+  children: Map<string, ChildProcess>;
+  /** Mount points this pod made exist (mountPath → created topmost directory). */
+  mountPoints: string[];
+  volumeDir: string;
+  /** Resolves once startPod has returned: container exits are reported after it, never before. */
+  started: Promise<void>;
+}
+
+export interface ProcessRuntimeOptions {
+  store: LabStateStore;
+  podNetwork: PodNetwork;
+  dnsmasqArgs: string[];
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export class ProcessRuntime implements PodRuntime {
+  private readonly store: LabStateStore;
+  private readonly podNetwork: PodNetwork;
+  private readonly dnsmasqArgs: string[];
+  private readonly pods = new Map<string, PodProcesses>();
+  private readonly logBuffers = new Map<string, ContainerLog>();
+  private readonly exitListeners: ((exit: ContainerExit) => void)[] = [];
+  /** Mount point directories the lab created, with the number of containers using each. */
+  private readonly createdMountPoints = new Map<string, { top: string; users: number }>();
+
+  constructor(options: ProcessRuntimeOptions) {
+    this.store = options.store;
+    this.podNetwork = options.podNetwork;
+    this.dnsmasqArgs = options.dnsmasqArgs;
+  }
+
+  async startPod(spec: PodSandboxSpec): Promise<RunningPod> {
+    const existing = this.pods.get(spec.uid);
+    if (existing) return { podIP: this.podIPOf(existing), hostIP: spec.node.internalIP };
+    const { netns, ip } = spec.hostNetwork
+      ? { netns: spec.node.netns, ip: spec.node.internalIP }
+      : this.podNetwork.attach(spec.uid, spec.node, spec.namespace);
+    let markStarted = (): void => {};
+    const pod: PodProcesses = {
+      spec, netns, children: new Map(), mountPoints: [],
+      volumeDir: join(this.store.dir, 'volumes', spec.uid),
+      started: new Promise((resolve) => { markStarted = resolve; }),
+    };
+    this.pods.set(spec.uid, pod);
+    for (const container of spec.containers) this.startContainer(pod, container);
+    setImmediate(markStarted);
+    return { podIP: ip, hostIP: spec.node.internalIP };
+  }
+
+  async stopPod(uid: string): Promise<void> {
+    const pod = this.pods.get(uid);
+    if (!pod) return;
+    this.pods.delete(uid);
+    const running = [...pod.children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
+    const exited = Promise.all(running.map((c) => new Promise((resolve) => c.once('exit', resolve))));
+    for (const child of running) child.kill('SIGTERM');
+    const timer = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+    if (!pod.spec.hostNetwork) this.podNetwork.detach(uid);
+    for (const mountPath of pod.mountPoints) this.releaseMountPoint(mountPath);
+    rmSync(pod.volumeDir, { recursive: true, force: true });
+  }
+
+  onContainerExit(listener: (exit: ContainerExit) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  logs(uid: string, container: string): string {
+    return this.logBuffers.get(`${uid}/${container}`)?.text ?? '';
+  }
+
+  followLogs(uid: string, container: string, listener: (chunk: string) => void, onEnd: () => void): () => void {
+    const log = this.logBuffers.get(`${uid}/${container}`);
+    if (!log || log.ended) {
+      setImmediate(onEnd);
+      return () => {};
+    }
+    const follower = { chunk: listener, end: onEnd };
+    log.followers.add(follower);
+    return () => { log.followers.delete(follower); };
+  }
+
+  private podIPOf(pod: PodProcesses): string {
+    return pod.spec.hostNetwork ? pod.spec.node.internalIP : this.podNetwork.addressOf(pod.spec.uid);
+  }
+
+  private startContainer(pod: PodProcesses, container: ContainerSpec): void {
+    const log: ContainerLog = { text: '', ended: false, followers: new Set() };
+    this.logBuffers.set(`${pod.spec.uid}/${container.name}`, log);
+    let argv: string[];
+    try {
+      argv = containerArgv(container, this.dnsmasqArgs);
+    } catch (err) {
+      this.finish(pod, container.name, log, START_ERROR_EXIT_CODE, `StartError: ${(err as Error).message}`);
+      return;
+    }
+    const mounts = container.mounts.map((m, k) => ({ source: this.materialise(pod, container.name, k, m.files), target: m.mountPath }));
+    for (const m of mounts) if (this.claimMountPoint(m.target)) pod.mountPoints.push(m.target);
+    const user = container.runAsUser ?? pod.spec.runAsUser;
+    // Without runAsGroup the kubelet leaves the primary group 0, so do we.
+    const script = [
+      ...mounts.map((m) => `mount --bind -o ro ${shellQuote(m.source)} ${shellQuote(m.target)}`),
+      `exec ${user ? `setpriv --reuid=${user} --regid=0 --clear-groups -- ` : ''}"$@"`,
+    ].join(' && ');
+    const child = spawn('ip', ['netns', 'exec', pod.netns, 'sh', '-c', script, 'sh', ...argv], {
+      cwd: '/',
+      env: { PATH: containerPath(container.image), HOSTNAME: pod.spec.name, HOME: '/root', ...container.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    pod.children.set(container.name, child);
+    const pid = child.pid;
+    if (pid !== undefined) this.store.addPid(pid);
+    const append = (chunk: Buffer): void => {
+      const text = chunk.toString('utf8');
+      log.text += text;
+      for (const f of log.followers) f.chunk(text);
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    child.once('error', (err) => this.finish(pod, container.name, log, START_ERROR_EXIT_CODE, `StartError: ${err.message}`));
+    child.once('exit', (code, signal) => {
+      if (pid !== undefined) this.store.removePid(pid);
+      // Killed by a signal: 128 + its number, as a shell and the kubelet report it.
+      const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
+      const done = (): void => this.finish(pod, container.name, log, exitCode, exitCode === 0 ? 'Completed' : 'Error');
+      const drain = setTimeout(done, LOG_DRAIN_MS);
+      child.once('close', () => { clearTimeout(drain); done(); });
+    });
+  }
+
+  private finish(pod: PodProcesses, container: string, log: ContainerLog, exitCode: number, reason: string): void {
+    if (log.ended) return;
+    log.ended = true;
+    if (reason.startsWith('StartError')) log.text += `${reason}\n`;
+    for (const f of log.followers) f.end();
+    log.followers.clear();
+    void pod.started.then(() => {
+      for (const listener of this.exitListeners) listener({ uid: pod.spec.uid, container, exitCode, reason });
+    });
+  }
+
+  /** Writes a ConfigMap volume's files into a lab-owned directory (readable by any runAsUser). */
+  private materialise(pod: PodProcesses, container: string, index: number, files: Record<string, string>): string {
+    const dir = join(pod.volumeDir, `${container}-${index}`);
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o644 });
+    return dir;
+  }
+
+  /** Makes the mount point exist; returns true when the lab created it (and must remove it later). */
+  private claimMountPoint(mountPath: string): boolean {
+    const owned = this.createdMountPoints.get(mountPath);
+    if (owned) {
+      owned.users++;
+      return true;
+    }
+    if (existsSync(mountPath)) return false;
+    let top = mountPath;
+    while (!existsSync(dirname(top))) top = dirname(top);
+    this.store.addPath(top);
+    mkdirSync(mountPath, { recursive: true, mode: 0o755 });
+    this.createdMountPoints.set(mountPath, { top, users: 1 });
+    return true;
+  }
+
+  private releaseMountPoint(mountPath: string): void {
+    const owned = this.createdMountPoints.get(mountPath);
+    if (!owned || --owned.users > 0) return;
+    this.createdMountPoints.delete(mountPath);
+    rmSync(owned.top, { recursive: true, force: true });
+    this.store.removePath(owned.top);
+  }
+}
