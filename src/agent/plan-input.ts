@@ -56,6 +56,11 @@ export function parsePlan(text: string): AgentPlan {
       udpPort: port(listen.udpPort, 'listen.udpPort'),
     };
   }
+  if (plan.startAt !== undefined) {
+    const startAt = nonEmptyString(plan.startAt, 'startAt');
+    if (Number.isNaN(Date.parse(startAt))) throw new AgentSetupError(`startAt must be an ISO 8601 time, got ${JSON.stringify(startAt)}`);
+    parsed.startAt = startAt;
+  }
   if (plan.serveMs !== undefined) parsed.serveMs = positive(plan.serveMs, 'serveMs');
   if (protocols.includes('dns')) parsed.dns = dnsPlan(plan.dns ?? {});
   return parsed;

@@ -37,11 +37,12 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void): 
   if (probers.length > 0) log(`probing ${plan.peers.length} peer(s), ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${probers.length} series)`);
   if (responder) log(`serving tcp :${plan.listen!.tcpPort} udp :${plan.listen!.udpPort}`);
 
-  const loops: PacedLoop[] = probers.map((p) => pace(plan.ratePerSecond, plan.durationMs, () => p.probe()));
+  const untilStart = plan.startAt ? Math.max(0, Date.parse(plan.startAt) - Date.now()) : 0;
+  const loops: PacedLoop[] = probers.map((p) => pace(plan.ratePerSecond, plan.durationMs, () => p.probe(), untilStart));
   let stopServing!: () => void;
   const serving = new Promise<void>((resolve) => (stopServing = resolve));
   const longestProbeMs = Math.max(plan.tcpTimeoutMs, plan.udpTimeoutMs, dnsLookupMs(plan));
-  const serveTimer = setTimeout(stopServing, plan.serveMs ?? plan.durationMs + longestProbeMs);
+  const serveTimer = setTimeout(stopServing, plan.serveMs ?? untilStart + plan.durationMs + longestProbeMs);
   if (!responder) stopServing();
 
   const result = (async (): Promise<AgentResult> => {

@@ -41,6 +41,8 @@ export interface AgentPlan {
   runToken: string;
   /** The node this agent runs on: the matrix row. */
   node: string;
+  /** Wall-clock time (ISO 8601) when probing starts, so that every peer's responder is up by then; absent = at once. */
+  startAt?: string;
   /** Serve a TCP responder and a UDP echo on these ports (absent = probe only). */
   listen?: { host?: string; tcpPort: number; udpPort: number };
   /** How long to keep serving, from start (default: durationMs + the longest probe timeout). */

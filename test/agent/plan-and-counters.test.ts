@@ -1,0 +1,69 @@
+import { counterDelta, parseProcNetTable, readNetCounters } from '../../src/agent/counters.ts';
+import { resolverFromResolvConf } from '../../src/agent/dns-probe.ts';
+import { parsePlan } from '../../src/agent/plan-input.ts';
+
+const NETSTAT = `TcpExt: SyncookiesSent TCPSynRetrans ListenOverflows ListenDrops
+TcpExt: 0 17 2 3
+IpExt: InNoRoutes
+IpExt: 0
+`;
+const SNMP = `Tcp: RtoAlgorithm RetransSegs AttemptFails
+Tcp: 1 40 5
+Udp: InDatagrams InErrors RcvbufErrors SndbufErrors
+Udp: 100 1 0 9
+`;
+
+describe('kernel counters', () => {
+  test('are read from the header/value line pairs of /proc/net/netstat and /proc/net/snmp', () => {
+    expect(parseProcNetTable(NETSTAT).get('TcpExt')?.get('TCPSynRetrans')).toBe(17);
+    const warnings: string[] = [];
+    const counters = readNetCounters(warnings, (path) => (path.endsWith('netstat') ? NETSTAT : SNMP));
+    expect(counters).toEqual({
+      TCPSynRetrans: 17, ListenDrops: 3, ListenOverflows: 2, RetransSegs: 40, AttemptFails: 5, InErrors: 1, RcvbufErrors: 0, SndbufErrors: 9,
+    });
+    expect(warnings).toEqual([]);
+    expect(counterDelta(counters, { ...counters, TCPSynRetrans: 20 }).TCPSynRetrans).toBe(3);
+  });
+
+  test('a counter this kernel lacks is reported as a warning, not a crash', () => {
+    const warnings: string[] = [];
+    const counters = readNetCounters(warnings, (path) => (path.endsWith('netstat') ? 'TcpExt: TCPSynRetrans\nTcpExt: 4\n' : SNMP));
+    expect(counters.TCPSynRetrans).toBe(4);
+    expect(counters.ListenDrops).toBe(0);
+    expect(warnings.join('\n')).toMatch(/ListenDrops unreadable/);
+  });
+
+  test('this machine has every counter the agent reports', () => {
+    const warnings: string[] = [];
+    readNetCounters(warnings);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('plan', () => {
+  const valid = { planVersion: 1, runToken: 'r1', node: 'n1', protocols: ['tcp'], durationMs: 1000, ratePerSecond: 2, peers: [{ node: 'n2', ip: '198.18.0.2', tcpPort: 9000, udpPort: 9001 }] };
+
+  test('fills defaults from the field notes', () => {
+    const plan = parsePlan(JSON.stringify(valid));
+    expect(plan.tcpTimeoutMs).toBe(5500);
+    expect(plan.peers[0].path).toBe('pod');
+    expect(plan.dns).toBeUndefined();
+    expect(parsePlan(JSON.stringify({ ...valid, protocols: ['dns'] })).dns).toMatchObject({ resolverTimeoutMs: 5000, resolverAttempts: 2 });
+  });
+
+  test.each([
+    ['not json', 'plan is not JSON'],
+    [JSON.stringify({ ...valid, planVersion: 9 }), 'plan version 9 is not 1'],
+    [JSON.stringify({ ...valid, protocols: ['icmp'] }), 'protocols[0]: "icmp" is not one of tcp, udp, dns'],
+    [JSON.stringify({ ...valid, durationMs: -5 }), 'durationMs must be a number > 0, got -5'],
+    [JSON.stringify({ ...valid, peers: [{ ...valid.peers[0], tcpPort: 70000 }] }), 'peers[0].tcpPort must be a port 1..65535, got 70000'],
+    [JSON.stringify({ ...valid, runToken: 'a b' }), 'runToken must not contain white space'],
+  ])('refuses %s with a message that says what is wrong', (text, message) => {
+    expect(() => parsePlan(text)).toThrow(message);
+  });
+});
+
+test('the resolver comes from the first nameserver line of resolv.conf', () => {
+  expect(resolverFromResolvConf('search ns.svc.cluster.local\noptions ndots:5\nnameserver 198.18.64.10\nnameserver 198.18.64.11\n')).toBe('198.18.64.10');
+  expect(resolverFromResolvConf('# none\n')).toBeUndefined();
+});

@@ -1,0 +1,120 @@
+// The agent as a user's pod runs it: exit codes, messages, the bundle on older
+// Node versions as non-root with a read-only root filesystem.
+import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAgent } from '../../scripts/build.ts';
+import type { AgentPlan } from '../../src/shared/plan.ts';
+import { runAgent, seriesOf } from '../support/agent-process.ts';
+import { describeAsRoot } from '../support/netns.ts';
+
+let nextPort = 19000 + (process.pid % 1000) * 10;
+const freshPorts = () => ({ tcpPort: nextPort++, udpPort: nextPort++ });
+
+function loopbackPlan(overrides: Partial<AgentPlan> = {}): AgentPlan {
+  const ports = freshPorts();
+  return {
+    planVersion: 1, runToken: 'proc-test', node: 'self', listen: { host: '127.0.0.1', ...ports },
+    protocols: ['tcp', 'udp'], durationMs: 1500, ratePerSecond: 10, tcpTimeoutMs: 1000, udpTimeoutMs: 500,
+    peers: [{ node: 'self', ip: '127.0.0.1', ...ports, path: 'pod' }], serveMs: 2500, ...overrides,
+  };
+}
+
+describe('agent process', () => {
+  test('probes itself on loopback: one JSON document on stdout, progress on stderr, exit 0', async () => {
+    const exit = await runAgent(loopbackPlan());
+    expect(exit.code).toBe(0);
+    expect(exit.stdout.trim().split('\n')).toHaveLength(1);
+    expect(exit.stderr).toMatch(/netprobe-agent\[self\]: probing 1 peer/);
+    const tcp = seriesOf(exit.result!, 'tcp', 'self');
+    expect(tcp.attempts).toBeGreaterThan(8);
+    expect(tcp.successes).toBe(tcp.attempts);
+    expect(tcp.tcp!.synRetransmits).toBe(0);
+    expect(exit.result!.served!.tcpAccepted).toBe(tcp.attempts);
+    expect(exit.result!.self.maxRssBytes).toBeGreaterThan(0);
+  });
+
+  test('a refused port is data, not a failure: outcome "refused", exit 0', async () => {
+    const closed = freshPorts();
+    const exit = await runAgent(loopbackPlan({ listen: undefined, serveMs: undefined, protocols: ['tcp'], peers: [{ node: 'gone', ip: '127.0.0.1', ...closed, path: 'pod' }] }));
+    expect(exit.code).toBe(0);
+    const tcp = seriesOf(exit.result!, 'tcp', 'gone');
+    expect(tcp.outcomes).toEqual({ refused: tcp.attempts });
+  });
+
+  test('a port already in use is the agent\'s own failure: exit 2 with a message naming it', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const exit = await runAgent(loopbackPlan({ listen: { host: '127.0.0.1', tcpPort: port, udpPort: freshPorts().udpPort } }));
+      expect(exit.code).toBe(2);
+      expect(exit.stdout).toBe('');
+      expect(exit.stderr).toContain(`TCP port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a bad plan exits 2 and says what is wrong', async () => {
+    const exit = await runAgent('{"planVersion":1,"runToken":"x","node":"n","protocols":["tcp"],"durationMs":"soon"}');
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toContain('durationMs must be a number > 0, got "soon"');
+  });
+
+  test('the UDP echo answers only datagrams that carry the run token', async () => {
+    const plan = loopbackPlan({ protocols: ['udp'], peers: [], serveMs: 1500 });
+    const running = runAgent(plan);
+    await new Promise((r) => setTimeout(r, 700));
+    const socket = createSocket('udp4');
+    const answers: string[] = [];
+    socket.on('message', (m) => answers.push(m.toString()));
+    for (const text of ['wrong-token 1', 'proc-test 2']) socket.send(text, plan.listen!.udpPort, '127.0.0.1');
+    const exit = await running;
+    socket.close();
+    expect(answers).toEqual(['proc-test 2']);
+    expect(exit.result!.served).toMatchObject({ udpEchoed: 1, udpIgnored: 1 });
+  });
+
+  test('SIGTERM ends the run early and still reports what was measured', async () => {
+    const started = Date.now();
+    const exit = await runAgent(loopbackPlan({ durationMs: 60_000, serveMs: undefined }), { terminateAfterMs: 1500 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(exit.code).toBe(0);
+    expect(exit.stderr).toContain('SIGTERM: stopping');
+    expect(seriesOf(exit.result!, 'udp', 'self').attempts).toBeGreaterThan(5);
+  });
+});
+
+describeAsRoot('agent bundle', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netprobe-bundle-'));
+  let bundle: string;
+  beforeAll(async () => {
+    bundle = await buildAgent(join(dir, 'agent.cjs'));
+    chmodSync(dir, 0o755);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // The system Node (20 on these machines) stands in for a user's older --image.
+  const olderNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p) && !execFileSync(p, ['--version']).toString().startsWith('v22'));
+
+  test.each([['Node 22', process.execPath], ...(olderNode ? [[`system ${execFileSync(olderNode, ['--version']).toString().trim()}`, olderNode]] : [])])(
+    'runs alone (no node_modules) under %s as uid 65534 with a read-only root filesystem',
+    async (_name, node) => {
+      // A private mount namespace whose root is remounted read-only, as readOnlyRootFilesystem does.
+      const script = `mount --make-rprivate / && mount -o remount,bind,ro / && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"`;
+      const plan = loopbackPlan();
+      const out = execFileSync('unshare', ['--mount', 'sh', '-c', script, 'sh', node, bundle, '--plan', JSON.stringify(plan)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const result = JSON.parse(out);
+      expect(seriesOf(result, 'tcp', 'self').successes).toBeGreaterThan(8);
+      expect(seriesOf(result, 'udp', 'self').successes).toBeGreaterThan(8);
+    },
+  );
+
+  test('fits in a ConfigMap with room to spare', () => {
+    expect(statSync(bundle).size).toBeLessThan(256 * 1024);
+  });
+});
