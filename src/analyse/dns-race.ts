@@ -1,0 +1,39 @@
+// DNS answers that arrive only after the resolver's resend (~5 s, ~10 s): glibc and musl
+// send A and AAAA together from one socket, and before Linux 5.0 (a third race: 5.6)
+// conntrack could drop one of the two (netfilter UDP insert race). Field notes.
+import type { Finding, NodeEvidence } from '../shared/report.ts';
+import { groupBy } from './group-by.ts';
+import { kernelBefore } from './kernel.ts';
+import type { FindingContext } from './matrix-findings.ts';
+
+export function dnsRaceFinding(context: FindingContext): Finding | null {
+  const flagged = context.judged.filter((j) => j.report.flags.includes('resolver-marks'));
+  if (flagged.length === 0) return null;
+  const nodes: NodeEvidence[] = flagged.map(({ report }) => ({
+    node: report.source,
+    kernelVersion: context.nodes.get(report.source)?.kernelVersion ?? null,
+    counts: { lookups: report.attempts, answeredAtResolverMarks: report.dnsAnsweredAtResolverMarks.reduce((a, b) => a + b, 0), timeouts: report.dnsTimeouts },
+  }));
+  const kernels = [...groupBy(nodes, (n) => n.kernelVersion ?? 'an unknown kernel')]
+    .map(([release, onRelease]) => `${onRelease.map((n) => n.node).join(', ')} ${onRelease.length > 1 ? 'run' : 'runs'} ${release}: ${raceFixesIn(onRelease[0].kernelVersion)}`);
+  return {
+    severity: 'warning',
+    kind: 'dns-conntrack-race',
+    pattern: 'nodes',
+    subject: nodes.map((n) => n.node).join(', '),
+    path: flagged[0].report.path,
+    protocols: ['dns'],
+    message: `DNS lookups from ${nodes.length} node(s) were answered only at the resolver's retry marks (~5 s): the signature of the conntrack race `
+      + `that drops one of the A/AAAA pair sent from one socket. ${kernels.join('; ')}.`,
+    hint: "Workarounds: `options single-request-reopen` in the pods' dnsConfig (glibc only; musl ignores it), `options use-vc` (DNS over TCP), "
+      + 'or NodeLocal DNSCache (no DNAT, no conntrack on the way); for good, a kernel with the fixes (5.0, and 5.6 for the third race).',
+    evidence: { thresholdRatio: context.thresholds.lossRatio, pairs: flagged.map((j) => j.evidence!), nodes },
+  };
+}
+
+function raceFixesIn(release: string | null): string {
+  if (kernelBefore(release, 5, 0)) return 'older than 5.0, without the conntrack race fixes';
+  if (kernelBefore(release, 5, 6)) return 'older than 5.6, without the fix for the third race';
+  if (kernelBefore(release, 5, 6) === false) return 'has the kernel fixes (5.0, 5.6), so look for what else drops one query of the pair (DNAT rules, resolver load)';
+  return 'the kernel version is unknown';
+}

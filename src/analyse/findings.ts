@@ -1,0 +1,21 @@
+// All findings of one run, worst first: severity, then the breadth of the pattern (one
+// cause behind many pairs before single pairs), then how many pairs it covers.
+import type { Finding, FindingPattern, Severity } from '../shared/report.ts';
+import { dnsRaceFinding } from './dns-race.ts';
+import { enobufsFinding } from './enobufs.ts';
+import { matrixFindings, type FindingContext } from './matrix-findings.ts';
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+const PATTERN_RANK: Record<FindingPattern, number> = {
+  'all-but-diagonal': 0, partition: 1, 'bad-node': 2, 'bad-source': 3, 'bad-destination': 4, nodes: 5, pair: 6,
+};
+
+export function findings(context: FindingContext): Finding[] {
+  const all = [...matrixFindings(context), dnsRaceFinding(context), enobufsFinding(context)].filter((f): f is Finding => f !== null);
+  return all.sort((a, b) =>
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]
+    || PATTERN_RANK[a.pattern] - PATTERN_RANK[b.pattern]
+    || (b.evidence.flaggedPairs ?? 0) - (a.evidence.flaggedPairs ?? 0)
+    || (b.evidence.pairs[0]?.low ?? 0) - (a.evidence.pairs[0]?.low ?? 0)
+    || a.subject.localeCompare(b.subject, 'en', { numeric: true }));
+}

@@ -1,0 +1,141 @@
+// Findings from the flagged pairs: per network path, per metric, the Pingmesh patterns of
+// the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
+import { describePairEvidence, pairName } from '../shared/format.ts';
+import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
+import type { Finding, NodeEvidence, NodeReport, PairEvidence, PairFlag, Thresholds } from '../shared/report.ts';
+import { groupBy } from './group-by.ts';
+import { byNodeName } from './nodes.ts';
+import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
+import { synDropContext } from './syn-drops.ts';
+import type { JudgedPair } from './verdicts.ts';
+
+type MatrixMetric = Extract<PairFlag, 'loss' | 'syn-loss' | 'latency'>;
+const MATRIX_METRICS: readonly MatrixMetric[] = ['loss', 'syn-loss', 'latency'];
+
+/** Destinations are nodes (a square matrix) or resolvers ('dns:<ip>', one column each). */
+type MatrixKind = 'nodes' | 'resolvers';
+
+interface PairCell extends MatrixCell {
+  evidence: PairEvidence[];
+  critical: boolean;
+}
+
+export interface FindingContext {
+  nodes: ReadonlyMap<string, NodeReport>;
+  judged: readonly JudgedPair[];
+  thresholds: Thresholds;
+}
+
+export function matrixFindings(context: FindingContext): Finding[] {
+  const findings: Finding[] = [];
+  for (const [group, pairs] of groupBy(context.judged, (j) => `${j.report.path}|${matrixKind(j.report.destination)}`)) {
+    const [path, kind] = group.split('|') as [NetworkPath, MatrixKind];
+    for (const metric of MATRIX_METRICS) {
+      const cells = [...groupBy(pairs, (j) => pairName(j.report)).values()].map((cellPairs) => toCell(cellPairs, metric));
+      for (const pattern of detectPatterns(cells, context.thresholds.patternShare, kind === 'nodes')) {
+        findings.push(toFinding(pattern, metric, path, kind, context));
+      }
+    }
+  }
+  return findings;
+}
+
+function matrixKind(destination: string): MatrixKind {
+  return destination.startsWith('dns:') ? 'resolvers' : 'nodes';
+}
+
+function toCell(pairs: readonly JudgedPair[], metric: MatrixMetric): PairCell {
+  const flagged = pairs.filter((j) => j.report.flags.includes(metric));
+  return {
+    source: pairs[0].report.source,
+    destination: pairs[0].report.destination,
+    flagged: flagged.length > 0,
+    evidence: flagged.map((j) => j.evidence!),
+    critical: flagged.some((j) => j.report.status === 'critical'),
+  };
+}
+
+function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path: NetworkPath, kind: MatrixKind, context: FindingContext): Finding {
+  const evidence = pattern.flagged.flatMap((cell) => cell.evidence).sort((a, b) => b.low - a.low);
+  const protocols = PROTOCOLS.filter((protocol) => evidence.some((e) => e.protocol === protocol));
+  const groups = pattern.groups?.map((group) => [...group].sort(byNodeName)).sort((a, b) => byNodeName(a[0], b[0])) ?? null;
+  const groupLabel = groups ? labelSeparating(groups, context.nodes) : null;
+  const synContext = metric === 'syn-loss' ? synDropContext(evidence, context) : null;
+  const hints = [
+    (kind === 'resolvers' ? RESOLVER_HINTS[pattern.pattern] : undefined) ?? NODE_HINTS[pattern.pattern],
+    groupLabel ? `The groups line up with the node label ${groupLabel}.` : '',
+    metric === 'latency' ? LATENCY_HINT : '',
+    synContext?.hint ?? '',
+  ];
+  return {
+    severity: pattern.flagged.some((cell) => cell.critical) ? 'critical' : 'warning',
+    kind: metric,
+    pattern: pattern.pattern,
+    subject: subjectOf(pattern, groups),
+    path,
+    protocols,
+    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network). Worst: ${describePairEvidence(evidence[0])}.`,
+    hint: hints.filter(Boolean).join(' '),
+    evidence: {
+      thresholdRatio: metric === 'latency' ? undefined : context.thresholds.lossRatio,
+      flaggedPairs: pattern.flagged.length,
+      measuredPairs: pattern.measured,
+      ...(groups ? { groups, groupLabel } : {}),
+      pairs: evidence,
+      nodes: synContext?.nodes ?? ([] as NodeEvidence[]),
+    },
+  };
+}
+
+function subjectOf(pattern: MatrixPattern<PairCell>, groups: string[][] | null): string {
+  if (pattern.node) return pattern.node;
+  if (groups) return groups.map((group) => group.join(', ')).join(' | ');
+  if (pattern.pattern === 'pair') return pairName(pattern.flagged[0]);
+  return 'cluster';
+}
+
+const METRIC_NOUNS: Record<MatrixKind, Record<MatrixMetric, string>> = {
+  nodes: { loss: 'Probe loss', 'syn-loss': 'SYN loss (connects succeed, after retransmits)', latency: 'High p99 latency' },
+  resolvers: { loss: 'Failed DNS lookups', 'syn-loss': 'SYN loss', latency: 'Slow DNS lookups' },
+};
+
+function scopeSentence(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, kind: MatrixKind, groups: string[][] | null): string {
+  const noun = METRIC_NOUNS[kind][metric];
+  const share = `${pattern.flagged.length} of ${pattern.measured}`;
+  const pair = pattern.flagged[0];
+  switch (pattern.pattern) {
+    case 'pair': return `${noun} from ${pair.source} to ${pair.destination}`;
+    case 'bad-source': return `${noun} from ${pattern.node} to ${share} destinations: a bad row`;
+    case 'bad-destination': return `${noun} to ${pattern.node} from ${share} sources: a bad column`;
+    case 'bad-node': return `${noun} to and from ${pattern.node} on ${share} of its pairs: a bad row and column`;
+    case 'all-but-diagonal': return `${noun} on ${share} node pairs: cluster-wide, not one node`;
+    case 'partition': return `${noun} between ${groups!.length} groups of nodes {${subjectOf(pattern, groups).replaceAll(' | ', '} {')}} on ${share} cross-group pairs, none within them`;
+  }
+}
+
+const NODE_HINTS: Record<MatrixPatternName, string> = {
+  pair: 'Only this pair: the path between the two nodes (routes, overlay FDB and neighbour entries for this peer, firewall rules); measure it longer with --pairs SOURCE:DESTINATION --both-ways.',
+  'bad-source': "The node's egress: its firewall and SNAT rules, its conntrack table (nf_conntrack_count vs nf_conntrack_max), its uplink.",
+  'bad-destination': "The node's ingress: host firewall or NetworkPolicy there, the probe listener, the route back to the sources.",
+  'bad-node': 'The node itself (Pingmesh: a red row and column): its CNI agent (flanneld, calico-node, cilium) running, its overlay entries (bridge fdb, ip neigh), NIC errors and kernel log; `kubectl netprobe nodes` checks these.',
+  'all-but-diagonal': 'What every pair shares (Pingmesh: red except the diagonal): the overlay between nodes (VXLAN UDP 8472, IP-in-IP, BGP TCP 179) and the firewalls in its way, overlay MTU vs underlay MTU (VXLAN needs 50 bytes), the underlay switches.',
+  partition: 'What separates the groups: routes or BGP sessions between them, firewalls between zones or subnets.',
+};
+
+const RESOLVER_HINTS: Partial<Record<MatrixPatternName, string>> = {
+  pair: "This node's way to the resolver: kube-proxy rules and conntrack on the node, NodeLocal DNSCache there if used.",
+  'bad-destination': 'The resolver itself: CoreDNS pods running and ready, the DNS Service endpoints, its capacity (`kubectl netprobe dns`).',
+};
+
+const LATENCY_HINT = 'A slow path rather than a broken one: CPU or softirq saturation, a congested queue or link; compare --network pod and host to tell the overlay from the underlay.';
+
+/** A label whose value is the same within each group and differs between groups (e.g. a zone). */
+function labelSeparating(groups: readonly string[][], nodes: ReadonlyMap<string, NodeReport>): string | null {
+  const keys = Object.keys(nodes.get(groups[0][0])?.labels ?? {}).sort();
+  for (const key of keys) {
+    const valuesPerGroup = groups.map((group) => new Set(group.map((node) => nodes.get(node)?.labels[key])));
+    const values = valuesPerGroup.map((set) => [...set][0]);
+    if (valuesPerGroup.every((set) => set.size === 1) && !values.includes(undefined) && new Set(values).size === groups.length) return key;
+  }
+  return null;
+}

@@ -1,0 +1,30 @@
+// Every threshold the findings are judged by, with the reason for its default.
+import type { Thresholds } from '../shared/report.ts';
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  // Healthy data-centre networks drop ~1e-4..1e-5 of packets (Pingmesh, SIGCOMM 2015,
+  // §5); 0.5 % is fifty times that: a fault, not background loss (foundation issue default).
+  lossRatio: 0.005,
+  // 5 % loss breaks TCP throughput and makes one in twenty connects wait a full RTO.
+  criticalLossRatio: 0.05,
+  // An N-node matrix makes N² tests at 95 % each; a single failed probe can pass the
+  // interval test on a short run (1 of 30: lower bound 0.6 %), so one is never enough.
+  minFailures: 2,
+  // Healthy pairs' p99s spread within a small factor of each other (Pingmesh §5 reports
+  // P99 ~1-2 ms inside a data centre); 3× the median pair and at least 5 ms more than it
+  // keeps sub-millisecond jitter on fast networks quiet.
+  latencyFactor: 3,
+  latencyMarginMs: 5,
+  // Below ~20 samples "p99" is just the maximum of a handful.
+  minLatencySamples: 20,
+  // A row, column or block is a pattern when 80 % of its pairs are flagged: tolerant of
+  // one pair whose interval did not quite clear the threshold on a short run.
+  patternShare: 0.8,
+};
+
+/** What a flagged p99 means: more than 1 % of the pair's samples above the limit. */
+export const P99_TAIL_SHARE = 0.01;
+
+export function resolveThresholds(overrides: Partial<Thresholds> = {}): Thresholds {
+  return { ...DEFAULT_THRESHOLDS, ...overrides };
+}

@@ -1,0 +1,57 @@
+// Merges the agents' probe series into one tally per (source, destination, protocol, path):
+// several series can feed one pair (DNS variants and names), and histograms merge exactly.
+import type { AgentResult } from '../shared/agent-result.ts';
+import { LatencyHistogram } from '../shared/histogram.ts';
+import type { NetworkPath, Protocol } from '../shared/plan.ts';
+
+export interface PairTally {
+  source: string;
+  destination: string;
+  protocol: Protocol;
+  path: NetworkPath;
+  targets: string[];
+  attempts: number;
+  successes: number;
+  latency: LatencyHistogram;
+  outcomes: Record<string, number>;
+  synRetransmits: number;
+  dnsTimeouts: number;
+  dnsAnsweredAtResolverMarks: number[];
+}
+
+export function pairKey(pair: { source: string; destination: string; protocol: Protocol; path: NetworkPath }): string {
+  return `${pair.path}|${pair.protocol}|${pair.source}|${pair.destination}`;
+}
+
+export function tallyPairs(results: readonly AgentResult[]): PairTally[] {
+  const tallies = new Map<string, PairTally>();
+  for (const result of results) {
+    for (const series of result.series) {
+      const identity = { source: result.node, destination: series.destination, protocol: series.protocol, path: series.path };
+      const key = pairKey(identity);
+      let tally = tallies.get(key);
+      if (!tally) {
+        tally = { ...identity, targets: [], attempts: 0, successes: 0, latency: new LatencyHistogram(), outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [] };
+        tallies.set(key, tally);
+      }
+      if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
+      tally.attempts += series.attempts;
+      tally.successes += series.successes;
+      tally.latency.merge(LatencyHistogram.fromJSON(series.latency));
+      for (const [outcome, n] of Object.entries(series.outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
+      tally.synRetransmits += series.tcp?.synRetransmits ?? 0;
+      tally.dnsTimeouts += series.dns?.timeouts ?? 0;
+      series.dns?.answeredAtResolverMarks.forEach((n, resend) => {
+        tally.dnsAnsweredAtResolverMarks[resend] = (tally.dnsAnsweredAtResolverMarks[resend] ?? 0) + n;
+      });
+    }
+  }
+  return [...tallies.values()];
+}
+
+/** Failed probes by outcome, 'ok' left out, keys sorted for a stable report. */
+export function errorCounts(outcomes: Record<string, number>): Record<string, number> {
+  const errors: Record<string, number> = {};
+  for (const outcome of Object.keys(outcomes).sort()) if (outcome !== 'ok' && outcomes[outcome] > 0) errors[outcome] = outcomes[outcome];
+  return errors;
+}

@@ -1,0 +1,38 @@
+// How report figures read in text: one vocabulary for the analysis' messages and the renderers.
+import type { PairEvidence } from './report.ts';
+
+/** 0 → "0%", 0.0004 → "0.04%", 0.04 → "4.0%", 0.123 → "12%". */
+export function formatPercent(ratio: number): string {
+  const percent = ratio * 100;
+  if (percent === 0) return '0%';
+  if (percent < 0.1) return `${percent.toFixed(2)}%`;
+  if (percent < 10) return `${percent.toFixed(1)}%`;
+  return `${percent.toFixed(0)}%`;
+}
+
+/** 0.421 → "0.42 ms", 7.25 → "7.3 ms", 5012 → "5.0 s". */
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(0)} ms`;
+}
+
+export function pairName(pair: { source: string; destination: string }): string {
+  return `${pair.source} -> ${pair.destination}`;
+}
+
+const MEASURE_WORDS: Record<PairEvidence['measure'], string> = {
+  lost: 'probes lost',
+  'syn-retransmits': 'SYNs retransmitted',
+  'resolver-marks': 'lookups answered only at the resolver-timeout marks',
+  slow: 'samples slower than',
+};
+
+/** "node-1 -> node-2 tcp: 12 of 300 probes lost (4.0%, 95% CI 2.3-6.9%)". */
+export function describePairEvidence(evidence: PairEvidence): string {
+  const limit = evidence.limitMs === undefined ? '' : ` ${formatMs(evidence.limitMs)}`;
+  const tail = evidence.p99Ms == null ? '' : `; p99 ${formatMs(evidence.p99Ms)}, cluster median pair p99 ${formatMs(evidence.clusterMedianP99Ms ?? 0)}`;
+  return `${pairName(evidence)} ${evidence.protocol}: ${evidence.k} of ${evidence.n} ${MEASURE_WORDS[evidence.measure]}${limit}`
+    + ` (${formatPercent(evidence.ratio)}, 95% CI ${formatPercent(evidence.low)}-${formatPercent(evidence.high)}${tail})`;
+}

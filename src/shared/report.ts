@@ -1,0 +1,179 @@
+// The matrix report: what analysis produces and every renderer reads. Its JSON form is
+// the documented `-o json` contract (docs/report-schema.md, docs/report.schema.json):
+// names may be added, never renamed or removed without a new REPORT_SCHEMA_VERSION.
+import type { NetCounters } from './agent-result.ts';
+import type { NetworkPath, Protocol } from './plan.ts';
+
+export const REPORT_KIND = 'netprobe-matrix-report';
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type Severity = 'critical' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+
+/** A pair's grade: 'critical' and 'warning' mean it carries at least one flag. */
+export type PairStatus = 'ok' | 'warning' | 'critical';
+
+/** Why a pair was flagged, in precedence order: a pair gets at most one of these. */
+export type PairFlag = 'loss' | 'syn-loss' | 'resolver-marks' | 'latency';
+
+/** A proportion k/n with its 95 % Wilson score interval; all null when n = 0. */
+export interface ProportionInterval {
+  ratio: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+/** Milliseconds; null when nothing succeeded. */
+export interface LatencySummary {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export interface RunInfo {
+  id: string;
+  /** ISO 8601 times. */
+  start: string;
+  end: string;
+  /** What the user asked for (duration, rate, protocols, network, …), as the CLI chose to record it. */
+  settings: Record<string, unknown>;
+}
+
+/** The thresholds the findings were judged by (see src/analyse/options.ts for the reasons). */
+export interface Thresholds {
+  /** Flag loss when the 95 % Wilson lower bound exceeds this ratio. */
+  lossRatio: number;
+  /** Above this lower bound a loss is critical rather than a warning. */
+  criticalLossRatio: number;
+  /** No flag from fewer failures than this, whatever the interval says. */
+  minFailures: number;
+  /** Flag a pair's p99 when it is above max(factor × cluster median pair p99, median + marginMs) … */
+  latencyFactor: number;
+  latencyMarginMs: number;
+  /** … judged only on pairs with at least this many successful probes. */
+  minLatencySamples: number;
+  /** A row, column or cross-group block is a pattern when at least this share of its pairs is flagged. */
+  patternShare: number;
+}
+
+export interface NodeReport {
+  name: string;
+  internalIP: string | null;
+  kernelVersion: string | null;
+  labels: Record<string, string>;
+  /** 'no-data': no usable agent result from this node; the reason says why. */
+  status: 'ok' | 'no-data';
+  noDataReason: string | null;
+  /** The agent's network-namespace counter deltas over the run (a hostNetwork agent: the node's). */
+  counters: NetCounters | null;
+  /** SYN retransmits: inferred from connect times vs the kernel's TCPSynRetrans delta. */
+  synRetransmits: { inferred: number; counted: number } | null;
+  warnings: string[];
+}
+
+export interface PairReport {
+  /** Node the probes left from (the matrix row). */
+  source: string;
+  /** Node probed (the matrix column), or 'dns:<ip>' for the resolver. */
+  destination: string;
+  protocol: Protocol;
+  path: NetworkPath;
+  /** ip:port probed (several when merged series differed). */
+  target: string;
+  status: PairStatus;
+  flags: PairFlag[];
+  attempts: number;
+  successes: number;
+  /** Probes that did not succeed, over attempts. */
+  loss: ProportionInterval;
+  latencyMs: LatencySummary;
+  /** TCP: retransmitted SYNs inferred from connect times (0 for other protocols). */
+  synRetransmits: number;
+  /** TCP: SYN-level loss, retransmits / SYNs sent (Pingmesh); null for other protocols. */
+  synLoss: ProportionInterval | null;
+  /** DNS: lookups without any answer. */
+  dnsTimeouts: number;
+  /** DNS: lookups answered only after 1, 2, … resends, at the resolver-timeout marks (~5 s, ~10 s). */
+  dnsAnsweredAtResolverMarks: number[];
+  /** Probes that failed with ENOBUFS. */
+  enobufs: number;
+  /** Failed probes by outcome code (timeout, refused, reset, unreachable, ENOBUFS, errno names). */
+  errors: Record<string, number>;
+}
+
+export type FindingKind = 'loss' | 'syn-loss' | 'latency' | 'dns-conntrack-race' | 'enobufs';
+
+/** Where a finding lies: one pair, one node's row/column/both, the whole matrix, or groups. */
+export type FindingPattern =
+  | 'pair'
+  | 'bad-source'
+  | 'bad-destination'
+  | 'bad-node'
+  | 'all-but-diagonal'
+  | 'partition'
+  | 'nodes';
+
+/** One measured proportion behind a finding: k of n, with its 95 % Wilson interval. */
+export interface PairEvidence {
+  source: string;
+  destination: string;
+  protocol: Protocol;
+  path: NetworkPath;
+  /** What k counts: lost probes, retransmitted SYNs, answers at resolver marks, samples above the latency limit. */
+  measure: 'lost' | 'syn-retransmits' | 'resolver-marks' | 'slow';
+  n: number;
+  k: number;
+  ratio: number;
+  low: number;
+  high: number;
+  /** 'slow' only: the pair's p99, the limit samples were counted above, and the cluster reference behind it. */
+  p99Ms?: number | null;
+  limitMs?: number;
+  clusterMedianP99Ms?: number;
+}
+
+export interface NodeEvidence {
+  node: string;
+  kernelVersion: string | null;
+  /** Counter deltas or outcome counts that support the finding, by name. */
+  counts: Record<string, number>;
+}
+
+export interface FindingEvidence {
+  /** The ratio the lower bounds were compared with (loss-like findings). */
+  thresholdRatio?: number;
+  /** Pattern findings: how many of the pattern's measured pairs are flagged. */
+  flaggedPairs?: number;
+  measuredPairs?: number;
+  /** Partition findings: the groups, and a node label they line up with if any. */
+  groups?: string[][];
+  groupLabel?: string | null;
+  pairs: PairEvidence[];
+  nodes: NodeEvidence[];
+}
+
+export interface Finding {
+  severity: Severity;
+  kind: FindingKind;
+  pattern: FindingPattern;
+  /** A node, 'a -> b', a resolver 'dns:<ip>', 'cluster', or the groups of a partition. */
+  subject: string;
+  path: NetworkPath | null;
+  protocols: Protocol[];
+  message: string;
+  /** What to check or change. */
+  hint: string;
+  evidence: FindingEvidence;
+}
+
+export interface MatrixReport {
+  kind: typeof REPORT_KIND;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  run: RunInfo;
+  thresholds: Thresholds;
+  nodes: NodeReport[];
+  pairs: PairReport[];
+  /** Worst first. */
+  findings: Finding[];
+}

@@ -1,0 +1,203 @@
+// Analysis on crafted matrices: each Pingmesh pattern is said once, as the right kind,
+// with the pairs behind it as evidence; noise alone says nothing.
+import { analyse } from '../../src/analyse/analyse.ts';
+import type { MatrixReport } from '../../src/shared/report.ts';
+import { binomial, matrixResults, nodeNames, RESOLVER, RUN, seededRandom, type PairSpec, type PairSpecOf, type ResultOptions } from '../support/agent-results.ts';
+
+const NODES = nodeNames(6);
+const clean: PairSpec = { attempts: 300 };
+
+function analyseMatrix(specOf: PairSpecOf, options?: (node: string) => ResultOptions, nodes = NODES): MatrixReport {
+  const results = matrixResults(nodes, ['tcp', 'udp', 'dns'], specOf, options);
+  return analyse({ run: RUN, nodes: nodes.map((name) => ({ name })), results });
+}
+
+const summary = (report: MatrixReport) => report.findings.map((f) => `${f.severity} ${f.kind} ${f.pattern} ${f.subject}`);
+
+describe('noise', () => {
+  // Realistic healthy cluster: lognormal sub-ms latency, a GC-pause spike in 500, loss and
+  // SYN retransmits at 1e-3 (ten times Pingmesh's typical drop rate), 12 nodes, 3 protocols.
+  function noisy(seed: number): PairSpecOf {
+    const random = seededRandom(seed);
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const latencyMs = () => (random() < 1 / 500 ? 5 + 15 * random() : 0.4 * Math.exp(0.5 * gaussian()));
+    return (_source, _destination, protocol) => ({
+      attempts: 300,
+      lost: binomial(random, 300, 0.001),
+      synRetransmits: protocol === 'tcp' ? binomial(random, 300, 0.001) : 0,
+      answeredAtResolverMarks: protocol === 'dns' ? [binomial(random, 300, 0.001)] : [],
+      latencyMs,
+    });
+  }
+
+  test.each([1, 2, 3, 4, 5])('a clean 12-node matrix with random noise (seed %i) yields no finding and no flagged pair', (seed) => {
+    const report = analyseMatrix(noisy(seed), undefined, nodeNames(12));
+    expect(summary(report)).toEqual([]);
+    expect(report.pairs.filter((p) => p.status !== 'ok')).toEqual([]);
+    expect(report.pairs).toHaveLength(12 * 11 * 2 + 12);
+  });
+
+  test('a lone failure never flags: 1 of 30 lost (Wilson lower bound 0.6 %) is below minFailures', () => {
+    const report = analyseMatrix((s, d, protocol) => ({ attempts: 30, lost: s === 'node-1' && d === 'node-2' && protocol === 'udp' ? 1 : 0 }));
+    expect(report.findings).toEqual([]);
+    const pair = report.pairs.find((p) => p.source === 'node-1' && p.destination === 'node-2' && p.protocol === 'udp')!;
+    expect(pair.loss.low).toBeGreaterThan(0.005);
+    expect(pair.status).toBe('ok');
+  });
+
+  test('a loss whose interval still reaches below the threshold is not flagged: 3 of 300', () => {
+    const report = analyseMatrix((s, d) => ({ attempts: 300, lost: s === 'node-1' && d === 'node-2' ? 3 : 0 }));
+    expect(report.findings).toEqual([]);
+  });
+});
+
+describe('Pingmesh patterns', () => {
+  test('one pair: a pair finding with both protocols as evidence', () => {
+    const report = analyseMatrix((s, d, protocol) => (s === 'node-1' && d === 'node-2' && protocol !== 'dns' ? { attempts: 300, lost: 15 } : clean));
+    expect(summary(report)).toEqual(['warning loss pair node-1 -> node-2']);
+    const [finding] = report.findings;
+    expect(finding.protocols).toEqual(['tcp', 'udp']);
+    expect(finding.evidence.pairs.map((e) => [e.protocol, e.k, e.n])).toEqual([['tcp', 15, 300], ['udp', 15, 300]]);
+    expect(finding.message).toContain('node-1 -> node-2 tcp: 15 of 300 probes lost (5.0%, 95% CI 3.1%-8.1%)');
+  });
+
+  test('bad row: one node loses to every destination → one bad-source finding, no pair findings', () => {
+    const report = analyseMatrix((s, _d, protocol) => (s === 'node-3' && protocol !== 'dns' ? { attempts: 300, lost: 60 } : clean));
+    expect(summary(report)).toEqual(['critical loss bad-source node-3']);
+    const [finding] = report.findings;
+    expect(finding.evidence).toMatchObject({ flaggedPairs: 5, measuredPairs: 5, thresholdRatio: 0.005 });
+    expect(finding.evidence.pairs).toHaveLength(10);
+    expect(report.pairs.filter((p) => p.status === 'critical').map((p) => p.source)).toEqual(new Array(10).fill('node-3'));
+  });
+
+  test('bad column: every source loses to one destination → one bad-destination finding', () => {
+    const report = analyseMatrix((_s, d, protocol) => (d === 'node-5' && protocol === 'udp' ? { attempts: 300, lost: 9 } : clean));
+    expect(summary(report)).toEqual(['warning loss bad-destination node-5']);
+    expect(report.findings[0].message).toMatch(/^Probe loss to node-5 from 5 of 5 sources: a bad column \(udp, pod network\)/);
+  });
+
+  test('bad node: a red row and column → one bad-node finding covering its 10 pairs', () => {
+    const report = analyseMatrix((s, d, protocol) => ((s === 'node-4' || d === 'node-4') && protocol !== 'dns' ? { attempts: 300, lost: 30 } : clean));
+    expect(summary(report)).toEqual(['critical loss bad-node node-4']);
+    expect(report.findings[0].evidence).toMatchObject({ flaggedPairs: 10, measuredPairs: 10 });
+    expect(report.findings[0].hint).toContain('CNI agent');
+  });
+
+  test('all but the diagonal: every pair lossy → one cluster-wide finding', () => {
+    const report = analyseMatrix((_s, _d, protocol) => (protocol === 'tcp' ? { attempts: 300, lost: 12 } : clean));
+    expect(summary(report)).toEqual(['warning loss all-but-diagonal cluster']);
+    expect(report.findings[0].evidence).toMatchObject({ flaggedPairs: 30, measuredPairs: 30 });
+  });
+
+  test('partition: two groups that cannot reach each other, named with the label they line up with', () => {
+    const zone = (node: string) => (NODES.indexOf(node) < 3 ? 'zone-a' : 'zone-b');
+    const results = matrixResults(NODES, ['tcp', 'udp'], (s, d) => (zone(s) !== zone(d) ? { attempts: 300, lost: 300 } : clean));
+    const report = analyse({ run: RUN, nodes: NODES.map((name) => ({ name, labels: { 'topology.kubernetes.io/zone': zone(name) } })), results });
+    expect(summary(report)).toEqual(['critical loss partition node-1, node-2, node-3 | node-4, node-5, node-6']);
+    expect(report.findings[0].evidence).toMatchObject({
+      groups: [['node-1', 'node-2', 'node-3'], ['node-4', 'node-5', 'node-6']], groupLabel: 'topology.kubernetes.io/zone', flaggedPairs: 18, measuredPairs: 18,
+    });
+  });
+
+  test('two patterns at once are both said, worst first', () => {
+    const report = analyseMatrix((s, d, protocol) => {
+      if (protocol === 'dns') return clean;
+      if (s === 'node-1') return { attempts: 300, lost: 100 };
+      return s === 'node-5' && d === 'node-6' ? { attempts: 300, lost: 6 } : clean;
+    });
+    expect(summary(report)).toEqual(['critical loss bad-source node-1', 'warning loss pair node-5 -> node-6']);
+  });
+});
+
+describe('protocol-specific findings', () => {
+  test('SYN retransmits with clean UDP → SYN-specific drops, naming the listen overflows counted at the destination', () => {
+    const report = analyseMatrix(
+      (s, d, protocol) => (s === 'node-1' && d === 'node-2' && protocol === 'tcp' ? { attempts: 300, synRetransmits: 15 } : clean),
+      (node) => (node === 'node-2' ? { delta: { ListenOverflows: 12, ListenDrops: 12 } } : {}),
+    );
+    expect(summary(report)).toEqual(['warning syn-loss pair node-1 -> node-2']);
+    const [finding] = report.findings;
+    expect(finding.hint).toContain('UDP between the same nodes shows no significant loss');
+    expect(finding.hint).toContain('node-2: ListenOverflows +12, ListenDrops +12');
+    expect(finding.hint).toContain('--random-fully');
+    const pair = report.pairs.find((p) => p.source === 'node-1' && p.destination === 'node-2' && p.protocol === 'tcp')!;
+    expect(pair).toMatchObject({ loss: { ratio: 0 }, synRetransmits: 15, flags: ['syn-loss'] });
+    expect(pair.synLoss!.ratio).toBeCloseTo(15 / 315, 6);
+    expect(report.nodes.find((n) => n.name === 'node-1')!.synRetransmits).toEqual({ inferred: 15, counted: 15 });
+  });
+
+  test('SYN drops on an old kernel point at tcp_tw_recycle', () => {
+    const report = analyseMatrix(
+      (s, _d, protocol) => (s === 'node-2' && protocol === 'tcp' ? { attempts: 300, synRetransmits: 20 } : clean),
+      (node) => (node === 'node-2' ? { kernel: '4.4.0-210-generic' } : {}),
+    );
+    expect(summary(report)).toEqual(['warning syn-loss bad-source node-2']);
+    expect(report.findings[0].hint).toContain('tcp_tw_recycle=1 behind NAT on kernels before 4.12 (node-2 runs 4.4.0-210-generic)');
+  });
+
+  test('DNS answers at the 5 s marks → the conntrack race, with the kernel named', () => {
+    const report = analyseMatrix(
+      (s, _d, protocol) => (s === 'node-2' && protocol === 'dns' ? { attempts: 300, answeredAtResolverMarks: [9, 1] } : clean),
+      (node) => (node === 'node-2' ? { kernel: '4.19.0-21-amd64' } : {}),
+    );
+    expect(summary(report)).toEqual(['warning dns-conntrack-race nodes node-2']);
+    const [finding] = report.findings;
+    expect(finding.message).toContain('node-2 runs 4.19.0-21-amd64: older than 5.0, without the conntrack race fixes');
+    expect(finding.hint).toMatch(/single-request-reopen.*glibc only.*use-vc.*NodeLocal DNSCache/);
+    expect(finding.evidence.nodes[0].counts).toEqual({ lookups: 300, answeredAtResolverMarks: 10, timeouts: 0 });
+    const pair = report.pairs.find((p) => p.protocol === 'dns' && p.source === 'node-2')!;
+    expect(pair.dnsAnsweredAtResolverMarks).toEqual([9, 1]);
+    expect(pair.latencyMs.max).toBeGreaterThan(10000);
+  });
+
+  test('a resolver failing every node → one finding on the resolver column', () => {
+    const report = analyseMatrix((_s, _d, protocol) => (protocol === 'dns' ? { attempts: 300, lost: 40 } : clean));
+    expect(summary(report)).toEqual([`critical loss bad-destination ${RESOLVER}`]);
+    expect(report.findings[0].message).toMatch(/^Failed DNS lookups to dns:10.96.0.10 from 6 of 6 sources/);
+    expect(report.pairs.find((p) => p.protocol === 'dns')!.dnsTimeouts).toBe(40);
+  });
+
+  test('ENOBUFS outcomes and SndbufErrors → neighbour table / buffers', () => {
+    const report = analyseMatrix(
+      (s, d, protocol) => (s === 'node-5' && d === 'node-1' && protocol === 'tcp' ? { attempts: 300, enobufs: 1 } : clean),
+      (node) => (node === 'node-5' ? { delta: { SndbufErrors: 30 } } : {}),
+    );
+    expect(summary(report)).toEqual(['warning enobufs nodes node-5']);
+    expect(report.findings[0].message).toContain('node-5: ENOBUFS 1, SndbufErrors 30');
+    expect(report.findings[0].hint).toContain('gc_thresh1/2/3 (defaults 128/512/1024');
+    expect(report.pairs.find((p) => p.enobufs > 0)).toMatchObject({ source: 'node-5', destination: 'node-1', errors: { ENOBUFS: 1 } });
+  });
+
+  test('high p99 to one node, without loss → a latency finding relative to the cluster median pair', () => {
+    const report = analyseMatrix((_s, d, protocol) => (d === 'node-6' && protocol === 'udp' ? { attempts: 300, latencyMs: (i) => (i % 10 === 0 ? 40 : 0.5) } : clean));
+    expect(summary(report)).toEqual(['warning latency bad-destination node-6']);
+    const [evidence] = report.findings[0].evidence.pairs;
+    expect(evidence).toMatchObject({ measure: 'slow', k: 30, n: 300, clusterMedianP99Ms: 0.5, limitMs: 5.5 });
+    expect(evidence.p99Ms).toBeCloseTo(40, 0);
+  });
+});
+
+describe('report contents', () => {
+  test('pairs carry the contract fields; a node without a result is listed with its reason', () => {
+    const results = matrixResults(['a', 'b'], ['tcp'], () => ({ attempts: 100, lost: 0, latencyMs: (i) => 1 + i / 100 }));
+    const report = analyse({ run: RUN, nodes: [{ name: 'a', internalIP: '10.0.0.1', kernelVersion: '6.1.0' }, { name: 'b' }, { name: 'c' }], results, noData: [{ node: 'c', reason: 'pod unschedulable: 0/3 nodes are available: 1 node(s) had untolerated taint' }] });
+    expect(report).toMatchObject({ kind: 'netprobe-matrix-report', schemaVersion: 1, run: RUN });
+    expect(report.nodes.map((n) => [n.name, n.status, n.kernelVersion, n.noDataReason])).toEqual([
+      ['a', 'ok', '6.1.0', null],
+      ['b', 'ok', '6.1.0-18-amd64', null],
+      ['c', 'no-data', null, 'pod unschedulable: 0/3 nodes are available: 1 node(s) had untolerated taint'],
+    ]);
+    const pair = report.pairs[0];
+    expect(pair).toMatchObject({ source: 'a', destination: 'b', protocol: 'tcp', path: 'pod', attempts: 100, successes: 100, loss: { ratio: 0, low: 0 }, errors: {}, synRetransmits: 0, dnsTimeouts: 0, enobufs: 0 });
+    expect(pair.latencyMs.p50).toBeCloseTo(1.5, 1);
+    expect(pair.latencyMs.max).toBeCloseTo(1.99, 6);
+  });
+
+  test('a pair with no successes has null latencies; errors are counted by outcome', () => {
+    const results = matrixResults(['a', 'b'], ['tcp'], () => ({ attempts: 50, lost: 50, lostAs: 'refused' }));
+    const [pair] = analyse({ run: RUN, nodes: [], results }).pairs;
+    expect(pair.latencyMs).toEqual({ p50: null, p90: null, p99: null, max: null });
+    expect(pair.errors).toEqual({ refused: 50 });
+    expect(pair.status).toBe('critical');
+  });
+});

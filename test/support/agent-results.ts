@@ -1,0 +1,116 @@
+// Crafts agent result documents for analysis and rendering tests: exact counts per pair,
+// latencies through the real LatencyHistogram, and a seeded random source for noise.
+import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult, type NetCounters, type ProbeSeries } from '../../src/shared/agent-result.ts';
+import { LatencyHistogram } from '../../src/shared/histogram.ts';
+import type { NetworkPath, Protocol } from '../../src/shared/plan.ts';
+
+export const RESOLVER = 'dns:10.96.0.10';
+
+export interface PairSpec {
+  attempts: number;
+  /** Failed probes, with outcome `lostAs` (default 'timeout'). */
+  lost?: number;
+  lostAs?: string;
+  /** Further failed probes with outcome ENOBUFS. */
+  enobufs?: number;
+  /** TCP: SYNs retransmitted; that many connects take one initial RTO (1 s) longer. */
+  synRetransmits?: number;
+  /** DNS: lookups answered after 1, 2, … resends (they take 5 s, 10 s). */
+  answeredAtResolverMarks?: number[];
+  /** Latency of the i-th success in ms (default 0.5 ms). */
+  latencyMs?: (i: number) => number;
+}
+
+export function probeSeries(destination: string, protocol: Protocol, spec: PairSpec, path: NetworkPath = protocol === 'dns' ? 'service' : 'pod'): ProbeSeries {
+  const lost = spec.lost ?? 0;
+  const enobufs = spec.enobufs ?? 0;
+  const successes = spec.attempts - lost - enobufs;
+  const marks = spec.answeredAtResolverMarks ?? [];
+  const slowConnects = spec.synRetransmits ?? 0;
+  // Answers after resend r come at (r + 1) × the 5 s resolver timeout.
+  const markDelays = marks.flatMap((n, resend) => new Array<number>(n).fill((resend + 1) * 5000));
+  const latency = new LatencyHistogram();
+  for (let i = 0; i < successes; i++) {
+    const synDelay = protocol === 'tcp' && i < slowConnects ? 1000 : 0;
+    latency.record((spec.latencyMs?.(i) ?? 0.5) + synDelay + (markDelays[i] ?? 0));
+  }
+  const outcomes: Record<string, number> = {};
+  if (successes) outcomes.ok = successes;
+  if (lost) outcomes[spec.lostAs ?? 'timeout'] = lost;
+  if (enobufs) outcomes.ENOBUFS = enobufs;
+  const series: ProbeSeries = {
+    protocol, destination, path, target: protocol === 'dns' ? `${destination.slice(4)}:53` : `${destination}:7000`,
+    attempts: spec.attempts, successes, latency: latency.toJSON(), outcomes,
+  };
+  if (protocol === 'tcp') series.tcp = { synRetransmits: slowConnects, requestLatency: new LatencyHistogram().toJSON() };
+  if (protocol === 'udp') series.udp = { duplicates: 0, reordered: 0, late: 0 };
+  if (protocol === 'dns') {
+    series.dns = { variant: 'a+aaaa', names: ['kubernetes.default'], timeouts: lost, answeredAtResolverMarks: marks.length ? marks : [0], rcodes: { NOERROR: 2 * successes } };
+  }
+  return series;
+}
+
+export interface ResultOptions {
+  kernel?: string;
+  delta?: Partial<NetCounters>;
+}
+
+export function agentResult(node: string, series: ProbeSeries[], options: ResultOptions = {}): AgentResult {
+  const zero = Object.fromEntries(NET_COUNTER_NAMES.map((name) => [name, 0])) as unknown as NetCounters;
+  const inferred = series.reduce((n, s) => n + (s.tcp?.synRetransmits ?? 0), 0);
+  const delta: NetCounters = { ...zero, TCPSynRetrans: inferred, ...options.delta };
+  return {
+    kind: AGENT_RESULT_KIND,
+    schemaVersion: AGENT_RESULT_SCHEMA_VERSION,
+    node,
+    runToken: 'run-test',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    endedAt: '2026-01-01T00:00:30.000Z',
+    kernel: { release: options.kernel ?? '6.1.0-18-amd64', synLinearTimeouts: null, synRetries: 6 },
+    settings: { durationMs: 30000, ratePerSecond: 10, protocols: ['tcp', 'udp', 'dns'] },
+    series,
+    served: { tcpAccepted: 0, udpEchoed: 0, udpIgnored: 0 },
+    counters: { start: zero, end: delta, delta },
+    self: { cpuMs: 100, maxRssBytes: 50e6 },
+    warnings: [],
+  };
+}
+
+export type PairSpecOf = (source: string, destination: string, protocol: Protocol) => PairSpec;
+
+/** Every node probes every other node (and the resolver, for 'dns'). */
+export function matrixResults(nodes: readonly string[], protocols: readonly Protocol[], specOf: PairSpecOf, options: (node: string) => ResultOptions = () => ({})): AgentResult[] {
+  return nodes.map((source) => {
+    const series: ProbeSeries[] = [];
+    for (const protocol of protocols) {
+      const destinations = protocol === 'dns' ? [RESOLVER] : nodes.filter((d) => d !== source);
+      for (const destination of destinations) series.push(probeSeries(destination, protocol, specOf(source, destination, protocol)));
+    }
+    return agentResult(source, series, options(source));
+  });
+}
+
+/** Deterministic uniform [0, 1) numbers (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Binomial(n, p) draw, by n Bernoulli trials (n is a few hundred here). */
+export function binomial(random: () => number, n: number, p: number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (random() < p) k++;
+  return k;
+}
+
+export const RUN = { id: 'run-test', start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T00:00:30.000Z', settings: { durationMs: 30000, ratePerSecond: 10, protocols: ['tcp', 'udp', 'dns'] } };
+
+export function nodeNames(count: number, prefix = 'node-'): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${i + 1}`);
+}
