@@ -35,7 +35,7 @@ export function createLab(options: LabOptions): Lab {
   const store = new LabStateStore(options.dir, {
     prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted,
     daemonPid: process.pid, ready: false, kubeconfig: options.kubeconfig,
-    namespaces: [], pids: [], paths: [],
+    namespaces: [], pods: [], pids: [], paths: [],
   });
   const network = new LabNetwork({ prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, store });
   const runtime = new ProcessRuntime({

@@ -19,6 +19,8 @@ export interface LabState {
   apiServer?: string;
   /** Network namespaces (underlay, nodes, pods). */
   namespaces: string[];
+  /** Running pods, for `status`. */
+  pods: { uid: string; namespace: string; name: string; node: string; ip: string }[];
   /** Container processes. */
   pids: number[];
   /** Files and directories outside the lab directory (kubeconfig, mount points, /etc/netns/<ns>). */

@@ -20,7 +20,7 @@ export class PodNetwork {
   private readonly store: LabStateStore;
   /** Per node index: host parts in use. */
   private readonly leases = new Map<number, Set<number>>();
-  private readonly attached = new Map<string, { netns: string; ip: string; node: number; host: number }>();
+  private readonly attached = new Map<string, { netns: string; node: number; host: number }>();
 
   constructor(prefix: string, mtu: number, store: LabStateStore) {
     this.prefix = prefix;
@@ -35,7 +35,7 @@ export class PodNetwork {
     const ip = podIP(index, host);
     // The host end's name must be unique in the node namespace and at most 15 bytes (IFNAMSIZ).
     const hostEnd = `veth${createHash('sha1').update(uid).digest('hex').slice(0, 8)}`;
-    this.attached.set(uid, { netns, ip, node: index, host });
+    this.attached.set(uid, { netns, node: index, host });
     this.store.addNamespace(netns);
     this.store.addPath(`/etc/netns/${netns}`);
     try {
@@ -57,12 +57,6 @@ export class PodNetwork {
       throw err;
     }
     return { netns, ip };
-  }
-
-  addressOf(uid: string): string {
-    const pod = this.attached.get(uid);
-    if (!pod) throw new Error(`pod ${uid} has no network`);
-    return pod.ip;
   }
 
   /** Removes the namespace (its veth goes with it) and frees the address. Idempotent. */

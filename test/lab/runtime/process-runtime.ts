@@ -26,6 +26,7 @@ interface ContainerLog {
 interface PodProcesses {
   spec: PodSandboxSpec;
   netns: string;
+  ip: string;
   children: Map<string, ChildProcess>;
   /** Mount points this pod made exist (mountPath → created topmost directory). */
   mountPoints: string[];
@@ -60,17 +61,18 @@ export class ProcessRuntime implements PodRuntime {
 
   async startPod(spec: PodSandboxSpec): Promise<RunningPod> {
     const existing = this.pods.get(spec.uid);
-    if (existing) return { podIP: this.podIPOf(existing), hostIP: spec.node.internalIP };
+    if (existing) return { podIP: existing.ip, hostIP: spec.node.internalIP };
     const { netns, ip } = spec.hostNetwork
       ? { netns: spec.node.netns, ip: spec.node.internalIP }
       : this.podNetwork.attach(spec.uid, spec.node, spec.namespace);
     let markStarted = (): void => {};
     const pod: PodProcesses = {
-      spec, netns, children: new Map(), mountPoints: [],
+      spec, netns, ip, children: new Map(), mountPoints: [],
       volumeDir: join(this.store.dir, 'volumes', spec.uid),
       started: new Promise((resolve) => { markStarted = resolve; }),
     };
     this.pods.set(spec.uid, pod);
+    this.store.update((s) => s.pods.push({ uid: spec.uid, namespace: spec.namespace, name: spec.name, node: spec.node.name, ip }));
     for (const container of spec.containers) this.startContainer(pod, container);
     setImmediate(markStarted);
     return { podIP: ip, hostIP: spec.node.internalIP };
@@ -87,6 +89,7 @@ export class ProcessRuntime implements PodRuntime {
     await exited;
     clearTimeout(timer);
     if (!pod.spec.hostNetwork) this.podNetwork.detach(uid);
+    this.store.update((s) => { s.pods = s.pods.filter((p) => p.uid !== uid); });
     for (const mountPath of pod.mountPoints) this.releaseMountPoint(mountPath);
     rmSync(pod.volumeDir, { recursive: true, force: true });
   }
@@ -110,10 +113,6 @@ export class ProcessRuntime implements PodRuntime {
     return () => { log.followers.delete(follower); };
   }
 
-  private podIPOf(pod: PodProcesses): string {
-    return pod.spec.hostNetwork ? pod.spec.node.internalIP : this.podNetwork.addressOf(pod.spec.uid);
-  }
-
   private startContainer(pod: PodProcesses, container: ContainerSpec): void {
     const log: ContainerLog = { text: '', ended: false, followers: new Set() };
     this.logBuffers.set(`${pod.spec.uid}/${container.name}`, log);
@@ -134,7 +133,10 @@ export class ProcessRuntime implements PodRuntime {
     ].join(' && ');
     const child = spawn('ip', ['netns', 'exec', pod.netns, 'sh', '-c', script, 'sh', ...argv], {
       cwd: '/',
-      env: { PATH: containerPath(container.image), HOSTNAME: pod.spec.name, HOME: '/root', ...container.env },
+      env: {
+        PATH: containerPath(container.image), HOSTNAME: pod.spec.name, HOME: '/root', ...container.env,
+        ...Object.fromEntries((container.podIPEnv ?? []).map((name) => [name, pod.ip])),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     pod.children.set(container.name, child);

@@ -1,0 +1,137 @@
+// `npm run lab -- up | down | status | fault add | fault clear`: the lab's command line.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { validateLabOptions } from './lab.ts';
+import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultKind } from './net/faults.ts';
+import { nodeAddressing } from './net/topology.ts';
+import { checkPrerequisites } from './prerequisites.ts';
+import { labDir, readState, type LabState, type Overlay } from './state.ts';
+import { down, isAlive } from './teardown.ts';
+
+const READY_TIMEOUT_MS = 60_000;
+const USAGE = `usage: npm run lab -- <command>
+  up --nodes N [--overlay vxlan|routed] [--kubeconfig PATH] [--tainted K]
+  down
+  status
+  fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT]
+  fault clear
+The lab lives in $NETPROBE_LAB_DIR (default ${labDir()}).`;
+
+function runningLab(dir: string): LabState {
+  const state = readState(dir);
+  if (!state || !isAlive(state.daemonPid)) throw new Error('no lab is up (start one with: npm run lab -- up --nodes N)');
+  return state;
+}
+
+async function up(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { nodes: { type: 'string' }, overlay: { type: 'string', default: 'vxlan' }, kubeconfig: { type: 'string' }, tainted: { type: 'string', default: '0' } },
+    strict: true,
+  });
+  if (values.nodes === undefined) throw new Error('up needs --nodes N');
+  const options = { nodes: Number(values.nodes), overlay: values.overlay as Overlay, tainted: Number(values.tainted) };
+  validateLabOptions(options);
+  checkPrerequisites();
+  const dir = labDir();
+  const existing = readState(dir);
+  if (existing && isAlive(existing.daemonPid)) {
+    if (existing.nodes === options.nodes && existing.overlay === options.overlay && existing.tainted === options.tainted) {
+      process.stdout.write(`the lab is already up (${existing.nodes} nodes, ${existing.overlay}); kubeconfig: ${existing.kubeconfig}\n`);
+      return;
+    }
+    throw new Error(`a lab with ${existing.nodes} nodes (${existing.overlay}, ${existing.tainted} tainted) is already up; run \`npm run lab -- down\` first`);
+  }
+  if (existing) {
+    process.stdout.write('a previous lab\'s daemon died; removing what it left\n');
+    await down(dir);
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const kubeconfig = values.kubeconfig ?? join(dir, 'kubeconfig');
+  const logFile = join(dir, 'daemon.log');
+  const log = openSync(logFile, 'w');
+  const started = Date.now();
+  const daemon = spawn(process.execPath, [
+    fileURLToPath(new URL('./daemon.ts', import.meta.url)),
+    '--nodes', String(options.nodes), '--overlay', options.overlay, '--tainted', String(options.tainted), '--kubeconfig', kubeconfig,
+  ], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NETPROBE_LAB_DIR: dir } });
+  closeSync(log);
+  daemon.unref();
+  let exited = false;
+  daemon.once('exit', () => { exited = true; });
+  while (!readState(dir)?.ready) {
+    if (exited || Date.now() - started > READY_TIMEOUT_MS) {
+      const why = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim() : '';
+      if (!exited) daemon.kill('SIGKILL');
+      await down(dir);
+      throw new Error(`the lab did not come up${exited ? '' : ` within ${READY_TIMEOUT_MS / 1000} s`}; removed what it had made.\n${why}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  process.stdout.write(`lab up: ${options.nodes} nodes (${options.overlay}) in ${((Date.now() - started) / 1000).toFixed(1)} s\nkubeconfig: ${kubeconfig}\n`);
+}
+
+function status(): void {
+  const dir = labDir();
+  const state = readState(dir);
+  if (!state) {
+    process.stdout.write('no lab is up\n');
+    return;
+  }
+  const nodes = nodeAddressing(state.prefix, state.nodes);
+  const lines = [
+    `lab ${state.prefix}: ${state.nodes} nodes, overlay ${state.overlay}, daemon ${isAlive(state.daemonPid) ? `running (pid ${state.daemonPid})` : 'NOT running (run down)'}`,
+    `kubeconfig: ${state.kubeconfig}`,
+    'nodes:',
+    ...nodes.map((n) => `  ${n.name}  ${n.internalIP}  pods ${n.podCIDR}${n.index <= state.tainted ? '  tainted control-plane:NoSchedule' : ''}`),
+    `pods (${state.pods.length}):`,
+    ...state.pods.map((p) => `  ${p.namespace}/${p.name}  ${p.ip}  on ${p.node}`),
+  ];
+  const faults = listFaults(nodes);
+  lines.push(`faults (${faults.length}):`, ...faults.map((f) => `  ${Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function fault(args: string[]): void {
+  const [action, ...rest] = args;
+  const state = runningLab(labDir());
+  const nodes = nodeAddressing(state.prefix, state.nodes);
+  if (action === 'clear') {
+    clearFaults(nodes);
+    process.stdout.write('faults cleared\n');
+    return;
+  }
+  if (action !== 'add') throw new Error(USAGE);
+  const { values } = parseArgs({
+    args: rest,
+    options: { kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, percent: { type: 'string' }, mtu: { type: 'string' }, rate: { type: 'string' } },
+    strict: true,
+  });
+  if (!values.kind || !values.from) throw new Error('fault add needs --kind and --from');
+  const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+  const added = addFault(nodes, { kind: values.kind as FaultKind, from: values.from, to: values.to, percent: num(values.percent), mtu: num(values.mtu), rateKbit: num(values.rate) });
+  process.stdout.write(`fault added: ${Object.entries(added).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up': return up(rest);
+    case 'down': {
+      const state = await down(labDir());
+      process.stdout.write(state ? `lab ${state.prefix} removed\n` : 'no lab was up\n');
+      return;
+    }
+    case 'status': return status();
+    case 'fault': return fault(rest);
+    default: throw new Error(USAGE);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`lab: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+// The host tools the lab runs, and the Debian packages that provide them.
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+
+const TOOLS: Record<string, string> = {
+  ip: 'iproute2', bridge: 'iproute2', tc: 'iproute2',
+  nft: 'nftables',
+  dnsmasq: 'dnsmasq-base',
+  setpriv: 'util-linux', mount: 'mount',
+};
+
+function onPath(tool: string): boolean {
+  // A non-root PATH often lacks the sbin directories where these live.
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'];
+  return dirs.some((dir) => {
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Throws naming the apt-get line that installs whatever is missing. */
+export function checkPrerequisites(): void {
+  const missing = Object.keys(TOOLS).filter((tool) => !onPath(tool));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map((t) => TOOLS[t]))];
+  throw new Error(`the lab needs ${missing.join(', ')}, which this machine lacks; install them with:\n  apt-get install ${packages.join(' ')}`);
+}
