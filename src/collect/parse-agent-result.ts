@@ -1,0 +1,155 @@
+// The agent's result document, from the raw text its pod printed: found, parsed and checked
+// field by field, so that bad agent output becomes one clear error naming its source (and
+// a "no data" entry for that node) instead of a TypeError deep in the analysis.
+import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult } from '../shared/agent-result.ts';
+import { LatencyHistogram, type HistogramJSON } from '../shared/histogram.ts';
+import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
+import {
+  describeValue, readArray, readCount, readCountList, readCounts, readNullable, readNumber, readObject, readOneOf, readString, ShapeError,
+} from './shape.ts';
+
+const PATHS: readonly NetworkPath[] = ['pod', 'host', 'service'];
+const DNS_VARIANTS = ['single', 'a+aaaa'] as const;
+
+export class AgentResultError extends Error {
+  /** Where the text came from, e.g. "pod netprobe-abc on node-3". */
+  readonly source: string;
+  readonly problem: string;
+
+  constructor(source: string, problem: string) {
+    super(`${source}: ${problem}`);
+    this.name = 'AgentResultError';
+    this.source = source;
+    this.problem = problem;
+  }
+}
+
+export interface ExpectedResult {
+  /** The node the pod ran on: the result must say the same. */
+  node?: string;
+  /** This run's token: a result from another run is refused. */
+  runToken?: string;
+}
+
+/**
+ * `text`: everything the agent printed (the result is the whole text or its last line that
+ * is a JSON object; progress lines around it are ignored). `source` names it in errors.
+ */
+export function parseAgentResult(text: string, source: string, expected: ExpectedResult = {}): AgentResult {
+  try {
+    return checkAgentResult(findDocument(text), expected);
+  } catch (error) {
+    if (error instanceof ShapeError) throw new AgentResultError(source, `bad result document: ${error.message}`);
+    if (error instanceof DocumentError) throw new AgentResultError(source, error.message);
+    throw error;
+  }
+}
+
+class DocumentError extends Error {}
+
+function findDocument(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new DocumentError('the agent printed nothing: no result document (did it start, or was it killed before the end?)');
+  const candidates = trimmed.startsWith('{') ? [trimmed] : [];
+  const lines = trimmed.split('\n').map((line) => line.trim());
+  candidates.push(...lines.filter((line) => line.startsWith('{')).reverse());
+  let firstFailure: string | null = null;
+  for (const candidate of candidates) {
+    try {
+      const value: unknown = JSON.parse(candidate);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+    } catch (error) {
+      firstFailure ??= (error as Error).message;
+    }
+  }
+  if (firstFailure !== null) {
+    throw new DocumentError(`the result document is cut off or not valid JSON (${firstFailure}): was the agent killed or its log truncated?`);
+  }
+  const lastLine = lines[lines.length - 1];
+  throw new DocumentError(`no result document in the agent's output; its last line was: ${lastLine.length > 120 ? `${lastLine.slice(0, 120)}…` : lastLine}`);
+}
+
+function checkAgentResult(value: unknown, expected: ExpectedResult): AgentResult {
+  const doc = readObject(value, 'the document');
+  if (doc.kind !== AGENT_RESULT_KIND) throw new DocumentError(`not a netprobe agent result (kind ${describeValue(doc.kind)}, expected "${AGENT_RESULT_KIND}")`);
+  if (doc.schemaVersion !== AGENT_RESULT_SCHEMA_VERSION) {
+    throw new DocumentError(`agent schema ${describeValue(doc.schemaVersion)}, this netprobe reads ${AGENT_RESULT_SCHEMA_VERSION}: use matching versions of the agent and the CLI`);
+  }
+  const node = readString(doc.node, 'node');
+  const runToken = readString(doc.runToken, 'runToken');
+  if (expected.node !== undefined && node !== expected.node) throw new DocumentError(`the result says it comes from node ${node}, but the pod ran on ${expected.node}`);
+  if (expected.runToken !== undefined && runToken !== expected.runToken) throw new DocumentError(`the result belongs to another run (token ${runToken})`);
+  readString(doc.startedAt, 'startedAt');
+  readString(doc.endedAt, 'endedAt');
+
+  const kernel = readObject(doc.kernel, 'kernel');
+  readString(kernel.release, 'kernel.release');
+  readNullable(kernel.synLinearTimeouts, 'kernel.synLinearTimeouts', readCount);
+  readCount(kernel.synRetries, 'kernel.synRetries');
+
+  const settings = readObject(doc.settings, 'settings');
+  readNumber(settings.durationMs, 'settings.durationMs');
+  readNumber(settings.ratePerSecond, 'settings.ratePerSecond');
+  readArray(settings.protocols, 'settings.protocols').forEach((p, i) => readOneOf(p, `settings.protocols[${i}]`, PROTOCOLS));
+
+  readArray(doc.series, 'series').forEach((series, i) => checkSeries(series, `series[${i}]`));
+
+  const counters = readObject(doc.counters, 'counters');
+  for (const phase of ['start', 'end', 'delta']) {
+    const values = readObject(counters[phase], `counters.${phase}`);
+    // Deltas of monotonic counters are >= 0; start and end are plain readings.
+    for (const name of NET_COUNTER_NAMES) (phase === 'delta' ? readCount : readNumber)(values[name], `counters.${phase}.${name}`);
+  }
+  readArray(doc.warnings, 'warnings').forEach((w, i) => readString(w, `warnings[${i}]`));
+  return doc as unknown as AgentResult;
+}
+
+function checkSeries(value: unknown, at: string): void {
+  const series = readObject(value, at);
+  const protocol = readOneOf(series.protocol, `${at}.protocol`, PROTOCOLS);
+  readString(series.destination, `${at}.destination`);
+  readOneOf(series.path, `${at}.path`, PATHS);
+  readString(series.target, `${at}.target`);
+  const attempts = readCount(series.attempts, `${at}.attempts`);
+  const successes = readCount(series.successes, `${at}.successes`);
+  if (successes > attempts) throw new ShapeError(`${at} has ${successes} successes out of ${attempts} attempts`);
+  const latency = checkHistogram(series.latency, `${at}.latency`);
+  if (latency.count > successes) throw new ShapeError(`${at}.latency holds ${latency.count} samples for ${successes} successes`);
+  const outcomes = readCounts(series.outcomes, `${at}.outcomes`);
+  const outcomeTotal = Object.values(outcomes).reduce((a, b) => a + b, 0);
+  if (outcomeTotal !== attempts || (outcomes.ok ?? 0) !== successes) {
+    throw new ShapeError(`${at}.outcomes add up to ${outcomeTotal} probes (${outcomes.ok ?? 0} ok), but attempts is ${attempts} and successes ${successes}`);
+  }
+  if (protocol === 'tcp') {
+    const tcp = readObject(series.tcp, `${at}.tcp`);
+    readCount(tcp.synRetransmits, `${at}.tcp.synRetransmits`);
+    checkHistogram(tcp.requestLatency, `${at}.tcp.requestLatency`);
+  }
+  if (protocol === 'udp') {
+    const udp = readObject(series.udp, `${at}.udp`);
+    for (const key of ['duplicates', 'reordered', 'late']) readCount(udp[key], `${at}.udp.${key}`);
+  }
+  if (protocol === 'dns') {
+    const dns = readObject(series.dns, `${at}.dns`);
+    readOneOf(dns.variant, `${at}.dns.variant`, DNS_VARIANTS);
+    readCount(dns.timeouts, `${at}.dns.timeouts`);
+    readCountList(dns.answeredAtResolverMarks, `${at}.dns.answeredAtResolverMarks`);
+    readCounts(dns.rcodes, `${at}.dns.rcodes`);
+  }
+}
+
+function checkHistogram(value: unknown, at: string): LatencyHistogram {
+  const histogram = readObject(value, at);
+  readCounts(histogram.buckets, `${at}.buckets`);
+  readCount(histogram.zeroCount, `${at}.zeroCount`);
+  const count = readCount(histogram.count, `${at}.count`);
+  readNumber(histogram.sum, `${at}.sum`);
+  const min = readNullable(histogram.min, `${at}.min`, readNumber);
+  const max = readNullable(histogram.max, `${at}.max`, readNumber);
+  if ((count > 0) !== (min !== null && max !== null)) throw new ShapeError(`${at} has count ${count} but min ${describeValue(min)} and max ${describeValue(max)}`);
+  try {
+    return LatencyHistogram.fromJSON(histogram as unknown as HistogramJSON);
+  } catch (error) {
+    throw new ShapeError(`${at}: ${(error as Error).message}`);
+  }
+}
