@@ -1,0 +1,40 @@
+// API discovery as kubectl walks it: /version, /api, /apis, /api/v1. kubectl asks for the
+// aggregated format (apidiscovery.k8s.io/v2) first and falls back to these plain documents
+// when the response is application/json.
+import { RESOURCES } from './registry.ts';
+
+export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-netprobe-lab' };
+
+export function versionInfo(): object {
+  return {
+    ...KUBERNETES_VERSION,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2025-01-01T00:00:00Z',
+    goVersion: 'go1.23.4',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
+}
+
+export function apiVersions(serverAddress: string): object {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+export function apiGroupList(): object {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+}
+
+export function coreResourceList(): object {
+  const resources = RESOURCES.flatMap((r) => [
+    { name: r.name, singularName: r.singularName, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs, ...(r.shortNames ? { shortNames: r.shortNames } : {}) },
+    ...r.subresources.map((sub) => ({
+      name: `${r.name}/${sub}`,
+      singularName: '',
+      namespaced: r.namespaced,
+      kind: sub === 'log' ? 'Pod' : r.kind,
+      verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+    })),
+  ]);
+  return { kind: 'APIResourceList', groupVersion: 'v1', resources };
+}

@@ -1,0 +1,56 @@
+// core/v1 Events as components record them: identical events on one object are folded
+// into one with a growing count, as client-go's EventCorrelator does.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { now } from './meta.ts';
+import type { KObject, Store } from './store.ts';
+import { resourceByName } from './registry.ts';
+
+export interface EventSource { component: string; host?: string }
+
+export class EventRecorder {
+  private readonly store: Store;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  record(resource: string, involved: KObject, type: 'Normal' | 'Warning', reason: string, message: string, source: EventSource): void {
+    // Events about cluster-scoped objects (nodes) live in "default", as the real recorders put them.
+    const namespace = involved.metadata.namespace ?? 'default';
+    // NamespaceLifecycle refuses new events in a namespace that is going away, as for any content.
+    if (this.store.get('namespaces', undefined, namespace)?.metadata.deletionTimestamp) return;
+    const same = this.store.list('events', namespace).find((e) =>
+      (e.involvedObject as { uid: string }).uid === involved.metadata.uid && e.reason === reason && e.message === message);
+    const time = now();
+    if (same) {
+      this.store.mutate('events', namespace, same.metadata.name, (e) => {
+        e.count = (e.count as number) + 1;
+        e.lastTimestamp = time;
+      });
+      return;
+    }
+    this.store.create('events', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${involved.metadata.name}.${randomBytes(8).toString('hex')}`, namespace, uid: randomUUID(), resourceVersion: '', creationTimestamp: time },
+      involvedObject: {
+        kind: resourceByName(resource)?.kind,
+        namespace: involved.metadata.namespace,
+        name: involved.metadata.name,
+        uid: involved.metadata.uid,
+        apiVersion: 'v1',
+        resourceVersion: involved.metadata.resourceVersion,
+      },
+      reason,
+      message,
+      source,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+      type,
+      eventTime: null,
+      reportingComponent: source.component,
+      reportingInstance: source.host ?? '',
+    });
+  }
+}

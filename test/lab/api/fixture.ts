@@ -1,0 +1,55 @@
+// Starts the API server on the local process runtime for one test file, and takes it all
+// down again (server, processes, temp files) in afterAll, also when tests fail.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { LabNode } from '../contracts.ts';
+import { kubectlPath } from '../../support/kubectl.ts';
+import { LocalProcessRuntime, RecordingNetwork } from './local-runtime.ts';
+import { startApiServer, type ApiServer, type ApiServerOptions } from './server.ts';
+
+export const LAB_NODES: LabNode[] = [
+  { name: 'lab-cp', internalIP: '198.18.0.10', podCIDR: '198.19.0.0/24', netns: 'lab-cp', labels: { 'node-role.kubernetes.io/control-plane': '' },
+    taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], kernelVersion: '6.1.0-lab' },
+  { name: 'lab-1', internalIP: '198.18.0.11', podCIDR: '198.19.1.0/24', netns: 'lab-1', labels: { zone: 'a' }, taints: [], kernelVersion: '6.1.0-lab' },
+  { name: 'lab-2', internalIP: '198.18.0.12', podCIDR: '198.19.2.0/24', netns: 'lab-2', labels: { zone: 'b' }, taints: [], kernelVersion: '6.12.0-lab' },
+];
+
+export interface Fixture {
+  api: ApiServer;
+  runtime: LocalProcessRuntime;
+  network: RecordingNetwork;
+  kubeconfig: string;
+  /** Runs the real kubectl against the lab; resolves with stdout, rejects with stderr. */
+  kubectl(args: string[], context?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'netprobe-api-'));
+  const runtime = new LocalProcessRuntime();
+  const network = new RecordingNetwork(LAB_NODES);
+  const api = await startApiServer({ nodes: LAB_NODES, runtime, network, host: '127.0.0.1', stateDir: dir, ...extra });
+  const kubeconfig = join(dir, 'kubeconfig');
+  api.kubeconfig(kubeconfig);
+  const bin = kubectlPath();
+  const run = promisify(execFile);
+  return {
+    api, runtime, network, kubeconfig,
+    async kubectl(args, context = 'lab') {
+      try {
+        const { stdout } = await run(bin, ['--kubeconfig', kubeconfig, '--context', context, ...args], { env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 });
+        return stdout;
+      } catch (err) {
+        throw new Error(((err as { stderr?: string }).stderr || (err as Error).message).trim());
+      }
+    },
+    async close() {
+      await api.close();
+      await runtime.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

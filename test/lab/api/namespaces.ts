@@ -1,0 +1,64 @@
+// The namespace controller: a namespace being deleted stays Terminating (its "kubernetes"
+// spec finalizer) until every object in it is gone, then is removed. Creating content in it
+// meanwhile is refused, as the NamespaceLifecycle admission plugin does (admitNamespace).
+import type { Deleter } from './deletion.ts';
+import { ApiError, notFound } from './status.ts';
+import { RESOURCES } from './registry.ts';
+import type { Store, StoreEvent } from './store.ts';
+
+/** The namespaces a cluster starts with, which cannot be deleted (NamespaceLifecycle's immortal set). */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export class NamespaceController {
+  private readonly store: Store;
+  private readonly deleter: Deleter;
+  private readonly unsubscribe: () => void;
+  private closed = false;
+
+  constructor(store: Store, deleter: Deleter) {
+    this.store = store;
+    this.deleter = deleter;
+    this.unsubscribe = store.subscribe((e) => setImmediate(() => this.closed || this.observe(e)));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+  }
+
+  private observe(e: StoreEvent): void {
+    if (e.resource === 'namespaces' && e.type === 'MODIFIED' && e.object.metadata.deletionTimestamp) this.drain(e.object.metadata.name);
+    else if (e.type === 'DELETED' && e.object.metadata.namespace) this.drain(e.object.metadata.namespace);
+  }
+
+  private drain(namespace: string): void {
+    const ns = this.store.get('namespaces', undefined, namespace);
+    if (!ns?.metadata.deletionTimestamp) return;
+    let remaining = 0;
+    for (const r of RESOURCES.filter((d) => d.namespaced)) {
+      for (const obj of this.store.list(r.name, namespace)) {
+        remaining++;
+        if (!obj.metadata.deletionTimestamp) this.deleter.delete(r.name, namespace, obj.metadata.name);
+      }
+    }
+    if (!remaining && !ns.metadata.finalizers?.length) this.store.remove('namespaces', undefined, namespace);
+  }
+}
+
+/** Admission: content may only be created in a namespace that exists and is not terminating. */
+export function admitNamespace(store: Store, resource: string, namespace: string, name: string): void {
+  const ns = store.get('namespaces', undefined, namespace);
+  if (!ns) throw notFound('namespaces', namespace);
+  if (ns.metadata.deletionTimestamp) {
+    const message = `unable to create new content in namespace ${namespace} because it is being terminated`;
+    throw new ApiError(403, 'Forbidden', `${resource} "${name}" is forbidden: ${message}`, {
+      name,
+      kind: resource,
+      causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
+    });
+  }
+}
+
+export function admitNamespaceDelete(name: string): void {
+  if (SYSTEM_NAMESPACES.includes(name)) throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { name, kind: 'namespaces' });
+}

@@ -1,0 +1,40 @@
+// The core/v1 resources the lab serves: what discovery advertises, how URLs map to kinds,
+// and which field selectors each resource supports (as the real registry's GetAttrs does).
+
+export interface ResourceDef {
+  name: string;
+  singularName: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  verbs: string[];
+  subresources: string[];
+  /** Fields accepted in fieldSelector besides metadata.name and metadata.namespace. */
+  fields: string[];
+}
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export const RESOURCES: ResourceDef[] = [
+  { name: 'configmaps', singularName: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'], verbs: ALL_VERBS, subresources: [], fields: [] },
+  { name: 'endpoints', singularName: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'], verbs: ['get', 'list', 'watch'], subresources: [], fields: [] },
+  {
+    name: 'events', singularName: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], verbs: ALL_VERBS, subresources: [],
+    fields: ['involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid', 'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  },
+  { name: 'namespaces', singularName: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status'], fields: ['status.phase'] },
+  { name: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, shortNames: ['no'], verbs: ['get', 'list', 'patch', 'update', 'watch'], subresources: ['status'], fields: ['spec.unschedulable'] },
+  {
+    name: 'pods', singularName: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], verbs: ALL_VERBS, subresources: ['log', 'status'],
+    fields: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
+  },
+  { name: 'services', singularName: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], verbs: ALL_VERBS, subresources: ['status'], fields: [] },
+];
+
+export function resourceByName(name: string): ResourceDef | undefined {
+  return RESOURCES.find((r) => r.name === name);
+}
+
+export function resourceByKind(kind: string): ResourceDef | undefined {
+  return RESOURCES.find((r) => r.kind === kind);
+}

@@ -1,0 +1,155 @@
+// Services: ClusterIP allocation from the network's service CIDR, and the endpoints
+// controller + kube-proxy role — ready pods matching the selector become the Endpoints
+// object and the network's DNAT backends (LabNetworkControl.applyService).
+import type { LabNetworkControl, ServiceRealisation } from '../contracts.ts';
+import { invalid } from './status.ts';
+import { now } from './meta.ts';
+import { matchRequirements } from './selectors.ts';
+import type { KObject, Store, StoreEvent } from './store.ts';
+
+type Any = Record<string, any>;
+
+const ipToInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+export class ClusterIPAllocator {
+  private readonly base: number;
+  private readonly size: number;
+  private readonly store: Store;
+  readonly cidr: string;
+
+  constructor(cidr: string, store: Store) {
+    const [ip, bits] = cidr.split('/');
+    this.cidr = cidr;
+    this.size = 2 ** (32 - Number(bits));
+    this.base = ipToInt(ip) - (ipToInt(ip) % this.size);
+    this.store = store;
+  }
+
+  /** The first address, which the `kubernetes` Service takes (as kube-apiserver reserves it). */
+  get first(): string {
+    return intToIp(this.base + 1);
+  }
+
+  /** Assigns spec.clusterIP, honouring a requested one; 422 as the real allocator says when it cannot. */
+  assign(svc: Any): void {
+    if (svc.spec.clusterIP === 'None') return;
+    const used = new Set(this.store.list('services').map((s: Any) => s.spec.clusterIP));
+    const requested: string | undefined = svc.spec.clusterIP || undefined;
+    const fail = (detail: string) => invalid('Service', svc.metadata.name, [{ field: 'spec.clusterIPs', type: 'FieldValueInvalid', value: [requested], detail }]);
+    let ip = requested;
+    if (ip) {
+      const n = ipToInt(ip);
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip) || n <= this.base || n >= this.base + this.size - 1) throw fail(`failed to allocate IP ${ip}: provided IP is not in the valid range. The range of valid IPs is ${this.cidr}`);
+      if (used.has(ip)) throw fail(`failed to allocate IP ${ip}: provided IP is already allocated`);
+    } else {
+      // Dynamic addresses come from above the first sixteenth, leaving the low band to
+      // requested ones (kube-dns's well-known .10), as KEP-3070 splits the range.
+      const start = Math.max(2, Math.ceil(this.size / 16));
+      for (let i = start; i < this.size - 1 && !ip; i++) if (!used.has(intToIp(this.base + i))) ip = intToIp(this.base + i);
+      if (!ip) throw fail(`failed to allocate a serviceIP: range is full`);
+    }
+    svc.spec.clusterIP = ip;
+    svc.spec.clusterIPs = [ip];
+  }
+}
+
+const isReady = (pod: Any) => pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && !!pod.status.podIP
+  && (pod.status.conditions ?? []).some((c: Any) => c.type === 'Ready' && c.status === 'True');
+
+/** Resolves a named targetPort against the pod's container ports, as the endpoints controller does. */
+function targetPortOf(port: Any, pod: Any): number | undefined {
+  if (typeof port.targetPort === 'number') return port.targetPort;
+  for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.name === port.targetPort) return p.containerPort;
+  return undefined;
+}
+
+export class EndpointsController {
+  private readonly store: Store;
+  private readonly network: LabNetworkControl;
+  private readonly applied = new Map<string, string>();
+  /** One network call at a time per Service, in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly pending = new Set<string>();
+  private readonly unsubscribe: () => void;
+  private readonly onError: (error: Error) => void;
+
+  constructor(store: Store, network: LabNetworkControl, onError: (error: Error) => void) {
+    this.store = store;
+    this.network = network;
+    this.onError = onError;
+    this.unsubscribe = store.subscribe((e) => this.observe(e));
+  }
+
+  close(): Promise<void> {
+    this.unsubscribe();
+    return Promise.all(this.chains.values()).then(() => undefined);
+  }
+
+  private observe(e: StoreEvent): void {
+    const ns = e.object.metadata.namespace!;
+    if (e.resource === 'services') this.queue(ns, e.object.metadata.name);
+    if (e.resource === 'pods') for (const svc of this.store.list('services', ns)) this.queue(ns, svc.metadata.name);
+  }
+
+  private queue(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    if (this.pending.has(key)) return;
+    this.pending.add(key);
+    setImmediate(() => {
+      this.pending.delete(key);
+      this.reconcile(namespace, name);
+    });
+  }
+
+  private reconcile(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    const svc = this.store.get('services', namespace, name) as Any | undefined;
+    if (!svc) {
+      this.store.remove('endpoints', namespace, name);
+      if (this.applied.delete(key)) this.enqueue(key, () => this.network.removeService(namespace, name));
+      return;
+    }
+    const pods = svc.spec.selector ? this.store.list('pods', namespace).filter((p: Any) => isReady(p)
+      && matchRequirements(p.metadata.labels, Object.entries(svc.spec.selector as Record<string, string>).map(([k, v]) => ({ key: k, op: 'in' as const, values: [v] })))) : [];
+    this.writeEndpoints(svc, pods);
+    if (!svc.spec.clusterIP || svc.spec.clusterIP === 'None') return;
+    const realisation: ServiceRealisation = {
+      namespace,
+      name,
+      clusterIP: svc.spec.clusterIP,
+      ports: (svc.spec.ports as Any[]).flatMap((p) => {
+        const targetPort = pods.length ? targetPortOf(p, pods[0]) : typeof p.targetPort === 'number' ? p.targetPort : undefined;
+        return targetPort === undefined ? [] : [{ ...(p.name ? { name: p.name } : {}), protocol: p.protocol, port: p.port, targetPort }];
+      }),
+      endpoints: pods.map((p: Any) => p.status.podIP as string).sort(),
+    };
+    const text = JSON.stringify(realisation);
+    if (this.applied.get(key) === text) return;
+    this.applied.set(key, text);
+    this.enqueue(key, () => this.network.applyService(realisation));
+  }
+
+  private writeEndpoints(svc: Any, pods: Any[]): void {
+    const { namespace, name } = svc.metadata;
+    const subsets = pods.length ? [{
+      addresses: pods.map((p) => ({ ip: p.status.podIP, nodeName: p.spec.nodeName, targetRef: { kind: 'Pod', namespace, name: p.metadata.name, uid: p.metadata.uid } })),
+      ports: (svc.spec.ports as Any[]).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: targetPortOf(p, pods[0]) ?? p.port, protocol: p.protocol })),
+    }] : [];
+    const existing = this.store.get('endpoints', namespace, name);
+    if (existing && JSON.stringify(existing.subsets ?? []) === JSON.stringify(subsets)) return;
+    const obj: KObject = existing ?? {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name, namespace, uid: crypto.randomUUID(), resourceVersion: '', creationTimestamp: now(), labels: svc.metadata.labels },
+    };
+    obj.subsets = subsets;
+    if (existing) this.store.update('endpoints', obj);
+    else this.store.create('endpoints', obj);
+  }
+
+  private enqueue(key: string, call: () => Promise<void>): void {
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(call).catch((err: Error) => this.onError(err));
+    this.chains.set(key, next);
+  }
+}
