@@ -74,7 +74,8 @@ export function addFault(nodes: NodeAddressing[], requested: Fault): Fault {
   const from = findNode(nodes, fault.from);
   const to = fault.to === undefined ? undefined : findNode(nodes, fault.to);
   const toMatch = to ? `ip daddr { ${to.podCIDR}, ${to.internalIP} } ` : '';
-  const chance = `numgen random mod 100 < ${fault.percent}`;
+  // numgen yields 0..99, so `< 100` is out of range for nft: 100 % is simply unconditional.
+  const chance = fault.percent === 100 ? '' : `numgen random mod 100 < ${fault.percent} `;
   const comment = `comment "${describe(fault)}"`;
   const both = (match: string): string[] => [
     `add rule ${TABLE} forward ip saddr ${from.podCIDR} ${toMatch}${match}drop ${comment}`,
@@ -82,10 +83,10 @@ export function addFault(nodes: NodeAddressing[], requested: Fault): Fault {
   ];
   let rules: string[];
   switch (fault.kind) {
-    case 'syn-drop': rules = both(`tcp flags & (syn | ack) == syn ${chance} `); break;
+    case 'syn-drop': rules = both(`tcp flags & (syn | ack) == syn ${chance}`); break;
     // The VXLAN packets that carry the node's pod traffic are UDP too: losing them is not this fault.
-    case 'udp-loss': rules = both(`udp dport != ${VXLAN_PORT} ${chance} `); break;
-    case 'dns-drop': rules = both(`meta l4proto { tcp, udp } th dport 53 ${chance} `); break;
+    case 'udp-loss': rules = both(`udp dport != ${VXLAN_PORT} ${chance}`); break;
+    case 'dns-drop': rules = both(`meta l4proto { tcp, udp } th dport 53 ${chance}`); break;
     case 'blackhole': rules = both(''); break;
     case 'mtu':
       // veth hands over oversize (GSO) frames whatever the receiver's MTU; a real NIC would not
