@@ -1,9 +1,13 @@
-// The lab daemon: builds the network and runtime, then serves the Kubernetes API on top of them,
-// and stays up until `down` stops it. Started in the background by `npm run lab -- up`, which
-// waits for the state file to say `ready`. Everything it makes is in that state file first.
+// The lab daemon: builds the network and runtime, serves the Kubernetes API on top of them,
+// creates the cluster DNS, and stays up until `down` stops it. Started in the background by
+// `npm run lab -- up`, which waits for the state file to say `ready`.
 import { parseArgs } from 'node:util';
+import { startApiServer } from './api/server.ts';
 import { createLab } from './lab.ts';
+import { kubeDnsObjects, waitForClusterDns } from './kube-dns.ts';
 import { labDir, type Overlay } from './state.ts';
+
+const DNS_READY_TIMEOUT_MS = 20_000;
 
 const { values } = parseArgs({
   options: {
@@ -18,14 +22,22 @@ const { values } = parseArgs({
 // `down` cleans up from the state file; on SIGTERM there is nothing left for the daemon to do.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
 
+const dir = labDir();
 const lab = createLab({
-  dir: labDir(),
+  dir,
   nodes: Number(values.nodes),
   overlay: values.overlay as Overlay,
   tainted: Number(values.tainted ?? 0),
   kubeconfig: values.kubeconfig!,
 });
+const api = await startApiServer({
+  nodes: lab.network.nodes, runtime: lab.runtime, network: lab.network,
+  host: '127.0.0.1', stateDir: dir,
+  onError: (err) => process.stderr.write(`${new Date().toISOString()} ${err.message}\n`),
+});
+api.kubeconfig(lab.store.current.kubeconfig);
+lab.store.update((s) => { s.apiServer = api.url; });
+api.seed(kubeDnsObjects(lab.network.nodes.length));
+await waitForClusterDns(lab.network.nodes[0].netns, DNS_READY_TIMEOUT_MS);
 lab.store.update((s) => { s.ready = true; });
-process.stdout.write(`lab ${lab.store.current.prefix} ready: ${lab.network.nodes.length} nodes\n`);
-// Nothing else holds the event loop open until the API server listens.
-setInterval(() => {}, 1 << 30);
+process.stdout.write(`lab ${lab.store.current.prefix} ready: ${lab.network.nodes.length} nodes, API ${api.url}\n`);
