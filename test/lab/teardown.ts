@@ -1,17 +1,26 @@
 // `down`: removes everything a lab made, from its state file alone, so it works as well after
 // the daemon was killed with SIGKILL as after a clean run. Anything missing counts as removed.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { removeNamespace, run } from '../support/netns.ts';
 import { readState, type LabState } from './state.ts';
 
 const DAEMON_STOP_MS = 2000;
+/** How long SIGKILLed processes get to be gone before their namespaces are deleted. */
+const PROCESS_EXIT_MS = 2000;
 
+/** Whether a process still runs. A zombie does not: once its parent (the daemon) is gone, only
+ *  an init that reaps would remove it, and not every machine's pid 1 does. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
   }
 }
 
@@ -38,6 +47,8 @@ export async function down(dir: string): Promise<LabState | undefined> {
     for (const pid of state.pids) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
+    const deadline = Date.now() + PROCESS_EXIT_MS;
+    while (state.pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const ns of labNamespaces(state)) {
       removeNamespace(ns);
       rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
