@@ -32,7 +32,8 @@ export class LocalProcessRuntime implements PodRuntime {
       }
       const argv = [...(c.command ?? []), ...(c.args ?? [])].map(rewrite);
       const env = { PATH: process.env.PATH, ...c.env, ...Object.fromEntries((c.podIPEnv ?? []).map((n) => [n, podIP])) };
-      const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group, so stopping the pod also kills what the container started (sleep in sh -c).
+      const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       const container: Container = { child, log: '', followers: new Set(), ended: false };
       containers.set(c.name, container);
       const onData = (chunk: Buffer) => {
@@ -61,7 +62,11 @@ export class LocalProcessRuntime implements PodRuntime {
     await Promise.all([...containers.values()].map((c) => new Promise<void>((resolve) => {
       if (c.ended || c.child.exitCode !== null) return resolve();
       c.child.once('close', () => resolve());
-      c.child.kill('SIGKILL');
+      try {
+        process.kill(-c.child.pid!, 'SIGKILL');
+      } catch {
+        resolve(); // the group is already gone
+      }
     })));
   }
 

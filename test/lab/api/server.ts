@@ -197,6 +197,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const render = (obj: KObject) => (asTable ? toTable(r.def.name, [obj], obj.metadata.resourceVersion, include) : obj);
     const matches: Matcher = ((l, f) => (o: KObject) => l(o) && f(o))(labelSelector(q.get('labelSelector')), fieldSelector(q.get('fieldSelector'), r.def));
     const text = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method!) ? await readBody(req) : '';
+    if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) {
+      throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json');
+    }
 
     switch (verb) {
       case 'get': {
