@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:f
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { IS_ROOT } from '../support/netns.ts';
 import { validateLabOptions } from './lab.ts';
 import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultKind } from './net/faults.ts';
 import { nodeAddressing } from './net/topology.ts';
@@ -35,6 +36,7 @@ async function up(args: string[]): Promise<void> {
   if (values.nodes === undefined) throw new Error('up needs --nodes N');
   const options = { nodes: Number(values.nodes), overlay: values.overlay as Overlay, tainted: Number(values.tainted) };
   validateLabOptions(options);
+  if (!IS_ROOT) throw new Error('the lab needs root: nodes and pods are network namespaces, Services and faults nftables rules (run: sudo npm run lab -- up …)');
   checkPrerequisites();
   const dir = labDir();
   const existing = readState(dir);

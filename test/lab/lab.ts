@@ -1,6 +1,7 @@
 // The lab's real half put together: state file, network and pod runtime. The daemon adds the
 // Kubernetes API on top; tests use this directly to exercise the network without the API.
 import { randomBytes } from 'node:crypto';
+import { run } from '../support/netns.ts';
 import { LabNetwork } from './net/network.ts';
 import { PodNetwork } from './net/pod-network.ts';
 import { dnsmasqArgs } from './net/dns.ts';
@@ -28,10 +29,19 @@ export function validateLabOptions(options: Pick<LabOptions, 'nodes' | 'overlay'
   if (!Number.isInteger(options.tainted) || options.tainted < 0 || options.tainted >= options.nodes) throw new Error(`--tainted must be from 0 to ${options.nodes - 1} (at least one node must take pods), not ${options.tainted}`);
 }
 
+/** A prefix no namespace has yet: two labs (parallel test runs) never share one, and `down`
+ *  of one, which also removes unrecorded namespaces by prefix, never touches the other's. */
+function freshPrefix(): string {
+  const taken = run('ip', ['netns', 'list']);
+  for (;;) {
+    const prefix = `nplab-${randomBytes(2).toString('hex')}`;
+    if (!taken.includes(`${prefix}-`)) return prefix;
+  }
+}
+
 export function createLab(options: LabOptions): Lab {
   validateLabOptions(options);
-  // A fresh prefix per lab: namespaces of two labs (parallel test runs) never collide.
-  const prefix = `nplab-${randomBytes(2).toString('hex')}`;
+  const prefix = freshPrefix();
   const store = new LabStateStore(options.dir, {
     prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted,
     daemonPid: process.pid, ready: false, kubeconfig: options.kubeconfig,
