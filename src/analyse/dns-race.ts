@@ -2,7 +2,7 @@
 // send A and AAAA together from one socket, and before Linux 5.0 (a third race: 5.6)
 // conntrack could drop one of the two (netfilter UDP insert race). Field notes.
 import type { Finding, NodeEvidence } from '../shared/report.ts';
-import { groupBy } from './group-by.ts';
+import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
 import type { FindingContext } from './matrix-findings.ts';
 
@@ -23,7 +23,7 @@ export function dnsRaceFinding(context: FindingContext): Finding | null {
     subject: nodes.map((n) => n.node).join(', '),
     path: flagged[0].report.path,
     protocols: ['dns'],
-    message: `DNS lookups from ${nodes.length} node(s) were answered only at the resolver's retry marks (~5 s): the signature of the conntrack race `
+    message: `DNS lookups from ${countOf(nodes.length, 'node')} were answered only at the resolver's retry marks (~5 s): the signature of the conntrack race `
       + `that drops one of the A/AAAA pair sent from one socket. ${kernels.join('; ')}.`,
     hint: "Workarounds: `options single-request-reopen` in the pods' dnsConfig (glibc only; musl ignores it), `options use-vc` (DNS over TCP), "
       + 'or NodeLocal DNSCache (no DNAT, no conntrack on the way); for good, a kernel with the fixes (5.0, and 5.6 for the third race).',
@@ -36,4 +36,8 @@ function raceFixesIn(release: string | null): string {
   if (kernelBefore(release, 5, 6)) return 'older than 5.6, without the fix for the third race';
   if (kernelBefore(release, 5, 6) === false) return 'has the kernel fixes (5.0, 5.6), so look for what else drops one query of the pair (DNAT rules, resolver load)';
   return 'the kernel version is unknown';
+}
+
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -2,7 +2,8 @@
 // sees ENOBUFS (EINVAL on kernels 3.6-6.5), UDP only in the Udp SndbufErrors counter
 // because the kernel swallows the error without IP_RECVERR. Field notes.
 import type { Finding, NodeEvidence } from '../shared/report.ts';
-import { groupBy } from './group-by.ts';
+import { groupBy } from '../shared/group-by.ts';
+import { countOf } from './dns-race.ts';
 import { kernelBefore } from './kernel.ts';
 import type { FindingContext } from './matrix-findings.ts';
 
@@ -12,15 +13,16 @@ export function enobufsFinding(context: FindingContext): Finding | null {
   for (const node of context.nodes.values()) {
     const fromNode = (pairsBySource.get(node.name) ?? []).map((j) => j.report);
     const einvalMeansEnobufs = kernelBefore(node.kernelVersion, 6, 6) === true && kernelBefore(node.kernelVersion, 3, 6) === false;
-    const counts: Record<string, number> = {
-      ENOBUFS: fromNode.reduce((n, pair) => n + pair.enobufs, 0),
-      ...(einvalMeansEnobufs ? { EINVAL: fromNode.reduce((n, pair) => n + (pair.errors.EINVAL ?? 0), 0) } : {}),
-      SndbufErrors: node.counters?.SndbufErrors ?? 0,
-    };
-    if (Object.values(counts).some((n) => n > 0)) nodes.push({ node: node.name, kernelVersion: node.kernelVersion, counts });
+    const allCounts: [string, number][] = [
+      ['ENOBUFS', fromNode.reduce((n, pair) => n + pair.enobufs, 0)],
+      ['EINVAL', einvalMeansEnobufs ? fromNode.reduce((n, pair) => n + (pair.errors.EINVAL ?? 0), 0) : 0],
+      ['SndbufErrors', node.counters?.SndbufErrors ?? 0],
+    ];
+    const counts = Object.fromEntries(allCounts.filter(([, n]) => n > 0));
+    if (Object.keys(counts).length > 0) nodes.push({ node: node.name, kernelVersion: node.kernelVersion, counts });
   }
   if (nodes.length === 0) return null;
-  const details = nodes.map((n) => `${n.node}: ${Object.entries(n.counts).filter(([, c]) => c > 0).map(([name, c]) => `${name} ${c}`).join(', ')}`);
+  const details = nodes.map((n) => `${n.node}: ${Object.entries(n.counts).map(([name, c]) => `${name} ${c}`).join(', ')}`);
   return {
     severity: 'warning',
     kind: 'enobufs',
@@ -28,7 +30,7 @@ export function enobufsFinding(context: FindingContext): Finding | null {
     subject: nodes.map((n) => n.node).join(', '),
     path: null,
     protocols: [],
-    message: `No buffer space on ${nodes.length} node(s) (${details.join('; ')}): the neighbour table or socket buffers are full.`,
+    message: `No buffer space on ${countOf(nodes.length, 'node')} (${details.join('; ')}): the neighbour table or socket buffers are full.`,
     hint: 'Neighbour (ARP) table: entries (`ip neigh | wc -l`) vs net.ipv4.neigh.default.gc_thresh1/2/3 (defaults 128/512/1024; gc_thresh3 is a hard limit '
       + "shared by all namespaces, set in the host namespace), table_fulls in /proc/net/stat/arp_cache, 'neighbor table overflow' in the kernel log: "
       + 'raise gc_thresh2/3 or keep entries well below gc_thresh2 (a VXLAN overlay is one L2 network). Else full socket send buffers (net.core.wmem_default).',

@@ -1,9 +1,9 @@
 // Findings from the flagged pairs: per network path, per metric, the Pingmesh patterns of
 // the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
-import { describePairEvidence, pairName } from '../shared/format.ts';
+import { pairName } from '../shared/format.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
 import type { Finding, NodeEvidence, NodeReport, PairEvidence, PairFlag, Thresholds } from '../shared/report.ts';
-import { groupBy } from './group-by.ts';
+import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from './nodes.ts';
 import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
@@ -61,8 +61,9 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
   const groups = pattern.groups?.map((group) => [...group].sort(byNodeName)).sort((a, b) => byNodeName(a[0], b[0])) ?? null;
   const groupLabel = groups ? labelSeparating(groups, context.nodes) : null;
   const synContext = metric === 'syn-loss' ? synDropContext(evidence, context) : null;
+  // SYN drops have their own suspects; where they lie adds little to them.
   const hints = [
-    (kind === 'resolvers' ? RESOLVER_HINTS[pattern.pattern] : undefined) ?? NODE_HINTS[pattern.pattern],
+    synContext ? '' : ((kind === 'resolvers' ? RESOLVER_HINTS[pattern.pattern] : undefined) ?? NODE_HINTS[pattern.pattern]),
     groupLabel ? `The groups line up with the node label ${groupLabel}.` : '',
     metric === 'latency' ? LATENCY_HINT : '',
     synContext?.hint ?? '',
@@ -74,10 +75,11 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     subject: subjectOf(pattern, groups),
     path,
     protocols,
-    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network). Worst: ${describePairEvidence(evidence[0])}.`,
+    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network).`,
     hint: hints.filter(Boolean).join(' '),
     evidence: {
-      thresholdRatio: metric === 'latency' ? undefined : context.thresholds.lossRatio,
+      // Latency pairs carry their own limit; the others share the loss threshold.
+      ...(metric === 'latency' ? {} : { thresholdRatio: context.thresholds.lossRatio }),
       flaggedPairs: pattern.flagged.length,
       measuredPairs: pattern.measured,
       ...(groups ? { groups, groupLabel } : {}),

@@ -1,6 +1,6 @@
 // One entry per node: what the API said about it, what its agent measured about itself,
 // or why there is no data from it.
-import type { AgentResult } from '../shared/agent-result.ts';
+import { NET_COUNTER_NAMES, type AgentResult, type NetCounters } from '../shared/agent-result.ts';
 import type { NodeReport } from '../shared/report.ts';
 
 /** A node as the Kubernetes API describes it. */
@@ -33,7 +33,7 @@ export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentR
       labels: sortedRecord(info?.labels ?? {}),
       status: result ? 'ok' : 'no-data',
       noDataReason: result ? null : (reasonByNode.get(name) ?? "no result from this node's agent"),
-      counters: result?.counters.delta ?? null,
+      counters: result ? inCounterOrder(result.counters.delta) : null,
       synRetransmits: result ? { inferred, counted: result.counters.delta.TCPSynRetrans } : null,
       warnings: result?.warnings ?? [],
     };
@@ -47,4 +47,9 @@ export function byNodeName(a: string, b: string): number {
 
 function sortedRecord<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The documented counter order, whatever order the agent printed them in. */
+function inCounterOrder(counters: NetCounters): NetCounters {
+  return Object.fromEntries(NET_COUNTER_NAMES.map((name) => [name, counters[name]])) as unknown as NetCounters;
 }

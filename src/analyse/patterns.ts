@@ -3,7 +3,7 @@
 // bad column (one destination), row and column (one node), everything but the diagonal
 // (the network all pairs share), groups that fail only between each other (a partition).
 // What no pattern explains is left as single pairs.
-import { groupBy } from './group-by.ts';
+import { groupBy } from '../shared/group-by.ts';
 
 export interface MatrixCell {
   source: string;

@@ -58,7 +58,7 @@ describe('Pingmesh patterns', () => {
     const [finding] = report.findings;
     expect(finding.protocols).toEqual(['tcp', 'udp']);
     expect(finding.evidence.pairs.map((e) => [e.protocol, e.k, e.n])).toEqual([['tcp', 15, 300], ['udp', 15, 300]]);
-    expect(finding.message).toContain('node-1 -> node-2 tcp: 15 of 300 probes lost (5.0%, 95% CI 3.1%-8.1%)');
+    expect(finding.message).toBe('Probe loss from node-1 to node-2 (tcp, udp, pod network).');
   });
 
   test('bad row: one node loses to every destination → one bad-source finding, no pair findings', () => {

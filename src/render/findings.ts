@@ -1,0 +1,45 @@
+// The findings below the heatmap, worst first (the report's order): what, where, the
+// evidence that makes it more than noise, and what to check.
+import { describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
+import type { Finding, NodeEvidence, Severity, Thresholds } from '../shared/report.ts';
+import { paint, type Paint } from './ansi.ts';
+import { wrap } from './wrap.ts';
+
+export interface FindingsOptions {
+  color: boolean;
+  width: number;
+}
+
+/** Pairs listed per finding; the rest are in -o json. */
+const EVIDENCE_SHOWN = 3;
+const SEVERITY_PAINT: Record<Severity, Paint> = { critical: 'red', warning: 'yellow', info: 'grey' };
+const INDENT = '    ';
+const EVIDENCE_INDENT = ' '.repeat('evidence: '.length);
+
+export function renderFindings(findings: readonly Finding[], thresholds: Thresholds, options: FindingsOptions): string {
+  if (findings.length === 0) {
+    return wrap(`No findings: no pair's loss is above ${formatPercent(thresholds.lossRatio)} at 95% confidence, and no p99 latency above `
+      + `${thresholds.latencyFactor}× the cluster's median pair (+${formatMs(thresholds.latencyMarginMs)} at least).`, options.width, '');
+  }
+  return [`Findings (${findings.length}), worst first:`, ...findings.map((finding) => renderFinding(finding, options))].join('\n\n');
+}
+
+function renderFinding(finding: Finding, options: FindingsOptions): string {
+  const severity = paint(finding.severity.toUpperCase(), SEVERITY_PAINT[finding.severity], options.color);
+  const title = `${severity} ${finding.kind}, ${finding.pattern}: ${paint(finding.subject, 'bold', options.color)}`;
+  const pairs = finding.evidence.pairs.slice(0, EVIDENCE_SHOWN).map(describePairEvidence);
+  const morePairs = finding.evidence.pairs.length - pairs.length;
+  if (morePairs > 0) pairs.push(`… and ${morePairs} more pair${morePairs > 1 ? 's' : ''} (-o json lists them all)`);
+  const evidence = [...pairs, ...finding.evidence.nodes.filter((node) => Object.keys(node.counts).length > 0).map(describeNode)];
+  return [
+    `  ${title}`,
+    wrap(finding.message, options.width, INDENT),
+    ...evidence.map((line, i) => wrap(line, options.width, `${INDENT}${i === 0 ? 'evidence: ' : EVIDENCE_INDENT}`, INDENT + EVIDENCE_INDENT + '  ')),
+    wrap(`check: ${finding.hint}`, options.width, INDENT),
+  ].join('\n');
+}
+
+function describeNode(node: NodeEvidence): string {
+  const counts = Object.entries(node.counts).map(([name, n]) => `${name} ${n}`).join(', ');
+  return `${node.node}${node.kernelVersion ? ` (kernel ${node.kernelVersion})` : ''}: ${counts}`;
+}

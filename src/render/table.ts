@@ -1,0 +1,141 @@
+// `-o table`: the node × node heatmap (rows: from, columns: to) with a DNS column, then the
+// nodes without data and the findings. Too many nodes for the width: grouped by a label
+// (the zone by default), else the worst pairs as a list.
+import { formatMs, formatPercent } from '../shared/format.ts';
+import { groupBy } from '../shared/group-by.ts';
+import type { NetworkPath } from '../shared/plan.ts';
+import type { MatrixReport, NodeReport, PairReport } from '../shared/report.ts';
+import { paint } from './ansi.ts';
+import { DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, worstLossRatio, type HeatCell } from './cells.ts';
+import { compactTable } from './compact-table.ts';
+import { renderFindings } from './findings.ts';
+import { heatmapWidth, renderHeatmap, type HeatmapModel } from './heatmap.ts';
+import { labelCandidates } from './names.ts';
+import { wrap } from './wrap.ts';
+
+export interface TableOptions {
+  /** ANSI colours; the CLI turns them off when stdout is not a TTY or NO_COLOR is set. */
+  color: boolean;
+  /** Terminal columns (default 80). */
+  width?: number;
+  /** One row and column per value of this node label (or 'kernel') instead of per node. */
+  groupBy?: string;
+}
+
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export const GROUP_BY_KERNEL = 'kernel';
+const DEFAULT_WIDTH = 80;
+const WORST_PAIRS_SHOWN = 15;
+const PATHS: readonly NetworkPath[] = ['pod', 'host', 'service'];
+
+export function renderTable(report: MatrixReport, options: TableOptions): string {
+  const width = options.width ?? DEFAULT_WIDTH;
+  const resolverPairs = report.pairs.filter((pair) => isResolver(pair.destination));
+  const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
+  const paths = PATHS.filter((path) => nodePairs.some((pair) => pair.path === path));
+  // The DNS column goes with the first matrix; with DNS alone, it is a matrix of its own.
+  const matrices = (paths.length ? paths : [null]).map((path, i) =>
+    matrixSection(report, path, nodePairs.filter((pair) => pair.path === path), i === 0 ? resolverPairs : [], options, width));
+  return [
+    wrap(header(report), width, ''),
+    ...matrices,
+    legend(options.color, width),
+    noDataSection(report.nodes, width),
+    renderFindings(report.findings, report.thresholds, { color: options.color, width }),
+  ].filter(Boolean).join('\n\n') + '\n';
+}
+
+function header(report: MatrixReport): string {
+  const measured = report.nodes.filter((node) => node.status === 'ok').length;
+  const protocols = [...new Set(report.pairs.map((pair) => pair.protocol))].join(', ') || 'none';
+  return `netprobe matrix, run ${report.run.id}: ${measured} of ${report.nodes.length} nodes measured, ${report.pairs.length} pairs (${protocols}), ${report.run.start} to ${report.run.end}`;
+}
+
+function matrixSection(report: MatrixReport, path: NetworkPath | null, pairs: PairReport[], resolverPairs: PairReport[], options: TableOptions, width: number): string {
+  const protocols = [...new Set(pairs.map((pair) => pair.protocol))].join('/');
+  const title = path ? `Loss % on the ${path} network, row to column, worst of ${protocols}` : 'DNS loss % per node';
+  const dnsTitle = path && resolverPairs.length ? ' and to DNS' : '';
+  if (options.groupBy) return groupedSection(report, pairs, resolverPairs, options.groupBy, `${title}${dnsTitle}, by ${options.groupBy}`, options.color, width);
+
+  const nodeNames = report.nodes.map((node) => node.name);
+  for (const labels of labelCandidates(nodeNames)) {
+    const model = nodeModel(report.nodes, pairs, resolverPairs, labels, path === null);
+    if (heatmapWidth(model) <= width) return [wrap(`${title}${dnsTitle}:`, width, ''), renderHeatmap(model, options.color), wrap(labels.legend, width, '')].filter(Boolean).join('\n');
+  }
+  const tooMany = `${nodeNames.length} nodes do not fit ${width} columns`;
+  const zones = new Set(report.nodes.map((node) => node.labels[ZONE_LABEL]));
+  if (zones.size > 1 && report.nodes.every((node) => ZONE_LABEL in node.labels)) {
+    return groupedSection(report, pairs, resolverPairs, ZONE_LABEL, `${title}${dnsTitle}, by zone (${tooMany}; -o html shows every node)`, options.color, width);
+  }
+  return worstPairsSection([...pairs, ...resolverPairs], `${title}${dnsTitle}: ${tooMany} and have no zone label; the worst ${WORST_PAIRS_SHOWN} pairs (-o html shows every node, --group-by LABEL groups them):`, options.color, width);
+}
+
+function nodeModel(nodes: readonly NodeReport[], pairs: PairReport[], resolverPairs: PairReport[], labels: ReadonlyMap<string, string>, dnsOnly: boolean): HeatmapModel {
+  const names = nodes.map((node) => node.name);
+  const noData = new Set(nodes.filter((node) => node.status === 'no-data').map((node) => node.name));
+  const byCell = groupBy(pairs, (pair) => `${pair.source}|${pair.destination}`);
+  const dnsBySource = groupBy(resolverPairs, (pair) => pair.source);
+  const measuredOr = (found: PairReport[] | undefined, ends: string[]): HeatCell =>
+    found ? lossCell(found) : ends.some((end) => noData.has(end)) ? NO_DATA_CELL : UNMEASURED_CELL;
+  return {
+    rows: names,
+    columns: dnsOnly ? [] : names,
+    labels,
+    cell: (row, column) => (row === column ? DIAGONAL_CELL : measuredOr(byCell.get(`${row}|${column}`), [row, column])),
+    extra: resolverPairs.length ? { title: 'DNS', cell: (row) => measuredOr(dnsBySource.get(row), [row]) } : undefined,
+  };
+}
+
+function groupedSection(report: MatrixReport, pairs: PairReport[], resolverPairs: PairReport[], label: string, title: string, color: boolean, width: number): string {
+  const groupOf = new Map(report.nodes.map((node) => [node.name, label === GROUP_BY_KERNEL ? (node.kernelVersion ?? '(unknown)') : (node.labels[label] ?? '(none)')]));
+  const members = groupBy(report.nodes, (node) => groupOf.get(node.name)!);
+  const groups = [...members.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const byCell = groupBy(pairs, (pair) => `${groupOf.get(pair.source)}|${groupOf.get(pair.destination)}`);
+  const dnsByGroup = groupBy(resolverPairs, (pair) => groupOf.get(pair.source) ?? '(none)');
+  const cellOf = (found: PairReport[] | undefined) => (found ? lossCell(found) : UNMEASURED_CELL);
+  const modelWith = (labels: ReadonlyMap<string, string>): HeatmapModel => ({
+    rows: groups,
+    columns: pairs.length ? groups : [],
+    labels,
+    cell: (row, column) => cellOf(byCell.get(`${row}|${column}`)),
+    extra: resolverPairs.length ? { title: 'DNS', cell: (row) => cellOf(dnsByGroup.get(row)) } : undefined,
+  });
+  const candidates = labelCandidates(groups);
+  const labels = candidates.find((candidate) => heatmapWidth(modelWith(candidate)) <= width) ?? candidates[candidates.length - 1];
+  const sizes = groups.map((group) => `${labels.get(group) === group ? group : `${labels.get(group)}=${group}`} (${members.get(group)!.length} nodes)`);
+  return [wrap(`${title}:`, width, ''), renderHeatmap(modelWith(labels), color), wrap(sizes.join('  '), width, '')].join('\n');
+}
+
+function worstPairsSection(pairs: PairReport[], title: string, color: boolean, width: number): string {
+  const rank = { critical: 2, warning: 1, ok: 0 };
+  const worst = pairs
+    .filter((pair) => pair.attempts > 0)
+    .sort((a, b) => rank[b.status] - rank[a.status] || worstLossRatio([b]) - worstLossRatio([a]) || (b.latencyMs.p99 ?? 0) - (a.latencyMs.p99 ?? 0))
+    .slice(0, WORST_PAIRS_SHOWN);
+  const rows = worst.map((pair) => [
+    pair.source,
+    pair.destination,
+    pair.protocol,
+    formatPercent(pair.loss.ratio!),
+    `${formatPercent(pair.loss.low!)}-${formatPercent(pair.loss.high!)}`,
+    pair.synLoss?.ratio != null ? formatPercent(pair.synLoss.ratio) : '',
+    pair.latencyMs.p99 === null ? '' : formatMs(pair.latencyMs.p99),
+    paint(pair.status, pair.status === 'ok' ? 'green' : pair.status === 'warning' ? 'yellow' : 'red', color),
+  ]);
+  return `${wrap(title, width, '')}\n${compactTable(['from', 'to', 'proto', 'loss', '95% CI', 'SYN loss', 'p99', 'status'], rows, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'])}`;
+}
+
+function legend(color: boolean, width: number): string {
+  const grades = color ? `${paint('green', 'green', true)} ok, ${paint('yellow', 'yellow', true)} warning, ${paint('red', 'red', true)} critical; ` : '';
+  return wrap(`Cells: loss % (probes, or SYNs when connects succeed late); ${grades}! critical, * warning (see findings), \\ same node, · not measured, n/a no data.`, width, '');
+}
+
+function noDataSection(nodes: readonly NodeReport[], width: number): string {
+  const missing = nodes.filter((node) => node.status === 'no-data');
+  if (missing.length === 0) return '';
+  return [`No data from ${missing.length} node${missing.length > 1 ? 's' : ''}:`, ...missing.map((node) => wrap(`${node.name}: ${node.noDataReason}`, width, '  ', '    '))].join('\n');
+}
+
+function isResolver(destination: string): boolean {
+  return destination.startsWith('dns:');
+}

@@ -1,0 +1,8 @@
+// `-o yaml`: the same document as `-o json`, in the same key order.
+import { dump } from 'js-yaml';
+import type { MatrixReport } from '../shared/report.ts';
+
+export function renderYaml(report: MatrixReport): string {
+  // noRefs: evidence objects can appear twice (pair and finding); YAML anchors would confuse readers.
+  return dump(report, { noRefs: true, lineWidth: -1 });
+}

@@ -1,0 +1,96 @@
+// The heatmap and findings as a user sees them, compared with golden files
+// (UPDATE_GOLDEN=1 rewrites them), plus the properties every output must keep.
+import { analyse } from '../../src/analyse/analyse.ts';
+import { renderTable } from '../../src/render/table.ts';
+import type { MatrixReport } from '../../src/shared/report.ts';
+import { expectGolden } from '../support/golden.ts';
+import { SCENARIOS } from '../support/scenarios.ts';
+
+const GOLDEN = new URL('./golden/', import.meta.url).pathname;
+const reports = new Map<string, MatrixReport>(SCENARIOS.map((scenario) => [scenario.name, analyse(scenario.input)]));
+const table = (name: string, color = false) => renderTable(reports.get(name)!, { color });
+/** The heatmap's header and rows: the lines after the title (which ends with ':') in the second paragraph. */
+/** The text with line breaks and runs of blanks as single spaces: prose as a reader takes it in. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+
+function heatmapOf(text: string, rows: number): string[] {
+  const lines = text.split('\n\n')[1].split('\n');
+  const start = lines.findIndex((line) => line.endsWith(':')) + 1;
+  return lines.slice(start, start + 1 + rows);
+}
+
+describe('renderTable', () => {
+  test.each(SCENARIOS.map((s) => s.name))('%s matches its golden output and fits 80 columns', (name) => {
+    const text = table(name);
+    expectGolden(`${GOLDEN}${name}.txt`, text);
+    expect(text).not.toContain('\u001b[');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  test('colour: graded cells and severities, golden', () => {
+    const text = table('mixed-faults', true);
+    expectGolden(`${GOLDEN}mixed-faults.color.txt`, text);
+    expect(text).toContain('\u001b[33m4.8*\u001b[39m');
+    expect(text).toContain('\u001b[32m0\u001b[39m');
+    expect(text).toContain('\u001b[90mn/a\u001b[39m');
+  });
+
+  test('bad node: its row and column are red, the diagonal marked, other cells clean', () => {
+    const [head, ...rows] = heatmapOf(table('bad-node'), 6);
+    expect(head.trim().split(/\s+/)).toEqual(['node-1', 'node-2', 'node-3', 'node-4', 'node-5', 'node-6', 'DNS']);
+    const cells = rows.map((row) => row.trim().split(/\s+/));
+    expect(cells[3]).toEqual(['node-4', '10!', '10!', '10!', '\\', '10!', '10!', '0']);
+    expect(cells.map((row) => row[4])).toEqual(['10!', '10!', '10!', '\\', '10!', '10!']);
+    expect(cells[0]).toEqual(['node-1', '\\', '0', '0', '10!', '0', '0', '0']);
+    expect(table('bad-node')).toContain('CRITICAL loss, bad-node: node-4');
+  });
+
+  test('a node without data is grey "n/a" with its reason under the heatmap', () => {
+    const text = table('mixed-faults');
+    const rows = heatmapOf(text, 5).map((row) => row.trim().split(/\s+/));
+    expect(rows[5]).toEqual(['node-5', 'n/a', 'n/a', 'n/a', 'n/a', '\\', 'n/a']);
+    expect(text).toContain('No data from 1 node:\n  node-5: pod netprobe-7f2kq could not be scheduled');
+  });
+
+  test('the noise-only cluster shows only clean cells and says there are no findings', () => {
+    const text = table('clean-noise');
+    expect(heatmapOf(text, 6).join('\n')).not.toMatch(/[!*]/);
+    expect(text).toContain('No findings:');
+  });
+
+  test('long names: the shared prefix and suffix are stripped and said once', () => {
+    const text = table('long-names-12');
+    expect(heatmapOf(text, 12)[0].trim().split(/\s+/).slice(0, 3)).toEqual(['1-5', '2-22', '3-39']);
+    expect(flat(text)).toContain('Names shortened: "ip-10-0-" before and ".eu-west-1.compute.internal" after each label.');
+  });
+
+  test('unrelated long names: n1, n2, … with a legend', () => {
+    const text = table('unrelated-names-12');
+    expect(heatmapOf(text, 12)[0].trim().split(/\s+/)[0]).toBe('n1');
+    expect(text).toContain('n8=gke-prod-pool-a-1f2e');
+  });
+
+  test('30 nodes with zones: one row and column per zone', () => {
+    const text = table('zones-30');
+    expect(flat(text)).toContain('by zone (30 nodes do not fit 80 columns');
+    expect(heatmapOf(text, 3)[0].trim().split(/\s+/)).toEqual(['zone-a', 'zone-b', 'zone-c', 'DNS']);
+    expect(text).toContain('zone-a (10 nodes)');
+  });
+
+  test('30 nodes without zones: the worst pairs, worst first', () => {
+    const text = table('worst-pairs-30');
+    expect(flat(text)).toContain('the worst 15 pairs');
+    expect(text).toMatch(/\nfrom +to +proto +loss +95% CI +SYN loss +p99 +status\nnode-7 +node-8 +tcp +20% +/);
+  });
+
+  test('--group-by kernel groups nodes by kernel release', () => {
+    const text = renderTable(reports.get('mixed-faults')!, { color: false, groupBy: 'kernel' });
+    expect(text).toContain('4.19.0-21-amd64 (1 nodes)');
+    expect(text).toContain('6.1.0-18-amd64 (3 nodes)');
+  });
+
+  test('a wider terminal keeps full names', () => {
+    const text = renderTable(reports.get('long-names-12')!, { color: false, width: 400 });
+    expect(text).toContain('ip-10-0-1-5.eu-west-1.compute.internal ');
+  });
+});

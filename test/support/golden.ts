@@ -1,0 +1,13 @@
+// Golden files: compared exactly; `UPDATE_GOLDEN=1` rewrites them (then review the diff).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export function expectGolden(path: string, actual: string): void {
+  if (process.env.UPDATE_GOLDEN === '1') {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, actual);
+    return;
+  }
+  if (!existsSync(path)) throw new Error(`no golden file ${path}: run the test with UPDATE_GOLDEN=1 to create it, then review it`);
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
