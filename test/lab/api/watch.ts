@@ -63,6 +63,8 @@ export class WatchHub {
     const unsubscribe = this.store.subscribe((e) => (live ? deliver(e) : buffered.push(e)));
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    // Clients wait for the headers before reading events; a watch with nothing to say yet must still answer.
+    res.flushHeaders();
     this.open.add(res);
     const timers: NodeJS.Timeout[] = [];
     const finish = () => {
