@@ -34,13 +34,18 @@ function leftovers(state: LabState, dir: string): string[] {
 }
 
 describeAsRoot('npm run lab', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nplab-cli-'));
-  const lab = (...args: string[]): Promise<Result> => exec(join(NODE_BIN_DIR, 'node'), [CLI, ...args], { NETPROBE_LAB_DIR: dir });
-  const kubeconfig = join(dir, 'kubeconfig');
-  const kubectl = (...args: string[]): Promise<Result> => exec(kubectlPath(), ['--kubeconfig', kubeconfig, ...args]);
-  const rootTablesBefore = run('nft', ['list', 'tables']);
+  let dir: string;
+  let kubeconfig: string;
+  let rootTablesBefore: string;
   let state: LabState;
+  const lab = (...args: string[]): Promise<Result> => exec(join(NODE_BIN_DIR, 'node'), [CLI, ...args], { NETPROBE_LAB_DIR: dir });
+  const kubectl = (...args: string[]): Promise<Result> => exec(kubectlPath(), ['--kubeconfig', kubeconfig, ...args]);
 
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nplab-cli-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    rootTablesBefore = run('nft', ['list', 'tables']);
+  });
   afterAll(async () => {
     await lab('down');
     rmSync(dir, { recursive: true, force: true });
