@@ -2,7 +2,7 @@
 // with the pairs behind it as evidence; noise alone says nothing.
 import { analyse } from '../../src/analyse/analyse.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
-import { binomial, matrixResults, nodeNames, RESOLVER, RUN, seededRandom, type PairSpec, type PairSpecOf, type ResultOptions } from '../support/agent-results.ts';
+import { healthyNoise, matrixResults, nodeNames, RESOLVER, RUN, type PairSpec, type PairSpecOf, type ResultOptions } from '../support/agent-results.ts';
 
 const NODES = nodeNames(6);
 const clean: PairSpec = { attempts: 300 };
@@ -15,23 +15,9 @@ function analyseMatrix(specOf: PairSpecOf, options?: (node: string) => ResultOpt
 const summary = (report: MatrixReport) => report.findings.map((f) => `${f.severity} ${f.kind} ${f.pattern} ${f.subject}`);
 
 describe('noise', () => {
-  // Realistic healthy cluster: lognormal sub-ms latency, a GC-pause spike in 500, loss and
-  // SYN retransmits at 1e-3 (ten times Pingmesh's typical drop rate), 12 nodes, 3 protocols.
-  function noisy(seed: number): PairSpecOf {
-    const random = seededRandom(seed);
-    const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    const latencyMs = () => (random() < 1 / 500 ? 5 + 15 * random() : 0.4 * Math.exp(0.5 * gaussian()));
-    return (_source, _destination, protocol) => ({
-      attempts: 300,
-      lost: binomial(random, 300, 0.001),
-      synRetransmits: protocol === 'tcp' ? binomial(random, 300, 0.001) : 0,
-      answeredAtResolverMarks: protocol === 'dns' ? [binomial(random, 300, 0.001)] : [],
-      latencyMs,
-    });
-  }
-
+  // A healthy cluster's noise (see healthyNoise): 12 nodes, 3 protocols, five seeds.
   test.each([1, 2, 3, 4, 5])('a clean 12-node matrix with random noise (seed %i) yields no finding and no flagged pair', (seed) => {
-    const report = analyseMatrix(noisy(seed), undefined, nodeNames(12));
+    const report = analyseMatrix(healthyNoise(seed), undefined, nodeNames(12));
     expect(summary(report)).toEqual([]);
     expect(report.pairs.filter((p) => p.status !== 'ok')).toEqual([]);
     expect(report.pairs).toHaveLength(12 * 11 * 2 + 12);

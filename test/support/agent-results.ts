@@ -109,6 +109,24 @@ export function binomial(random: () => number, n: number, p: number): number {
   return k;
 }
 
+/**
+ * A healthy cluster's noise: lognormal sub-millisecond latency with a GC-pause spike in
+ * 500, loss, SYN retransmits and DNS answers at the resolver marks each at 1e-3 (ten
+ * times Pingmesh's typical drop rate), 300 probes per pair.
+ */
+export function healthyNoise(seed: number): PairSpecOf {
+  const random = seededRandom(seed);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const latencyMs = () => (random() < 1 / 500 ? 5 + 15 * random() : 0.4 * Math.exp(0.5 * gaussian()));
+  return (_source, _destination, protocol) => ({
+    attempts: 300,
+    lost: binomial(random, 300, 0.001),
+    synRetransmits: protocol === 'tcp' ? binomial(random, 300, 0.001) : 0,
+    answeredAtResolverMarks: protocol === 'dns' ? [binomial(random, 300, 0.001)] : [],
+    latencyMs,
+  });
+}
+
 export const RUN = { id: 'run-test', start: '2026-01-01T00:00:00.000Z', end: '2026-01-01T00:00:30.000Z', settings: { durationMs: 30000, ratePerSecond: 10, protocols: ['tcp', 'udp', 'dns'] } };
 
 export function nodeNames(count: number, prefix = 'node-'): string[] {

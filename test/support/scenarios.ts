@@ -2,7 +2,7 @@
 // faults, nodes without data, and sizes and names that force shortening or grouping.
 import type { AnalysisInput } from '../../src/analyse/analyse.ts';
 import type { Protocol } from '../../src/shared/plan.ts';
-import { binomial, matrixResults, nodeNames, RUN, seededRandom, type PairSpec, type PairSpecOf, type ResultOptions } from './agent-results.ts';
+import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpec, type PairSpecOf, type ResultOptions } from './agent-results.ts';
 
 export interface Scenario {
   name: string;
@@ -31,24 +31,12 @@ function cluster(spec: ClusterSpec): AnalysisInput {
   };
 }
 
-function noise(seed: number): PairSpecOf {
-  const random = seededRandom(seed);
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const latencyMs = () => (random() < 1 / 500 ? 5 + 15 * random() : 0.4 * Math.exp(0.5 * gaussian()));
-  return (_source, _destination, protocol) => ({
-    attempts: 300,
-    lost: binomial(random, 300, 0.001),
-    synRetransmits: protocol === 'tcp' ? binomial(random, 300, 0.001) : 0,
-    latencyMs,
-  });
-}
-
 const six = nodeNames(6);
 const notDns = (protocol: Protocol) => protocol !== 'dns';
 const zoneOf = (nodes: string[]) => (node: string) => ({ [ZONE]: `zone-${'abc'[nodes.indexOf(node) % 3]}` });
 
 export const SCENARIOS: Scenario[] = [
-  { name: 'clean-noise', input: cluster({ nodes: six, pairs: noise(11) }) },
+  { name: 'clean-noise', input: cluster({ nodes: six, pairs: healthyNoise(11) }) },
   { name: 'bad-row', input: cluster({ nodes: six, pairs: (s, _d, p) => (s === 'node-3' && notDns(p) ? { attempts: 300, lost: 60 } : clean) }) },
   { name: 'bad-column', input: cluster({ nodes: six, pairs: (_s, d, p) => (d === 'node-5' && p === 'udp' ? { attempts: 300, lost: 9 } : clean) }) },
   { name: 'bad-node', input: cluster({ nodes: six, pairs: (s, d, p) => ((s === 'node-4' || d === 'node-4') && notDns(p) ? { attempts: 300, lost: 30 } : clean) }) },
