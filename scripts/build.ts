@@ -1,7 +1,9 @@
-// Builds the single-file artefacts: dist/agent.cjs (mounted into stock node
-// images from a ConfigMap, so: no node_modules, Node 18+ syntax, < 1 MiB).
+// Builds the single-file artefacts:
+// - dist/agent.cjs: mounted into stock node images from a ConfigMap, so no
+//   node_modules, Node 18+ syntax, well under the ConfigMap limit;
+// - dist/kubectl-netprobe: the plugin, one executable file with the agent inside.
 import { build } from 'esbuild';
-import { statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,7 +30,26 @@ export async function buildAgent(outfile = `${root}dist/agent.cjs`): Promise<str
   return outfile;
 }
 
+export async function buildCli(outfile = `${root}dist/kubectl-netprobe`): Promise<string> {
+  const agent = readFileSync(await buildAgent(), 'utf8');
+  await build({
+    entryPoints: [`${root}src/cli/main.ts`],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    define: { __NETPROBE_AGENT_CODE__: JSON.stringify(agent) },
+    // Bundled CommonJS dependencies require() node builtins: give them a require.
+    banner: { js: "import { createRequire as __netprobeRequire } from 'node:module'; const require = __netprobeRequire(import.meta.url);" },
+    legalComments: 'inline',
+    logLevel: 'warning',
+  });
+  chmodSync(outfile, 0o755);
+  return outfile;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = await buildAgent();
-  process.stderr.write(`built ${out} (${statSync(out).size} bytes)\n`);
+  const out = await buildCli();
+  process.stderr.write(`built ${out} (${statSync(out).size} bytes) and ${root}dist/agent.cjs\n`);
 }

@@ -1,0 +1,63 @@
+// The command line: kubectl conventions (--kubeconfig, --context, -n, -o), data on
+// stdout, progress and errors on stderr. Exit 0 ok, 1 error, 2 a --fail-on gate met.
+import yargs from 'yargs';
+import { KubeApiError } from '../kube/errors.ts';
+import { ConfigError } from '../kube/client-node.ts';
+import { PlanError } from '../plan/select-nodes.ts';
+import { runCleanupCommand } from './cleanup-command.ts';
+import { runMatrixCommand, MATRIX_OPTIONS } from './matrix-command.ts';
+import { UsageError } from './parse-options.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_GATE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+export const CONNECTION_OPTIONS = {
+  kubeconfig: { type: 'string', describe: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' },
+  context: { type: 'string', describe: 'the kubeconfig context to use' },
+  namespace: { alias: 'n', type: 'string', describe: 'namespace for the probe pods (default: a new namespace per run, removed afterwards)' },
+} as const;
+
+export async function runCli(argv: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  const guard = (fn: () => Promise<number>) => async () => {
+    exitCode = await fn();
+  };
+  try {
+    await yargs(argv)
+      .scriptName('kubectl netprobe')
+      .usage('$0 <command> [options]\n\nWhy can pod A only sometimes talk to pod B? netprobe measures TCP, UDP and DNS loss and latency between every pair of nodes.')
+      .options(CONNECTION_OPTIONS)
+      .command('matrix', 'probe every chosen node pair and show the heatmap with findings', (y) => y.options(MATRIX_OPTIONS)
+        .example('$0 matrix', 'all Ready nodes, TCP/UDP/DNS for 30s')
+        .example('$0 matrix --pairs node-a:node-b --both-ways --duration 2m', 'just the pair that misbehaves')
+        .example('$0 matrix -o json --fail-on "loss>1%,dnsTimeouts>0"', 'a CI gate: exit 2 when met'),
+      (args) => guard(() => runMatrixCommand(args))())
+      .command('cleanup', 'remove what earlier runs left behind (found by label)', (y) => y.options({
+        run: { type: 'string', describe: 'only this run id' },
+        'dry-run': { type: 'boolean', default: false, describe: 'list, do not delete' },
+      }), (args) => guard(() => runCleanupCommand(args))())
+      .demandCommand(1, 'name a command: matrix or cleanup')
+      .strict()
+      .help()
+      .alias('h', 'help')
+      .version(false)
+      .wrap(Math.min(100, process.stdout.columns || 80))
+      .fail((message, err) => {
+        if (err) throw err;
+        throw new UsageError(`${message} (see kubectl netprobe --help)`);
+      })
+      .parseAsync();
+  } catch (err) {
+    process.stderr.write(`error: ${describeError(err)}\n`);
+    return EXIT_ERROR;
+  }
+  return exitCode;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof KubeApiError && err.status === 403) return `${err.message}\n(the Role netprobe needs is in manifests/rbac.yaml)`;
+  if (err instanceof UsageError || err instanceof PlanError || err instanceof ConfigError || err instanceof KubeApiError) return err.message;
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

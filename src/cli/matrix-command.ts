@@ -1,0 +1,199 @@
+// kubectl netprobe matrix: plan → deploy → probe → collect → analyse → render.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { analyse } from '../analyse/analyse.ts';
+import { agentCode } from '../deploy/agent-code.ts';
+import { RunAborted, runMatrix, type MatrixRunSettings } from '../deploy/run-matrix.ts';
+import { tolerationsFrom } from '../deploy/manifests.ts';
+import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
+import type { KubeClient } from '../kube/kube-client.ts';
+import { toClusterNode, type ClusterNode } from '../plan/cluster-node.ts';
+import { allPairs, parsePairs, sampleOnRing, type DirectedPair } from '../plan/pairs.ts';
+import { PlanError, selectNodes } from '../plan/select-nodes.ts';
+import { PROTOCOLS, type Protocol } from '../shared/plan.ts';
+import type { MatrixReport } from '../shared/report.ts';
+import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './cli.ts';
+import { failedConditions, parseFailOn } from './fail-on.ts';
+import { OUTPUT_FORMATS, renderReport, useColor, type OutputFormat } from './output.ts';
+import { parseDuration, parseLabels, parseList, parseOneOf, parseRate, UsageError } from './parse-options.ts';
+import { stderrProgress } from './progress.ts';
+
+export const MATRIX_OPTIONS = {
+  nodes: { type: 'string', describe: 'comma-separated node names (default: all Ready nodes)' },
+  selector: { alias: 'l', type: 'string', describe: 'node label selector, e.g. topology.kubernetes.io/zone=a' },
+  'max-nodes': { type: 'number', describe: 'probe at most this many nodes' },
+  pairs: { type: 'string', describe: 'only these directed pairs: a:b,c:d' },
+  'both-ways': { type: 'boolean', default: false, describe: 'with --pairs: also each reverse direction' },
+  pods: { type: 'string', describe: 'ns/podA,ns/podB: probe between the nodes hosting these pods' },
+  sample: { type: 'number', describe: 'each node probes K peers on a hash ring (each is probed by K others)' },
+  protocols: { type: 'string', default: 'tcp,udp,dns', describe: 'any of tcp,udp,dns' },
+  network: { type: 'string', default: 'pod', describe: 'pod, host or both (pod vs node network tells overlay from underlay trouble)' },
+  service: { type: 'boolean', default: false, describe: 'also probe through a ClusterIP Service per node (kube-proxy DNAT)' },
+  'dns-name': { type: 'string', default: 'kubernetes.default.svc.cluster.local', describe: 'comma-separated fully qualified names to resolve' },
+  duration: { type: 'string', default: '30s', describe: 'probing window, e.g. 30s, 5m' },
+  rate: { type: 'number', default: 1, describe: 'probes per second per pair and protocol' },
+  image: { type: 'string', default: 'node:22-alpine', describe: 'image with Node.js >= 18 for the probe pods (point it at your mirror)' },
+  'namespace-labels': { type: 'string', describe: 'labels for the run namespace, e.g. pod-security.kubernetes.io/enforce=privileged' },
+  tolerations: { type: 'string', describe: 'taints to tolerate: key[=value][:Effect],…' },
+  'tolerate-all': { type: 'boolean', default: false, describe: 'run on every node whatever its taints' },
+  timeout: { type: 'string', default: '2m', describe: 'how long pods may take to be scheduled and started' },
+  port: { type: 'number', default: 7400, describe: 'TCP port of the responders; UDP uses port+1' },
+  keep: { type: 'boolean', default: false, describe: 'leave the pods for debugging (prints how to remove them)' },
+  output: { alias: 'o', type: 'string', default: 'table', describe: `output format: ${OUTPUT_FORMATS.join('|')}` },
+  out: { type: 'string', describe: 'write the output to this file instead of stdout' },
+  'group-by': { type: 'string', describe: 'heatmap of groups: a node label, or "kernel"' },
+  'fail-on': { type: 'string', describe: 'exit 2 when met, e.g. "loss>1%,p99>200ms,dnsTimeouts>0"' },
+} as const;
+
+interface MatrixArgs {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  nodes?: string;
+  selector?: string;
+  'max-nodes'?: number;
+  pairs?: string;
+  'both-ways': boolean;
+  pods?: string;
+  sample?: number;
+  protocols: string;
+  network: string;
+  service: boolean;
+  'dns-name': string;
+  duration: string;
+  rate: number;
+  image: string;
+  'namespace-labels'?: string;
+  tolerations?: string;
+  'tolerate-all': boolean;
+  timeout: string;
+  port: number;
+  keep: boolean;
+  output: string;
+  out?: string;
+  'group-by'?: string;
+  'fail-on'?: string;
+}
+
+export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
+  // Everything that can be wrong with the flags fails here, before the cluster is touched.
+  const format = parseOneOf<OutputFormat>(OUTPUT_FORMATS, args.output, '--output');
+  const protocols = parseList(args.protocols).map((p) => parseOneOf<Protocol>(PROTOCOLS, p, '--protocols'));
+  if (protocols.length === 0) throw new UsageError('--protocols names none of tcp, udp, dns');
+  const network = parseOneOf(['pod', 'host', 'both'] as const, args.network, '--network');
+  const failOn = args['fail-on'] ? parseFailOn(args['fail-on']) : [];
+  const durationMs = parseDuration(args.duration, '--duration');
+  const startTimeoutMs = parseDuration(args.timeout, '--timeout');
+  const rate = parseRate(args.rate, '--rate');
+  if (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65534) throw new UsageError(`--port: ${args.port} is not a port 1024..65534 (non-root pods cannot bind below 1024)`);
+  if (args['max-nodes'] !== undefined && (!Number.isInteger(args['max-nodes']) || args['max-nodes'] < 2)) throw new UsageError('--max-nodes must be a whole number >= 2');
+  const tolerations = tolerationsFrom(parseList(args.tolerations), args['tolerate-all']);
+  const namespaceLabels = parseLabels(args['namespace-labels'], '--namespace-labels');
+
+  const kc = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
+  const client = createKubeClient(kc);
+  const progress = stderrProgress();
+
+  const listed = (await client.listNodes(args.selector)).map(toClusterNode);
+  const { nodes, pairs, notes } = await choosePairs(client, listed, args);
+  notes.forEach((note) => progress.phase(note));
+
+  const runId = randomBytes(3).toString('hex');
+  const settings: MatrixRunSettings = {
+    runId,
+    namespace: args.namespace ?? `netprobe-${runId}`,
+    ownNamespace: args.namespace === undefined,
+    namespaceLabels,
+    image: args.image,
+    tolerations,
+    paths: network === 'both' ? ['pod', 'host'] : [network],
+    service: args.service,
+    protocols,
+    durationMs,
+    ratePerSecond: rate,
+    dnsNames: parseList(args['dns-name']),
+    tcpPort: args.port,
+    udpPort: args.port + 1,
+    startTimeoutMs,
+    keep: args.keep,
+  };
+  progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs.length} directed pairs, ${protocols.join('/')} on the ${network} network${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) {
+      process.stderr.write(`\n${signal} again: exiting now; pods end by their deadline, or run: kubectl netprobe cleanup --run ${runId}\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    process.stderr.write(`\n${signal}: stopping and cleaning up (again to force)\n`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await runMatrix(client, pairs, settings, await agentCode(), progress, abort.signal);
+    const report = analyse({
+      run: {
+        id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(),
+        settings: { durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs: pairs.length },
+      },
+      nodes: nodes.map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
+      results: outcome.results,
+      noData: outcome.noData,
+    });
+    progress.done();
+    writeOutput(report, format, args);
+    const failed = failedConditions(report, failOn);
+    for (const line of failed) process.stderr.write(`--fail-on met: ${line}\n`);
+    return failed.length ? EXIT_GATE : EXIT_OK;
+  } catch (err) {
+    if (err instanceof RunAborted) return EXIT_INTERRUPTED;
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function writeOutput(report: MatrixReport, format: OutputFormat, args: MatrixArgs): void {
+  const text = renderReport(report, format, { color: !args.out && useColor(process.stdout), width: process.stdout.columns, groupBy: args['group-by'] });
+  if (args.out) {
+    writeFileSync(args.out, text);
+    process.stderr.write(`wrote ${args.out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+async function choosePairs(client: KubeClient, listed: ClusterNode[], args: MatrixArgs): Promise<{ nodes: ClusterNode[]; pairs: DirectedPair[]; notes: string[] }> {
+  const notes: string[] = [];
+  let names = args.nodes ? parseList(args.nodes) : undefined;
+  if (args.pods) {
+    const hosts = await nodesOfPods(client, parseList(args.pods));
+    hosts.forEach(({ pod, node }) => notes.push(`pod ${pod} runs on node ${node}`));
+    names = [...new Set(hosts.map((h) => h.node))];
+    if (names.length < 2) throw new PlanError(`the pods ${parseList(args.pods).join(', ')} all run on node ${names[0]}: their traffic never leaves it`);
+  }
+  const selected = selectNodes(listed, { names, maxNodes: args['max-nodes'] }, args.selector);
+  notes.push(...selected.notes);
+  const nodeNames = selected.nodes.map((n) => n.name);
+  if (args.pairs && args.sample) throw new UsageError('--pairs and --sample do not go together');
+  const pairs = args.pairs
+    ? parsePairs(args.pairs, args['both-ways'], new Set(nodeNames))
+    : args.sample !== undefined ? sampleOnRing(nodeNames, args.sample) : allPairs(nodeNames);
+  return { nodes: selected.nodes, pairs, notes };
+}
+
+async function nodesOfPods(client: KubeClient, refs: string[]): Promise<{ pod: string; node: string }[]> {
+  if (refs.length < 2) throw new UsageError('--pods wants two or more pods: ns/podA,ns/podB');
+  return Promise.all(refs.map(async (ref) => {
+    const [namespace, name, extra] = ref.split('/');
+    if (!namespace || !name || extra !== undefined) throw new UsageError(`--pods: "${ref}" is not NAMESPACE/POD`);
+    const pod = await client.readPod(namespace, name);
+    if (!pod) throw new PlanError(`pod ${ref} not found`);
+    if (!pod.spec?.nodeName) throw new PlanError(`pod ${ref} is not scheduled on a node yet`);
+    return { pod: ref, node: pod.spec.nodeName };
+  }));
+}

@@ -1,0 +1,27 @@
+// -o: the renderers by name, and the colour rule (no-color.org: NO_COLOR set and
+// non-empty turns colour off; so does output that is not a terminal).
+import { renderJson } from '../render/json.ts';
+import { renderTable } from '../render/table.ts';
+import { renderYaml } from '../render/yaml.ts';
+import type { MatrixReport } from '../shared/report.ts';
+
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export interface RenderSettings {
+  color: boolean;
+  width?: number;
+  groupBy?: string;
+}
+
+export function renderReport(report: MatrixReport, format: OutputFormat, settings: RenderSettings): string {
+  switch (format) {
+    case 'table': return renderTable(report, settings);
+    case 'json': return renderJson(report);
+    case 'yaml': return renderYaml(report);
+  }
+}
+
+export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && !env.NO_COLOR;
+}

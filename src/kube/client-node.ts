@@ -1,0 +1,87 @@
+// KubeClient on @kubernetes/client-node, configured the way kubectl is:
+// --kubeconfig, else $KUBECONFIG (a list of files, merged), else ~/.kube/config; --context.
+import { CoreV1Api, KubeConfig, Watch, type V1ConfigMap, type V1Namespace, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { toKubeApiError } from './errors.ts';
+import type { KubeClient, PodList, WatchEventType, WatchHandle } from './kube-client.ts';
+import { withRetry } from './retry.ts';
+
+export interface ConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadKubeConfig(options: ConnectionOptions): KubeConfig {
+  const kc = new KubeConfig();
+  if (options.kubeconfig) {
+    if (!existsSync(options.kubeconfig)) throw new ConfigError(`kubeconfig ${options.kubeconfig} does not exist`);
+    kc.loadFromFile(options.kubeconfig);
+  } else {
+    kc.loadFromDefault();
+  }
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) throw new ConfigError(`context "${options.context}" is not in the kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    kc.setCurrentContext(options.context);
+  }
+  if (!kc.getCurrentCluster()) throw new ConfigError('no cluster configured: pass --kubeconfig or set KUBECONFIG (as for kubectl)');
+  return kc;
+}
+
+export function createKubeClient(kc: KubeConfig): KubeClient {
+  const core = kc.makeApiClient(CoreV1Api);
+  const watcher = new Watch(kc);
+  const call = <T>(doing: string, fn: () => Promise<T>) => withRetry(doing, fn);
+  const orNull = async <T>(doing: string, fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await call(doing, fn);
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return null;
+      throw err;
+    }
+  };
+  const ignoreMissing = async (doing: string, fn: () => Promise<unknown>): Promise<void> => {
+    await orNull(doing, fn);
+  };
+
+  return {
+    describeTarget: `${kc.getCurrentCluster()!.server} (context ${kc.getCurrentContext()})`,
+    listNodes: async (labelSelector) => (await call('listing nodes', () => core.listNode({ labelSelector }))).items,
+    readNamespace: (name) => orNull(`reading namespace ${name}`, () => core.readNamespace({ name })),
+    listNamespaces: async (labelSelector) => (await call('listing namespaces', () => core.listNamespace({ labelSelector }))).items,
+    createNamespace: (body: V1Namespace) => call(`creating namespace ${body.metadata?.name}`, () => core.createNamespace({ body })),
+    deleteNamespace: (name) => ignoreMissing(`deleting namespace ${name}`, () => core.deleteNamespace({ name })),
+    createConfigMap: (namespace, body: V1ConfigMap) => call(`creating configmap ${namespace}/${body.metadata?.name}`, () => core.createNamespacedConfigMap({ namespace, body })),
+    listConfigMaps: async (namespace, labelSelector) => (await call('listing configmaps', () => (namespace
+      ? core.listNamespacedConfigMap({ namespace, labelSelector })
+      : core.listConfigMapForAllNamespaces({ labelSelector })))).items,
+    deleteConfigMap: (namespace, name) => ignoreMissing(`deleting configmap ${namespace}/${name}`, () => core.deleteNamespacedConfigMap({ namespace, name })),
+    createService: (namespace, body: V1Service) => call(`creating service ${namespace}/${body.metadata?.name}`, () => core.createNamespacedService({ namespace, body })),
+    createPod: (namespace, body: V1Pod) => call(`creating pod ${namespace}/${body.metadata?.name}`, () => core.createNamespacedPod({ namespace, body })),
+    readPod: (namespace, name) => orNull(`reading pod ${namespace}/${name}`, () => core.readNamespacedPod({ namespace, name })),
+    listPods: async (namespace, labelSelector): Promise<PodList> => {
+      const list = await call('listing pods', () => (namespace
+        ? core.listNamespacedPod({ namespace, labelSelector })
+        : core.listPodForAllNamespaces({ labelSelector })));
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    },
+    deletePod: (namespace, name) => ignoreMissing(`deleting pod ${namespace}/${name}`, () => core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 })),
+    podLogs: (namespace, name) => call(`reading the log of pod ${namespace}/${name}`, () => core.readNamespacedPodLog({ namespace, name })),
+    async watchPods(namespace, labelSelector, resourceVersion, onEvent, onDone): Promise<WatchHandle> {
+      let controller: AbortController | undefined;
+      let stopped = false;
+      try {
+        controller = await watcher.watch(
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+          { labelSelector, resourceVersion, allowWatchBookmarks: true },
+          (type, obj) => onEvent(type as WatchEventType, obj as V1Pod),
+          (err) => { if (!stopped) onDone(err ? toKubeApiError(err, 'watching pods') : null); },
+        );
+      } catch (err) {
+        onDone(toKubeApiError(err, 'watching pods'));
+      }
+      return { stop: () => { stopped = true; controller?.abort(); } };
+    },
+  };
+}

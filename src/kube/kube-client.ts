@@ -1,0 +1,45 @@
+// The one seam between netprobe and a cluster. Stages take a KubeClient, so they
+// can be exercised against any API server; the real one wraps @kubernetes/client-node.
+import type { V1ConfigMap, V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchHandle {
+  stop(): void;
+}
+
+export interface PodList {
+  items: V1Pod[];
+  resourceVersion: string;
+}
+
+export interface KubeClient {
+  /** "server URL (context)" for messages. */
+  readonly describeTarget: string;
+  listNodes(labelSelector?: string): Promise<V1Node[]>;
+  readNamespace(name: string): Promise<V1Namespace | null>;
+  listNamespaces(labelSelector: string): Promise<V1Namespace[]>;
+  createNamespace(namespace: V1Namespace): Promise<V1Namespace>;
+  deleteNamespace(name: string): Promise<void>;
+  createConfigMap(namespace: string, configMap: V1ConfigMap): Promise<V1ConfigMap>;
+  listConfigMaps(namespace: string | undefined, labelSelector: string): Promise<V1ConfigMap[]>;
+  deleteConfigMap(namespace: string, name: string): Promise<void>;
+  createService(namespace: string, service: V1Service): Promise<V1Service>;
+  createPod(namespace: string, pod: V1Pod): Promise<V1Pod>;
+  readPod(namespace: string, name: string): Promise<V1Pod | null>;
+  listPods(namespace: string | undefined, labelSelector?: string): Promise<PodList>;
+  deletePod(namespace: string, name: string): Promise<void>;
+  podLogs(namespace: string, name: string): Promise<string>;
+  /**
+   * Watches pods from `resourceVersion`. `onDone` gets null when the server or the
+   * client's inactivity timeout closed the stream (re-watch from the last version),
+   * or the error (an ERROR event with 410 Gone arrives through onEvent first).
+   */
+  watchPods(
+    namespace: string,
+    labelSelector: string,
+    resourceVersion: string,
+    onEvent: (type: WatchEventType, pod: V1Pod) => void,
+    onDone: (err: Error | null) => void,
+  ): Promise<WatchHandle>;
+}
