@@ -45,7 +45,10 @@ async function benchAgent(): Promise<void> {
   const agent = await buildAgent(join(dir, 'agent.cjs'));
   const stopDns = startDnsmasq();
   const runToken = 'bench';
-  const common = { planVersion: 1 as const, runToken, ratePerSecond: PLAN_DEFAULTS.ratePerSecond, durationMs: DURATION_MS };
+  const common = {
+    planVersion: 1 as const, runToken, ratePerSecond: PLAN_DEFAULTS.ratePerSecond, durationMs: DURATION_MS,
+    tcpTimeoutMs: PLAN_DEFAULTS.tcpTimeoutMs, udpTimeoutMs: PLAN_DEFAULTS.udpTimeoutMs,
+  };
   // One responder stands in for 50 peers: the prober's cost does not depend on how many processes answer.
   const responder = runAgent(agent, { ...common, node: 'responder', protocols: ['tcp', 'udp'], peers: [], listen: { host: '127.0.0.1', tcpPort: TCP_PORT, udpPort: UDP_PORT }, serveMs: DURATION_MS + 8000 });
   await new Promise((r) => setTimeout(r, 1000));
