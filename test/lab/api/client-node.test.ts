@@ -2,6 +2,7 @@
 // bookmarks, 410 after compaction, dropped connections), scheduling, activeDeadlineSeconds,
 // ownerReference garbage collection, namespaces, missing ConfigMaps and injected 429/500.
 import { ApiException, CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
+import { request } from 'node:https';
 import { startFixture, type Fixture } from './fixture.ts';
 
 let f: Fixture;
@@ -214,4 +215,25 @@ test('the restricted user gets 403 Forbidden with the RBAC message', async () =>
     message: 'configmaps is forbidden: User "lab-restricted" cannot create resource "configmaps" in API group "" in the namespace "default"',
     details: { kind: 'configmaps' },
   });
+});
+
+test('the admin-only /lab/v1 endpoints inject faults over HTTPS, for the lab CLI', async () => {
+  const call = (method: string, path: string, user: string, body?: object) => new Promise<{ code: number; body: string }>((resolve, reject) => {
+    const token = kc.getUsers().find((u) => u.name === user)!.token!;
+    const req = request(`${f.api.url}${path}`, { method, ca: f.api.caPem, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ code: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body ? JSON.stringify(body) : undefined);
+  });
+  expect((await call('POST', '/lab/v1/faults', 'lab-restricted', { code: 500, count: 1 })).code).toBe(403);
+  expect((await call('POST', '/lab/v1/faults', 'lab-admin', { code: 503, count: 1 })).code).toBe(400);
+  expect((await call('POST', '/lab/v1/faults', 'lab-admin', { code: 500, count: 1, verb: 'get', resource: 'nodes' })).code).toBe(201);
+  expect((await errorOf(core.readNode({ name: 'lab-1' }))).code).toBe(500);
+  await core.readNode({ name: 'lab-1' });
+  await watchPods({});
+  expect(JSON.parse((await call('POST', '/lab/v1/drop-watches', 'lab-admin')).body).dropped).toBeGreaterThan(0);
+  expect(JSON.parse((await call('GET', '/lab/v1/requests', 'lab-admin')).body)['get nodes']).toBeGreaterThanOrEqual(2);
 });
