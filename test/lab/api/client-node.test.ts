@@ -3,7 +3,7 @@
 // ownerReference garbage collection, namespaces, missing ConfigMaps and injected 429/500.
 import { ApiException, CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 import { request } from 'node:https';
-import { startFixture, type Fixture } from './fixture.ts';
+import { eventually, startFixture, type Fixture } from './fixture.ts';
 
 let f: Fixture;
 let kc: KubeConfig;
@@ -21,16 +21,6 @@ afterAll(async () => {
   await f?.close();
 });
 
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function pod(name: string, command: string[], extra: Partial<V1Pod['spec']> = {}, labels: Record<string, string> = {}): V1Pod {
   return { metadata: { name, labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox', command }], ...extra } };
 }
@@ -39,7 +29,7 @@ const phaseOf = async (name: string, namespace = 'default') => (await core.readN
 
 interface Seen { type: string; object: { kind?: string; metadata?: { name?: string; resourceVersion?: string }; status?: { phase?: string }; code?: number; reason?: string } }
 
-async function watchPods(query: Record<string, unknown>, done: (err: unknown) => void = () => {}): Promise<Seen[]> {
+async function watchPods(query: Record<string, string | number | boolean | undefined>, done: (err: unknown) => void = () => {}): Promise<Seen[]> {
   const seen: Seen[] = [];
   aborts.push(await new Watch(kc).watch('/api/v1/namespaces/default/pods', query, (type, object) => seen.push({ type, object }), done));
   return seen;

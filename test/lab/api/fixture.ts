@@ -1,7 +1,7 @@
 // Starts the API server on the local process runtime for one test file, and takes it all
 // down again (server, processes, temp files) in afterAll, also when tests fail.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,8 @@ export interface Fixture {
   kubeconfig: string;
   /** Runs the real kubectl against the lab; resolves with stdout, rejects with stderr. */
   kubectl(args: string[], context?: string): Promise<string>;
+  /** Writes a manifest file for `kubectl -f` into the fixture's temp directory; returns its path. */
+  manifest(name: string, yaml: string): string;
   close(): Promise<void>;
 }
 
@@ -46,10 +48,26 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
         throw new Error(((err as { stderr?: string }).stderr || (err as Error).message).trim());
       }
     },
+    manifest(name, yaml) {
+      const path = join(dir, name);
+      writeFileSync(path, yaml);
+      return path;
+    },
     async close() {
       await api.close();
       await runtime.dispose();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls until `probe` yields a value (not undefined). */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

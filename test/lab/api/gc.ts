@@ -4,22 +4,17 @@
 // never existed (no object with that uid) is deleted as well, as the real collector verifies.
 import { FOREGROUND, ORPHAN, type Deleter } from './deletion.ts';
 import type { KObject, OwnerReference, Store, StoreEvent } from './store.ts';
+import { subscribeDeferred } from './workqueue.ts';
 
 export class GarbageCollector {
   private readonly store: Store;
   private readonly deleter: Deleter;
-  private readonly unsubscribe: () => void;
-  private closed = false;
+  readonly close: () => void;
 
   constructor(store: Store, deleter: Deleter) {
     this.store = store;
     this.deleter = deleter;
-    this.unsubscribe = store.subscribe((e) => setImmediate(() => this.closed || this.observe(e)));
-  }
-
-  close(): void {
-    this.closed = true;
-    this.unsubscribe();
+    this.close = subscribeDeferred(store, (e) => this.observe(e));
   }
 
   private observe(e: StoreEvent): void {

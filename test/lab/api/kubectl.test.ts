@@ -1,8 +1,6 @@
 // The real kubectl (v1.32) against the lab API: discovery, server-side tables, create -f with
 // server-side validation, logs, delete, RBAC and validation errors as kubectl prints them.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startFixture, type Fixture } from './fixture.ts';
+import { eventually, startFixture, type Fixture } from './fixture.ts';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -11,16 +9,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await f?.close();
 });
-
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const rows = (out: string) => out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
 
@@ -39,8 +27,7 @@ test('get nodes -o wide prints the server-side table columns', async () => {
 });
 
 test('create -f a configmap, a pod mounting it and a service; get -A -o wide, logs, delete', async () => {
-  const manifest = join(f.runtime.root, 'app.yaml');
-  writeFileSync(manifest, `
+  const manifest = f.manifest('app.yaml', `
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: script}
@@ -114,19 +101,17 @@ test('errors come back as kubectl prints the real ones', async () => {
     .rejects.toThrow('Error from server (Forbidden): pods is forbidden: User "lab-restricted" cannot create resource "pods" in API group "" in the namespace "default"');
   expect(rows(await f.kubectl(['get', 'nodes'], 'lab-restricted'))).toHaveLength(4);
 
-  const bad = join(f.runtime.root, 'bad.yaml');
-  writeFileSync(bad, 'apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers: [{name: main}]\n');
+  const bad = f.manifest('bad.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers: [{name: main}]\n');
   await expect(f.kubectl(['create', '-f', bad])).rejects.toThrow('The Pod "bad" is invalid: spec.containers[0].image: Required value');
 
-  writeFileSync(bad, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: twice}\n');
-  await f.kubectl(['create', '-f', bad]);
-  await expect(f.kubectl(['create', '-f', bad])).rejects.toThrow('Error from server (AlreadyExists): error when creating "' + bad + '": configmaps "twice" already exists');
+  const twice = f.manifest('twice.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: twice}\n');
+  await f.kubectl(['create', '-f', twice]);
+  await expect(f.kubectl(['create', '-f', twice])).rejects.toThrow(`Error from server (AlreadyExists): error when creating "${twice}": configmaps "twice" already exists`);
   await expect(f.kubectl(['get', 'pod', 'nope', '-n', 'kube-system'])).rejects.toThrow('Error from server (NotFound): pods "nope" not found');
 });
 
 test('describe shows the scheduler\'s reason for an unschedulable pod', async () => {
-  const pod = join(f.runtime.root, 'pinned.yaml');
-  writeFileSync(pod, `
+  const pod = f.manifest('pinned.yaml', `
 apiVersion: v1
 kind: Pod
 metadata: {name: pinned}

@@ -9,6 +9,7 @@ import type { EventRecorder } from './events.ts';
 import { now } from './meta.ts';
 import { setCondition } from './scheduler.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
+import { KeyedQueue, objectKey, splitKey } from './workqueue.ts';
 
 type Any = Record<string, any>;
 type Pod = KObject & Any;
@@ -58,7 +59,7 @@ export class Kubelets {
   private readonly events: EventRecorder;
   private readonly deleter: Deleter;
   private readonly states = new Map<string, PodState>();
-  private readonly pending = new Set<string>();
+  private readonly queue = new KeyedQueue((key) => this.sync(...splitKey(key)));
   private readonly unsubscribe: () => void;
   private closed = false;
 
@@ -75,6 +76,7 @@ export class Kubelets {
   /** Stops every pod these kubelets started. */
   async close(): Promise<void> {
     this.closed = true;
+    this.queue.close();
     this.unsubscribe();
     for (const state of this.states.values()) clearTimeout(state.deadline);
     await Promise.all([...this.states.keys()].map((uid) => this.runtime.stopPod(uid)));
@@ -83,21 +85,11 @@ export class Kubelets {
 
   private observe(e: StoreEvent): void {
     if (e.resource === 'pods' && e.type === 'DELETED') this.forget(e.object.metadata.uid);
-    else if (e.resource === 'pods') this.queue(e.object.metadata.namespace!, e.object.metadata.name);
+    else if (e.resource === 'pods') this.queue.add(objectKey(e.object.metadata.namespace!, e.object.metadata.name));
     else if (e.resource === 'configmaps' && e.type !== 'DELETED') {
       // The kubelet retries volume setup; the lab retries when the missing ConfigMap appears.
-      for (const s of this.states.values()) if (s.namespace === e.object.metadata.namespace && s.waitingFor === e.object.metadata.name) this.queue(s.namespace, s.name);
+      for (const s of this.states.values()) if (s.namespace === e.object.metadata.namespace && s.waitingFor === e.object.metadata.name) this.queue.add(objectKey(s.namespace, s.name));
     }
-  }
-
-  private queue(namespace: string, name: string): void {
-    const key = `${namespace}/${name}`;
-    if (this.pending.has(key)) return;
-    this.pending.add(key);
-    setImmediate(() => {
-      this.pending.delete(key);
-      if (!this.closed) this.sync(namespace, name);
-    });
   }
 
   private sync(namespace: string, name: string): void {

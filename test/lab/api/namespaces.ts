@@ -5,6 +5,7 @@ import type { Deleter } from './deletion.ts';
 import { ApiError, notFound } from './status.ts';
 import { RESOURCES } from './registry.ts';
 import type { Store, StoreEvent } from './store.ts';
+import { subscribeDeferred } from './workqueue.ts';
 
 /** The namespaces a cluster starts with, which cannot be deleted (NamespaceLifecycle's immortal set). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -12,18 +13,12 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 export class NamespaceController {
   private readonly store: Store;
   private readonly deleter: Deleter;
-  private readonly unsubscribe: () => void;
-  private closed = false;
+  readonly close: () => void;
 
   constructor(store: Store, deleter: Deleter) {
     this.store = store;
     this.deleter = deleter;
-    this.unsubscribe = store.subscribe((e) => setImmediate(() => this.closed || this.observe(e)));
-  }
-
-  close(): void {
-    this.closed = true;
-    this.unsubscribe();
+    this.close = subscribeDeferred(store, (e) => this.observe(e));
   }
 
   private observe(e: StoreEvent): void {

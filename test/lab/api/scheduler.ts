@@ -4,6 +4,7 @@
 import type { EventRecorder } from './events.ts';
 import { now } from './meta.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
+import { KeyedQueue, objectKey, splitKey } from './workqueue.ts';
 
 type Any = Record<string, any>;
 
@@ -69,7 +70,7 @@ export class Scheduler {
   private readonly store: Store;
   private readonly events: EventRecorder;
   private readonly unsubscribe: () => void;
-  private readonly pending = new Set<string>();
+  private readonly queue = new KeyedQueue((key) => this.schedule(...splitKey(key)));
 
   constructor(store: Store, events: EventRecorder) {
     this.store = store;
@@ -78,25 +79,20 @@ export class Scheduler {
   }
 
   close(): void {
+    this.queue.close();
     this.unsubscribe();
   }
 
   private observe(e: StoreEvent): void {
-    if (e.resource === 'pods' && e.type !== 'DELETED') this.queue(e.object);
+    if (e.resource === 'pods' && e.type !== 'DELETED') this.enqueue(e.object);
     // A node change may make waiting pods fit (the scheduling queue's move-on-event).
-    if (e.resource === 'nodes') for (const pod of this.store.list('pods')) this.queue(pod);
+    if (e.resource === 'nodes') for (const pod of this.store.list('pods')) this.enqueue(pod);
   }
 
-  private queue(pod: KObject): void {
+  private enqueue(pod: KObject): void {
     const spec = pod.spec as Any;
     if (spec.nodeName || spec.schedulerName !== 'default-scheduler' || pod.metadata.deletionTimestamp) return;
-    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    if (this.pending.has(key)) return;
-    this.pending.add(key);
-    setImmediate(() => {
-      this.pending.delete(key);
-      this.schedule(pod.metadata.namespace!, pod.metadata.name);
-    });
+    this.queue.add(objectKey(pod.metadata.namespace!, pod.metadata.name));
   }
 
   private schedule(namespace: string, name: string): void {

@@ -6,6 +6,7 @@ import { invalid } from './status.ts';
 import { now } from './meta.ts';
 import { matchRequirements } from './selectors.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
+import { KeyedQueue, objectKey, splitKey } from './workqueue.ts';
 
 type Any = Record<string, any>;
 
@@ -70,7 +71,7 @@ export class EndpointsController {
   private readonly applied = new Map<string, string>();
   /** One network call at a time per Service, in order. */
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly pending = new Set<string>();
+  private readonly queue = new KeyedQueue((key) => this.reconcile(...splitKey(key)));
   private readonly unsubscribe: () => void;
   private readonly onError: (error: Error) => void;
 
@@ -82,28 +83,19 @@ export class EndpointsController {
   }
 
   close(): Promise<void> {
+    this.queue.close();
     this.unsubscribe();
     return Promise.all(this.chains.values()).then(() => undefined);
   }
 
   private observe(e: StoreEvent): void {
     const ns = e.object.metadata.namespace!;
-    if (e.resource === 'services') this.queue(ns, e.object.metadata.name);
-    if (e.resource === 'pods') for (const svc of this.store.list('services', ns)) this.queue(ns, svc.metadata.name);
-  }
-
-  private queue(namespace: string, name: string): void {
-    const key = `${namespace}/${name}`;
-    if (this.pending.has(key)) return;
-    this.pending.add(key);
-    setImmediate(() => {
-      this.pending.delete(key);
-      this.reconcile(namespace, name);
-    });
+    if (e.resource === 'services') this.queue.add(objectKey(ns, e.object.metadata.name));
+    if (e.resource === 'pods') for (const svc of this.store.list('services', ns)) this.queue.add(objectKey(ns, svc.metadata.name));
   }
 
   private reconcile(namespace: string, name: string): void {
-    const key = `${namespace}/${name}`;
+    const key = objectKey(namespace, name);
     const svc = this.store.get('services', namespace, name) as Any | undefined;
     if (!svc) {
       this.store.remove('endpoints', namespace, name);

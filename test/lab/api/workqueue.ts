@@ -1,0 +1,41 @@
+// How the lab's controllers take work from the store: never inside the store's own change
+// notification (a write there would reach watchers out of order), but on the next turn, and
+// — like client-go's workqueue — a key queued again before it ran is processed once.
+import type { Store, StoreEvent } from './store.ts';
+
+export class KeyedQueue {
+  private readonly pending = new Set<string>();
+  private readonly process: (key: string) => void;
+  private closed = false;
+
+  constructor(process: (key: string) => void) {
+    this.process = process;
+  }
+
+  add(key: string): void {
+    if (this.closed || this.pending.has(key)) return;
+    this.pending.add(key);
+    setImmediate(() => {
+      this.pending.delete(key);
+      if (!this.closed) this.process(key);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** Calls `handler` with each store change on the next turn; the returned function stops it. */
+export function subscribeDeferred(store: Store, handler: (event: StoreEvent) => void): () => void {
+  let closed = false;
+  const unsubscribe = store.subscribe((e) => setImmediate(() => closed || handler(e)));
+  return () => {
+    closed = true;
+    unsubscribe();
+  };
+}
+
+/** "namespace/name" keys, as client-go's MetaNamespaceKeyFunc makes them. */
+export const objectKey = (namespace: string, name: string): string => `${namespace}/${name}`;
+export const splitKey = (key: string): [string, string] => key.split('/') as [string, string];
