@@ -1,0 +1,108 @@
+// The HTML report's text sections: findings, nodes, and the run with its thresholds.
+import { NET_COUNTER_NAMES } from '../shared/agent-result.ts';
+import { describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
+import type { Finding, FindingEvidence, MatrixReport, NodeEvidence, NodeReport, Thresholds } from '../shared/report.ts';
+import { escapeHtml, plainValue } from './html-text.ts';
+
+/** Longer evidence lists start folded: a cluster-wide finding can list thousands of pairs. */
+const OPEN_EVIDENCE_ITEMS = 8;
+
+export function findingsSection(findings: readonly Finding[]): string {
+  if (findings.length === 0) return '<p class="all-clear">No findings: every measured pair is within the thresholds.</p>';
+  return findings.map(findingHtml).join('');
+}
+
+function findingHtml(finding: Finding): string {
+  const scope = [finding.kind, finding.pattern, finding.protocols.join(', '), finding.path && `${finding.path} network`].filter(Boolean).map((part) => escapeHtml(String(part).replaceAll('-', ' ')));
+  return `<article class="finding sev-${severityClass(finding.severity)}">`
+    + `<header><span class="badge sev-${severityClass(finding.severity)}">${escapeHtml(finding.severity)}</span> <strong class="subject">${escapeHtml(finding.subject)}</strong> <span class="muted">${scope.join(' · ')}</span></header>`
+    + `<p>${escapeHtml(finding.message)}</p>`
+    + (finding.hint ? `<p class="hint"><span class="hint-label">What to check</span> ${escapeHtml(finding.hint)}</p>` : '')
+    + evidenceHtml(finding.evidence)
+    + '</article>';
+}
+
+/** The class a severity is styled by; anything unexpected is styled as info. */
+function severityClass(severity: string): string {
+  return severity === 'critical' || severity === 'warning' ? severity : 'info';
+}
+
+function evidenceHtml(evidence: FindingEvidence): string {
+  const facts: string[] = [];
+  if (evidence.flaggedPairs !== undefined && evidence.measuredPairs !== undefined) facts.push(`${evidence.flaggedPairs} of ${evidence.measuredPairs} measured pairs flagged`);
+  if (evidence.thresholdRatio !== undefined) facts.push(`threshold ${formatPercent(evidence.thresholdRatio)} (95% lower bound)`);
+  if (evidence.groups) {
+    const groups = evidence.groups.map((group) => `{${group.join(', ')}}`).join(' | ');
+    facts.push(`groups ${groups}${evidence.groupLabel ? `, lining up with label ${evidence.groupLabel}` : ''}`);
+  }
+  const items = [...evidence.pairs.map(describePairEvidence), ...evidence.nodes.map(describeNodeEvidence)];
+  const summary = [`Evidence: ${count(evidence.pairs.length, 'pair')}, ${count(evidence.nodes.length, 'node')}`, ...facts].map(escapeHtml).join(' · ');
+  if (items.length === 0) return `<p class="muted evidence-summary">${summary}</p>`;
+  return `<details class="evidence"${items.length <= OPEN_EVIDENCE_ITEMS ? ' open' : ''}><summary>${summary}</summary>`
+    + `<ul>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul></details>`;
+}
+
+function describeNodeEvidence(evidence: NodeEvidence): string {
+  const counts = Object.entries(evidence.counts).map(([name, value]) => `${name} ${value}`).join(', ');
+  return `${evidence.node} (kernel ${evidence.kernelVersion ?? 'unknown'}): ${counts || 'no counts'}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+export function nodesSection(nodes: readonly NodeReport[], labels: ReadonlyMap<string, string>): string {
+  if (nodes.length === 0) return '<p class="muted">No nodes.</p>';
+  const header = '<tr><th>Node</th><th>Internal IP</th><th>Kernel</th><th>Status</th><th class="num">SYN retransmits<br><span class="muted">inferred / counted</span></th><th>Counter deltas (non-zero)</th></tr>';
+  return `<div class="table-scroll"><table class="nodes"><thead>${header}</thead><tbody>${nodes.map((node) => nodeRow(node, labels.get(node.name))).join('')}</tbody></table></div>`;
+}
+
+function nodeRow(node: NodeReport, label: string | undefined): string {
+  const labelTag = label && label !== node.name ? `<span class="axis-label">${escapeHtml(label)}</span> ` : '';
+  const nodeLabels = Object.entries(node.labels);
+  const labelList = nodeLabels.length
+    ? `<details class="labels"><summary>${count(nodeLabels.length, 'label')}</summary><ul>${nodeLabels.map(([key, value]) => `<li><code>${escapeHtml(key)}=${escapeHtml(value)}</code></li>`).join('')}</ul></details>`
+    : '';
+  const status = node.status === 'ok'
+    ? '<span class="badge g-ok">ok</span>'
+    : `<span class="badge g-no-data">no data</span> ${escapeHtml(node.noDataReason ?? '')}`;
+  const warnings = node.warnings.length ? `<ul class="warnings">${node.warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join('')}</ul>` : '';
+  const syn = node.synRetransmits ? `${node.synRetransmits.inferred} / ${node.synRetransmits.counted}` : '-';
+  return `<tr class="${node.status === 'ok' ? '' : 'no-data'}"><td>${labelTag}<strong>${escapeHtml(node.name)}</strong>${labelList}</td>`
+    + `<td><code>${escapeHtml(node.internalIP ?? '-')}</code></td><td><code>${escapeHtml(node.kernelVersion ?? '-')}</code></td>`
+    + `<td>${status}${warnings}</td><td class="num">${escapeHtml(syn)}</td><td>${countersHtml(node)}</td></tr>`;
+}
+
+function countersHtml(node: NodeReport): string {
+  if (!node.counters) return '-';
+  const counters = node.counters;
+  const nonZero = NET_COUNTER_NAMES.filter((name) => counters[name] !== 0);
+  if (nonZero.length === 0) return '<span class="muted">all zero</span>';
+  return nonZero.map((name) => `<span class="counter">${escapeHtml(name)} <strong>${escapeHtml(String(counters[name]))}</strong></span>`).join(' ');
+}
+
+export function runSection(report: MatrixReport): string {
+  const { run } = report;
+  const seconds = (Date.parse(run.end) - Date.parse(run.start)) / 1000;
+  const facts: [string, string][] = [
+    ['Run id', run.id],
+    ['Start', run.start],
+    ['End', Number.isFinite(seconds) ? `${run.end} (${seconds} s later)` : run.end],
+    ...Object.entries(run.settings).map(([name, value]): [string, string] => [name, plainValue(value)]),
+  ];
+  return '<div class="run-columns"><div><h3>Settings</h3>' + definitionList(facts) + '</div>'
+    + '<div><h3>Thresholds</h3>' + definitionList(thresholdFacts(report.thresholds)) + '</div></div>';
+}
+
+function thresholdFacts(t: Thresholds): [string, string][] {
+  return [
+    ['Loss flagged', `when the 95% lower bound of a pair's loss exceeds ${formatPercent(t.lossRatio)}, and at least ${t.minFailures} probes failed`],
+    ['Loss critical', `when that lower bound exceeds ${formatPercent(t.criticalLossRatio)}`],
+    ['Latency flagged', `when a pair's p99 exceeds max(${t.latencyFactor} × the cluster median pair p99, median + ${formatMs(t.latencyMarginMs)}), on pairs with at least ${t.minLatencySamples} successful probes`],
+    ['Pattern', `a row, column or block whose pairs are at least ${formatPercent(t.patternShare)} flagged`],
+  ];
+}
+
+function definitionList(facts: readonly [string, string][]): string {
+  return `<dl>${facts.map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>`;
+}
