@@ -2,22 +2,12 @@
 // its dependents go too (Background), or before it (Foreground: the owner waits under the
 // foregroundDeletion finalizer), or lose the reference (Orphan). A dependent whose owners
 // never existed (no object with that uid) is deleted as well, as the real collector verifies.
-import { FOREGROUND, ORPHAN, type Deleter } from './deletion.ts';
-import type { KObject, OwnerReference, Store, StoreEvent } from './store.ts';
-import { subscribeDeferred } from './workqueue.ts';
+import { DeletingController } from './controller.ts';
+import { FOREGROUND, ORPHAN } from './deletion.ts';
+import type { KObject, OwnerReference, StoreEvent } from './store.ts';
 
-export class GarbageCollector {
-  private readonly store: Store;
-  private readonly deleter: Deleter;
-  readonly close: () => void;
-
-  constructor(store: Store, deleter: Deleter) {
-    this.store = store;
-    this.deleter = deleter;
-    this.close = subscribeDeferred(store, (e) => this.observe(e));
-  }
-
-  private observe(e: StoreEvent): void {
+export class GarbageCollector extends DeletingController {
+  protected observe(e: StoreEvent): void {
     const meta = e.object.metadata;
     if (e.type === 'ADDED' && meta.ownerReferences?.length) this.deleteIfOrphaned(e.resource, e.object);
     if (e.type === 'DELETED') {

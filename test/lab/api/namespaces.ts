@@ -1,27 +1,16 @@
 // The namespace controller: a namespace being deleted stays Terminating (its "kubernetes"
 // spec finalizer) until every object in it is gone, then is removed. Creating content in it
 // meanwhile is refused, as the NamespaceLifecycle admission plugin does (admitNamespace).
-import type { Deleter } from './deletion.ts';
+import { DeletingController } from './controller.ts';
 import { ApiError, notFound } from './status.ts';
 import { RESOURCES } from './registry.ts';
 import type { Store, StoreEvent } from './store.ts';
-import { subscribeDeferred } from './workqueue.ts';
 
 /** The namespaces a cluster starts with, which cannot be deleted (NamespaceLifecycle's immortal set). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-export class NamespaceController {
-  private readonly store: Store;
-  private readonly deleter: Deleter;
-  readonly close: () => void;
-
-  constructor(store: Store, deleter: Deleter) {
-    this.store = store;
-    this.deleter = deleter;
-    this.close = subscribeDeferred(store, (e) => this.observe(e));
-  }
-
-  private observe(e: StoreEvent): void {
+export class NamespaceController extends DeletingController {
+  protected observe(e: StoreEvent): void {
     if (e.resource === 'namespaces' && e.type === 'MODIFIED' && e.object.metadata.deletionTimestamp) this.drain(e.object.metadata.name);
     else if (e.type === 'DELETED' && e.object.metadata.namespace) this.drain(e.object.metadata.namespace);
   }

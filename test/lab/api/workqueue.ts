@@ -1,8 +1,6 @@
 // How the lab's controllers take work from the store: never inside the store's own change
 // notification (a write there would reach watchers out of order), but on the next turn, and
 // — like client-go's workqueue — a key queued again before it ran is processed once.
-import type { Store, StoreEvent } from './store.ts';
-
 export class KeyedQueue {
   private readonly pending = new Set<string>();
   private readonly process: (key: string) => void;
@@ -24,16 +22,6 @@ export class KeyedQueue {
   close(): void {
     this.closed = true;
   }
-}
-
-/** Calls `handler` with each store change on the next turn; the returned function stops it. */
-export function subscribeDeferred(store: Store, handler: (event: StoreEvent) => void): () => void {
-  let closed = false;
-  const unsubscribe = store.subscribe((e) => setImmediate(() => closed || handler(e)));
-  return () => {
-    closed = true;
-    unsubscribe();
-  };
 }
 
 /** "namespace/name" keys, as client-go's MetaNamespaceKeyFunc makes them. */
