@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAgent } from './build.ts';
 import type { AgentResult } from '../src/shared/agent-result.ts';
-import { PLAN_DEFAULTS, type AgentPlan } from '../src/shared/plan.ts';
+import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan } from '../src/shared/plan.ts';
 
 const PEERS = 50;
 const DURATION_MS = Number(process.env.BENCH_AGENT_SECONDS ?? 30) * 1000;
@@ -47,7 +47,7 @@ async function benchAgent(): Promise<void> {
   const runToken = 'bench';
   const common = {
     planVersion: 1 as const, runToken, ratePerSecond: PLAN_DEFAULTS.ratePerSecond, durationMs: DURATION_MS,
-    tcpTimeoutMs: PLAN_DEFAULTS.tcpTimeoutMs, udpTimeoutMs: PLAN_DEFAULTS.udpTimeoutMs,
+    ...PROBE_DEFAULTS,
   };
   // One responder stands in for 50 peers: the prober's cost does not depend on how many processes answer.
   const responder = runAgent(agent, { ...common, node: 'responder', protocols: ['tcp', 'udp'], peers: [], listen: { host: '127.0.0.1', tcpPort: TCP_PORT, udpPort: UDP_PORT }, serveMs: DURATION_MS + 8000 });

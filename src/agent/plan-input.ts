@@ -3,7 +3,7 @@
 // (exit non-zero, say what is wrong), never a half-run probe.
 import { readFileSync } from 'node:fs';
 import { PLAN_DEFAULTS, PLAN_VERSION, PROTOCOLS, type AgentPlan, type DnsPlan, type PeerTarget } from '../shared/plan.ts';
-import { AgentSetupError } from './responder.ts';
+import { AgentSetupError, MAX_TCP_PAYLOAD } from './responder.ts';
 
 export function readPlanText(argv: string[], env: NodeJS.ProcessEnv): string {
   const flag = (name: string) => {
@@ -45,6 +45,7 @@ export function parsePlan(text: string): AgentPlan {
     ratePerSecond: positive(plan.ratePerSecond ?? PLAN_DEFAULTS.ratePerSecond, 'ratePerSecond'),
     tcpTimeoutMs: positive(plan.tcpTimeoutMs ?? PLAN_DEFAULTS.tcpTimeoutMs, 'tcpTimeoutMs'),
     udpTimeoutMs: positive(plan.udpTimeoutMs ?? PLAN_DEFAULTS.udpTimeoutMs, 'udpTimeoutMs'),
+    tcpPayloadBytes: byteCount(plan.tcpPayloadBytes ?? PLAN_DEFAULTS.tcpPayloadBytes, 'tcpPayloadBytes'),
     peers: array(plan.peers ?? [], 'peers').map((p, i) => peer(p, `peers[${i}]`)),
   };
   if (/\s/.test(parsed.runToken)) throw new AgentSetupError('runToken must not contain white space');
@@ -108,6 +109,10 @@ function nonEmptyString(v: unknown, where: string): string {
 }
 function positive(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new AgentSetupError(`${where} must be a number > 0, got ${JSON.stringify(v)}`);
+  return v;
+}
+function byteCount(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TCP_PAYLOAD) throw new AgentSetupError(`${where} must be a whole number 0..${MAX_TCP_PAYLOAD}, got ${JSON.stringify(v)}`);
   return v;
 }
 function port(v: unknown, where: string): number {

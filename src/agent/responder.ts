@@ -4,8 +4,16 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 
+// A probe's request: "NETPROBE <token> <payload bytes>\n", then the payload; the answer
+// "ok\n" comes once all of it arrived, so a path that loses large segments shows.
 export const TCP_REQUEST_PREFIX = 'NETPROBE ';
 export const TCP_ANSWER = 'ok\n';
+/** A bound on what one probe may make the responder wait for. */
+export const MAX_TCP_PAYLOAD = 1024 * 1024;
+
+export function tcpRequestHeader(runToken: string, payloadBytes: number): string {
+  return `${TCP_REQUEST_PREFIX}${runToken} ${payloadBytes}\n`;
+}
 
 export interface ServedCounts {
   tcpAccepted: number;
@@ -20,7 +28,7 @@ export interface Responder {
 
 export async function startResponder(host: string, tcpPort: number, udpPort: number, runToken: string): Promise<Responder> {
   const counts: ServedCounts = { tcpAccepted: 0, udpEchoed: 0, udpIgnored: 0 };
-  const request = `${TCP_REQUEST_PREFIX}${runToken}\n`;
+  const expectedPrefix = `${TCP_REQUEST_PREFIX}${runToken} `;
 
   // A backlog well above the probe rate: ListenOverflows must come from the node, not from us.
   const open = new Set<Socket>();
@@ -29,13 +37,25 @@ export async function startResponder(host: string, tcpPort: number, udpPort: num
     open.add(socket);
     socket.on('close', () => open.delete(socket));
     socket.setNoDelay(true);
-    let received = '';
+    let header = '';
+    let payloadLeft: number | undefined;
     socket.setTimeout(10_000, () => socket.destroy());
     socket.on('data', (chunk) => {
-      received += chunk.toString('latin1');
-      if (received.length < request.length) return;
-      if (received.startsWith(request)) socket.end(TCP_ANSWER);
-      else socket.destroy();
+      if (payloadLeft === undefined) {
+        header += chunk.toString('latin1');
+        const newline = header.indexOf('\n');
+        if (newline < 0) {
+          if (header.length > expectedPrefix.length + 16) socket.destroy();
+          return;
+        }
+        const size = Number(header.slice(expectedPrefix.length, newline));
+        if (!header.startsWith(expectedPrefix) || !Number.isInteger(size) || size < 0 || size > MAX_TCP_PAYLOAD) return void socket.destroy();
+        payloadLeft = size - (header.length - newline - 1);
+      } else {
+        payloadLeft -= chunk.length;
+      }
+      if (payloadLeft === 0) socket.end(TCP_ANSWER);
+      else if (payloadLeft < 0) socket.destroy(); // more than announced: not our prober
     });
     socket.on('error', () => socket.destroy());
   });

@@ -88,7 +88,7 @@ function buildProbers(plan: AgentPlan, synMarks: number[]): Prober[] {
   const probers: Prober[] = [];
   for (const peer of plan.peers) {
     if (plan.protocols.includes('tcp')) {
-      const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, synMarks);
+      const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks);
       probers.push({ probe: () => tcp.probe(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) });
     }
     if (plan.protocols.includes('udp')) {

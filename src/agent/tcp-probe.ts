@@ -6,7 +6,7 @@ import type { TcpDetail } from '../shared/agent-result.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
 import type { PeerTarget } from '../shared/plan.ts';
 import { outcomeOfError } from './errno.ts';
-import { TCP_ANSWER, TCP_REQUEST_PREFIX } from './responder.ts';
+import { TCP_ANSWER, tcpRequestHeader } from './responder.ts';
 import { elapsedMs, SeriesRecorder } from './series.ts';
 import { inferSynRetransmits } from './syn-schedule.ts';
 
@@ -15,13 +15,14 @@ export class TcpProber {
   private synRetransmits = 0;
   private readonly requestLatency = new LatencyHistogram();
   private readonly peer: PeerTarget;
-  private readonly request: string;
+  private readonly request: Buffer;
   private readonly timeoutMs: number;
   private readonly synMarks: readonly number[];
 
-  constructor(peer: PeerTarget, runToken: string, timeoutMs: number, synMarks: readonly number[]) {
+  constructor(peer: PeerTarget, runToken: string, timeoutMs: number, payloadBytes: number, synMarks: readonly number[]) {
     this.peer = peer;
-    this.request = `${TCP_REQUEST_PREFIX}${runToken}\n`;
+    // One buffer for every probe: the payload's content does not matter, its size does.
+    this.request = Buffer.concat([Buffer.from(tcpRequestHeader(runToken, payloadBytes)), Buffer.alloc(payloadBytes, 0x2e)]);
     this.timeoutMs = timeoutMs;
     this.synMarks = synMarks;
     this.series = new SeriesRecorder('tcp', peer.node, peer.path, `${peer.ip}:${peer.tcpPort}`);
@@ -59,6 +60,7 @@ export class TcpProber {
         finish('ok', connectMs);
       });
       // A close before the answer: the responder hung up (e.g. wrong token, restarted).
+      // A payload lost on a path with too small an MTU ends as a timeout instead.
       socket.on('end', () => finish(connectMs === undefined ? 'reset' : 'closed-early'));
       socket.on('error', (err) => finish(outcomeOfError(err)));
     });

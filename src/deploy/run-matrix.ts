@@ -10,7 +10,7 @@ import { AgentResultError, parseAgentResult } from '../collect/parse-agent-resul
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { DirectedPair } from '../plan/pairs.ts';
 import type { AgentResult } from '../shared/agent-result.ts';
-import { PLAN_DEFAULTS, type AgentPlan, type NetworkPath, type PeerTarget, type Protocol } from '../shared/plan.ts';
+import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan, type NetworkPath, type PeerTarget, type Protocol } from '../shared/plan.ts';
 import { runSelector, type PodRole } from './labels.ts';
 import { agentConfigMap, namespaceManifest, ownerReferenceTo, probePod, responderService, type RunObjects } from './manifests.ts';
 import { PodTracker } from './pod-tracker.ts';
@@ -181,14 +181,14 @@ function responderPlan(settings: MatrixRunSettings, node: string, serveMs: numbe
   return {
     planVersion: 1, runToken: settings.runId, node, listen: { tcpPort: settings.tcpPort, udpPort: settings.udpPort }, serveMs,
     protocols: settings.protocols, durationMs: settings.durationMs, ratePerSecond: settings.ratePerSecond,
-    tcpTimeoutMs: PLAN_DEFAULTS.tcpTimeoutMs, udpTimeoutMs: PLAN_DEFAULTS.udpTimeoutMs, peers: [],
+    ...PROBE_DEFAULTS, peers: [],
   };
 }
 
 function proberPlan(settings: MatrixRunSettings, node: string, peers: PeerTarget[], protocols: Protocol[], startAt: string): AgentPlan {
   return {
     planVersion: 1, runToken: settings.runId, node, startAt, protocols, durationMs: settings.durationMs, ratePerSecond: settings.ratePerSecond,
-    tcpTimeoutMs: PLAN_DEFAULTS.tcpTimeoutMs, udpTimeoutMs: PLAN_DEFAULTS.udpTimeoutMs, peers,
+    ...PROBE_DEFAULTS, peers,
     ...(protocols.includes('dns') && {
       dns: {
         names: settings.dnsNames, queryTimeoutMs: PLAN_DEFAULTS.dnsQueryTimeoutMs,

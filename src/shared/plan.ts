@@ -54,6 +54,11 @@ export interface AgentPlan {
   ratePerSecond: number;
   /** TCP connect timeout: long enough to see several SYN retransmits (field notes). */
   tcpTimeoutMs: number;
+  /**
+   * Bytes each TCP probe sends after the handshake. Handshakes and DNS fit any MTU;
+   * tens of KB of full-size segments do not cross a path whose MTU is too small (field notes: MTU).
+   */
+  tcpPayloadBytes: number;
   /** UDP echo: a reply later than this counts as lost (and as 'late' if it comes). */
   udpTimeoutMs: number;
   peers: PeerTarget[];
@@ -65,9 +70,17 @@ export const PLAN_DEFAULTS = {
   // Linear SYN backoff (Linux >= 6.5) retransmits at 1,2,3,4,5 s; the classic schedule at 1,3 s.
   // 5.5 s sees five retransmits on the new schedule and two on the old one.
   tcpTimeoutMs: 5500,
+  tcpPayloadBytes: 16 * 1024,
   udpTimeoutMs: 2000,
   dnsQueryTimeoutMs: 2000,
   // resolv.conf(5): timeout:5, attempts:2.
   resolverTimeoutMs: 5000,
   resolverAttempts: 2,
 } as const;
+
+/** The per-probe settings of a plan, at their defaults. */
+export const PROBE_DEFAULTS: Pick<AgentPlan, 'tcpTimeoutMs' | 'udpTimeoutMs' | 'tcpPayloadBytes'> = {
+  tcpTimeoutMs: PLAN_DEFAULTS.tcpTimeoutMs,
+  udpTimeoutMs: PLAN_DEFAULTS.udpTimeoutMs,
+  tcpPayloadBytes: PLAN_DEFAULTS.tcpPayloadBytes,
+};

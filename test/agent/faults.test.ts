@@ -62,7 +62,7 @@ describeAsRoot('agent on a real network with injected faults', () => {
         .map((h) => ({ node: h, ip: HOSTS[h], tcpPort: TCP_PORT, udpPort: UDP_PORT, path: 'pod' }));
       const plan: AgentPlan = {
         planVersion: 1, runToken, startAt, node: host, listen: { tcpPort: TCP_PORT, udpPort: UDP_PORT },
-        protocols: ['tcp', 'udp', 'dns'], durationMs: DURATION_MS, ratePerSecond: RATE, tcpTimeoutMs: 5500, udpTimeoutMs: 1000, peers,
+        protocols: ['tcp', 'udp', 'dns'], durationMs: DURATION_MS, ratePerSecond: RATE, tcpTimeoutMs: 5500, udpTimeoutMs: 1000, tcpPayloadBytes: 16384, peers,
         dns: { server: DNS_SERVER, names: ['kubernetes.default.svc.cluster.local'], queryTimeoutMs: 2000, resolverTimeoutMs: 5000, resolverAttempts: 2 },
       };
       return runAgent(plan, { net, ns: ns[host] }).then((exit) => ({ host, exit }));

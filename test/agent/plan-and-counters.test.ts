@@ -58,6 +58,8 @@ describe('plan', () => {
     [JSON.stringify({ ...valid, durationMs: -5 }), 'durationMs must be a number > 0, got -5'],
     [JSON.stringify({ ...valid, peers: [{ ...valid.peers[0], tcpPort: 70000 }] }), 'peers[0].tcpPort must be a port 1..65535, got 70000'],
     [JSON.stringify({ ...valid, runToken: 'a b' }), 'runToken must not contain white space'],
+    [JSON.stringify({ ...valid, tcpPayloadBytes: 2 ** 21 }), 'tcpPayloadBytes must be a whole number 0..1048576, got 2097152'],
+    [JSON.stringify({ ...valid, startAt: 'tomorrow' }), 'startAt must be an ISO 8601 time, got "tomorrow"'],
   ])('refuses %s with a message that says what is wrong', (text, message) => {
     expect(() => parsePlan(text)).toThrow(message);
   });

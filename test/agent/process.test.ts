@@ -18,7 +18,7 @@ function loopbackPlan(overrides: Partial<AgentPlan> = {}): AgentPlan {
   const ports = freshPorts();
   return {
     planVersion: 1, runToken: 'proc-test', node: 'self', listen: { host: '127.0.0.1', ...ports },
-    protocols: ['tcp', 'udp'], durationMs: 1500, ratePerSecond: 10, tcpTimeoutMs: 1000, udpTimeoutMs: 500,
+    protocols: ['tcp', 'udp'], durationMs: 1500, ratePerSecond: 10, tcpTimeoutMs: 1000, udpTimeoutMs: 500, tcpPayloadBytes: 4096,
     peers: [{ node: 'self', ip: '127.0.0.1', ...ports, path: 'pod' }], serveMs: 2500, ...overrides,
   };
 }
