@@ -20,5 +20,9 @@ export const vxlanAddress = (i: number): string => `198.19.${i}.0`;
 /** A fixed, locally administered MAC per node's flannel.1, so peers' FDB/neighbour entries can be
  *  written without asking each node (Flannel publishes its VtepMAC in a node annotation instead). */
 export const vxlanMac = (i: number): string => `02:4e:50:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
-/** A pod's address: host part h (2..254) of node i's /24. */
-export const podIP = (i: number, h: number): string => `198.19.${i}.${h}`;
+
+/** Without root there are no namespaces: nodes and pods take the same plan inside 127.0.0.0/8,
+ *  all of which is local on Linux, so a process can bind any of it without configuration. */
+export const rootlessNodeIP = (i: number): string => `127.18.0.${10 + i}`;
+export const rootlessPodCIDR = (i: number): string => `127.19.${i}.0/24`;
+export const ROOTLESS_SERVICE_CIDR = '127.18.64.0/18';

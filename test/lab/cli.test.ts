@@ -2,7 +2,7 @@
 // create -f, logs, delete) with pods talking over the real network and DNS, faults from the
 // command line, and `down` leaving nothing behind, also after the daemon was SIGKILLed.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,9 @@ const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 interface Result { code: number; stdout: string; stderr: string }
 
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+/** Runs a command (as `user`, if given) and resolves with its outcome, never rejects. */
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, user?: number): Promise<Result> {
+  if (user !== undefined) [cmd, args] = ['setpriv', [`--reuid=${user}`, `--regid=${user}`, '--clear-groups', cmd, ...args]];
   return new Promise((resolve) => {
     execFile(cmd, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
@@ -111,5 +113,51 @@ describeAsRoot('npm run lab', () => {
     expect(leftovers(latest, dir)).toEqual([]);
     expect(run('nft', ['list', 'tables'])).toBe(rootTablesBefore);
     expect(await lab('down')).toMatchObject({ code: 0, stdout: 'no lab was up\n' });
+  });
+});
+
+describeAsRoot('npm run lab without root', () => {
+  const NOBODY = 65534;
+  let dir: string;
+  let mountPath: string;
+  const lab = (...args: string[]): Promise<Result> => exec(join(NODE_BIN_DIR, 'node'), [CLI, ...args], { NETPROBE_LAB_DIR: dir, HOME: '/tmp' }, NOBODY);
+  const kubectl = (...args: string[]): Promise<Result> => exec(kubectlPath(), ['--kubeconfig', join(dir, 'kubeconfig'), ...args]);
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nplab-rootless-'));
+    chownSync(dir, NOBODY, NOBODY);
+    mountPath = `${dir}-scripts`;
+  });
+  afterAll(async () => {
+    await lab('down');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('comes up with pods as processes on 127.0.0.0/8 that reach each other; faults are refused; down leaves nothing', async () => {
+    expect(await lab('up', '--nodes', '2')).toMatchObject({ code: 0, stdout: expect.stringContaining('without root: pods are plain processes on 127.0.0.0/8 addresses') });
+    const state = readState(dir)!;
+    const manifest = join(dir, 'app.yaml');
+    writeFileSync(manifest, [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'srv' }, data: { 'server.js': "require('http').createServer((q, r) => r.end('hi')).listen(8080, process.env.POD_IP, () => console.log('listening on ' + process.env.POD_IP));" } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'srv' }, spec: { containers: [{ name: 'main', image: 'node:22-alpine', command: ['node', `${mountPath}/server.js`], env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }], volumeMounts: [{ name: 's', mountPath }] }], volumes: [{ name: 's', configMap: { name: 'srv' } }] } },
+    ].map((o) => dump(o)).join('---\n'));
+    expect(await kubectl('create', '-f', manifest)).toMatchObject({ code: 0, stderr: '' });
+    let podIP = '';
+    for (let i = 0; i < 100 && !(await kubectl('logs', 'srv')).stdout; i++) await new Promise((r) => setTimeout(r, 100));
+    podIP = (await kubectl('get', 'pod', 'srv', '-o', 'jsonpath={.status.podIP}')).stdout;
+    expect(podIP).toMatch(/^127\.19\.[12]\.\d+$/);
+    expect((await kubectl('logs', 'srv')).stdout).toBe(`listening on ${podIP}\n`);
+    expect(await kubectl('run', 'client', '--image=node:22-alpine', '--restart=Never', '--', 'node', '-e', `fetch('http://${podIP}:8080').then((r) => r.text()).then(console.log)`)).toMatchObject({ code: 0 });
+    let logs = '';
+    for (let i = 0; i < 100 && !logs; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = (await kubectl('logs', 'client')).stdout;
+    }
+    expect(logs).toBe('hi\n');
+    expect(await lab('fault', 'add', '--kind', 'blackhole', '--from', 'node1', '--to', 'node2')).toMatchObject({ code: 1, stderr: expect.stringContaining('faults need a lab started as root') });
+    const latest = readState(dir)!;
+    expect(await lab('down')).toMatchObject({ code: 0, stdout: `lab ${state.prefix} removed\n` });
+    expect(leftovers(latest, dir)).toEqual([]);
+    expect(existsSync(mountPath)).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import { labDir, readState, type LabState, type Overlay } from './state.ts';
 import { down, isAlive } from './teardown.ts';
 
 const READY_TIMEOUT_MS = 60_000;
+const ROOTLESS_NOTE = 'without root: pods are plain processes on 127.0.0.0/8 addresses; no Service DNAT, cluster DNS or faults (they need network namespaces and nftables)';
 const USAGE = `usage: npm run lab -- <command>
   up --nodes N [--overlay vxlan|routed] [--kubeconfig PATH] [--tainted K]
   down
@@ -36,8 +37,7 @@ async function up(args: string[]): Promise<void> {
   if (values.nodes === undefined) throw new Error('up needs --nodes N');
   const options = { nodes: Number(values.nodes), overlay: values.overlay as Overlay, tainted: Number(values.tainted) };
   validateLabOptions(options);
-  if (!IS_ROOT) throw new Error('the lab needs root: nodes and pods are network namespaces, Services and faults nftables rules (run: sudo npm run lab -- up …)');
-  checkPrerequisites();
+  if (IS_ROOT) checkPrerequisites();
   const dir = labDir();
   const existing = readState(dir);
   if (existing && isAlive(existing.daemonPid)) {
@@ -74,6 +74,7 @@ async function up(args: string[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
   }
   process.stdout.write(`lab up: ${options.nodes} nodes (${options.overlay}) in ${((Date.now() - started) / 1000).toFixed(1)} s\nkubeconfig: ${kubeconfig}\n`);
+  if (!IS_ROOT) process.stdout.write(`${ROOTLESS_NOTE}\n`);
 }
 
 function status(): void {
@@ -83,8 +84,9 @@ function status(): void {
     process.stdout.write('no lab is up\n');
     return;
   }
-  const nodes = nodeAddressing(state.prefix, state.nodes);
+  const nodes = nodeAddressing(state.prefix, state.nodes, state.rootless);
   const lines = [
+    ...(state.rootless ? [ROOTLESS_NOTE] : []),
     `lab ${state.prefix}: ${state.nodes} nodes, overlay ${state.overlay}, daemon ${isAlive(state.daemonPid) ? `running (pid ${state.daemonPid})` : 'NOT running (run down)'}`,
     `kubeconfig: ${state.kubeconfig}`,
     'nodes:',
@@ -92,7 +94,7 @@ function status(): void {
     `pods (${state.pods.length}):`,
     ...state.pods.map((p) => `  ${p.namespace}/${p.name}  ${p.ip}  on ${p.node}`),
   ];
-  const faults = listFaults(nodes);
+  const faults = state.rootless ? [] : listFaults(nodes);
   lines.push(`faults (${faults.length}):`, ...faults.map((f) => `  ${Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}`));
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -100,6 +102,7 @@ function status(): void {
 function fault(args: string[]): void {
   const [action, ...rest] = args;
   const state = runningLab(labDir());
+  if (state.rootless) throw new Error(`faults need a lab started as root: ${ROOTLESS_NOTE}`);
   const nodes = nodeAddressing(state.prefix, state.nodes);
   if (action === 'clear') {
     clearFaults(nodes);

@@ -37,7 +37,10 @@ const api = await startApiServer({
 });
 api.kubeconfig(lab.store.current.kubeconfig);
 lab.store.update((s) => { s.apiServer = api.url; });
-api.seed(kubeDnsObjects(lab.network.nodes.length));
-await waitForClusterDns(lab.network.nodes[0].netns, DNS_READY_TIMEOUT_MS);
+// Without root nothing could reach dnsmasq at the kube-dns ClusterIP (no DNAT): no cluster DNS.
+if (!lab.store.current.rootless) {
+  api.seed(kubeDnsObjects(lab.network.nodes.length));
+  await waitForClusterDns(lab.network.nodes[0].netns, DNS_READY_TIMEOUT_MS);
+}
 lab.store.update((s) => { s.ready = true; });
 process.stdout.write(`lab ${lab.store.current.prefix} ready: ${lab.network.nodes.length} nodes, API ${api.url}\n`);

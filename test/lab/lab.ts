@@ -1,10 +1,12 @@
 // The lab's real half put together: state file, network and pod runtime. The daemon adds the
 // Kubernetes API on top; tests use this directly to exercise the network without the API.
 import { randomBytes } from 'node:crypto';
-import { run } from '../support/netns.ts';
+import { IS_ROOT, run } from '../support/netns.ts';
+import type { LabNetworkControl } from './contracts.ts';
 import { LabNetwork } from './net/network.ts';
 import { PodNetwork } from './net/pod-network.ts';
-import { dnsmasqArgs } from './net/dns.ts';
+import { RootlessNetwork, RootlessPods } from './net/rootless.ts';
+import { dnsHostsDir, dnsmasqArgs } from './net/dns.ts';
 import { ProcessRuntime } from './runtime/process-runtime.ts';
 import { LabStateStore, type Overlay } from './state.ts';
 import { MAX_NODES } from './addresses.ts';
@@ -19,7 +21,7 @@ export interface LabOptions {
 
 export interface Lab {
   store: LabStateStore;
-  network: LabNetwork;
+  network: LabNetworkControl;
   runtime: ProcessRuntime;
 }
 
@@ -42,16 +44,16 @@ function freshPrefix(): string {
 export function createLab(options: LabOptions): Lab {
   validateLabOptions(options);
   const prefix = freshPrefix();
+  const rootless = !IS_ROOT;
   const store = new LabStateStore(options.dir, {
-    prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted,
+    prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, rootless,
     daemonPid: process.pid, ready: false, kubeconfig: options.kubeconfig,
     namespaces: [], pods: [], pids: [], paths: [],
   });
+  const runtimeOptions = { store, dnsmasqArgs: dnsmasqArgs(dnsHostsDir(options.dir)) };
+  if (rootless) {
+    return { store, network: new RootlessNetwork(options.nodes, options.tainted), runtime: new ProcessRuntime({ ...runtimeOptions, sandboxes: new RootlessPods() }) };
+  }
   const network = new LabNetwork({ prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, store });
-  const runtime = new ProcessRuntime({
-    store,
-    podNetwork: new PodNetwork(prefix, network.podMTU, store),
-    dnsmasqArgs: dnsmasqArgs(network.dns.hostsDir),
-  });
-  return { store, network, runtime };
+  return { store, network, runtime: new ProcessRuntime({ ...runtimeOptions, sandboxes: new PodNetwork(prefix, network.podMTU, store) }) };
 }

@@ -12,6 +12,8 @@ export interface LabState {
   nodes: number;
   overlay: Overlay;
   tainted: number;
+  /** Started without root: no namespaces, pods on 127.0.0.0/8 (net/rootless.ts). */
+  rootless: boolean;
   daemonPid: number;
   /** Set once nodes, API and cluster DNS are up. */
   ready: boolean;

@@ -36,12 +36,14 @@ export function writeNetnsResolvConf(netns: string, namespace: string | undefine
   return dir;
 }
 
+export const dnsHostsDir = (labDir: string): string => join(labDir, 'dns');
+
 export class ClusterDns {
   readonly hostsDir: string;
   private readonly names = new Map<string, string>();
 
   constructor(labDir: string) {
-    this.hostsDir = join(labDir, 'dns');
+    this.hostsDir = dnsHostsDir(labDir);
     mkdirSync(this.hostsDir, { recursive: true, mode: 0o755 });
     this.write();
   }

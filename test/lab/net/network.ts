@@ -1,14 +1,13 @@
 // The lab's network: underlay, one namespace per node with a cni0 bridge for its pods, the
 // overlay (Flannel-like VXLAN or Calico-like routes), kube-proxy-like Service DNAT and the
 // cluster DNS names. This is the network half of the contract (LabNetworkControl).
-import { execFileSync } from 'node:child_process';
 import { batch, nsExec } from '../../support/netns.ts';
 import type { LabNetworkControl, LabNode, ServiceRealisation } from '../contracts.ts';
 import { SERVICE_CIDR, podGateway } from '../addresses.ts';
 import type { LabStateStore, Overlay } from '../state.ts';
 import { ClusterDns, serviceFQDN, writeNetnsResolvConf } from './dns.ts';
 import { applyNft, serviceTransaction, servicesBaseRuleset } from './services.ts';
-import { nodeAddressing, underlayNamespace, type NodeAddressing } from './topology.ts';
+import { labNodes, nodeAddressing, underlayNamespace, type NodeAddressing } from './topology.ts';
 import { buildRoutes } from './routed.ts';
 import { UNDERLAY_MTU, buildUnderlay } from './underlay.ts';
 import { VXLAN_MTU, buildVxlan } from './vxlan.ts';
@@ -17,12 +16,9 @@ export interface NetworkOptions {
   prefix: string;
   nodes: number;
   overlay: Overlay;
-  /** The first `tainted` nodes are control-plane-like: tainted NoSchedule. */
   tainted: number;
   store: LabStateStore;
 }
-
-const CONTROL_PLANE_ROLE = 'node-role.kubernetes.io/control-plane';
 
 export class LabNetwork implements LabNetworkControl {
   readonly nodes: LabNode[];
@@ -49,21 +45,7 @@ export class LabNetwork implements LabNetworkControl {
       store.addPath(`/etc/netns/${node.netns}`);
       writeNetnsResolvConf(node.netns, undefined);
     }
-    const kernelVersion = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
-    this.nodes = addressing.map((n) => ({
-      name: n.name,
-      internalIP: n.internalIP,
-      podCIDR: n.podCIDR,
-      netns: n.netns,
-      labels: {
-        'kubernetes.io/hostname': n.name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        ...(n.index <= options.tainted ? { [CONTROL_PLANE_ROLE]: '' } : {}),
-      },
-      taints: n.index <= options.tainted ? [{ key: CONTROL_PLANE_ROLE, effect: 'NoSchedule' as const }] : [],
-      kernelVersion,
-    }));
+    this.nodes = labNodes(addressing, options.tainted);
   }
 
   /** Pods' interface MTU: the overlay's (Flannel writes 1450 into the pods' CNI config). */

@@ -4,23 +4,18 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { batch, removeNamespace, run } from '../../support/netns.ts';
 import type { LabNode } from '../contracts.ts';
-import { podGateway, podIP } from '../addresses.ts';
+import { podGateway } from '../addresses.ts';
 import type { LabStateStore } from '../state.ts';
 import { writeNetnsResolvConf } from './dns.ts';
+import { PodAddresses, type PodSandboxes } from './pod-addresses.ts';
 import { nodeIndexOf, podNamespace } from './topology.ts';
 
-export interface PodAttachment {
-  netns: string;
-  ip: string;
-}
-
-export class PodNetwork {
+export class PodNetwork implements PodSandboxes {
   private readonly prefix: string;
   private readonly mtu: number;
   private readonly store: LabStateStore;
-  /** Per node index: host parts in use. */
-  private readonly leases = new Map<number, Set<number>>();
-  private readonly attached = new Map<string, { netns: string; node: number; host: number }>();
+  private readonly addresses = new PodAddresses();
+  private readonly attached = new Map<string, { netns: string; node: LabNode; ip: string }>();
 
   constructor(prefix: string, mtu: number, store: LabStateStore) {
     this.prefix = prefix;
@@ -28,14 +23,12 @@ export class PodNetwork {
     this.store = store;
   }
 
-  attach(uid: string, node: LabNode, namespace: string): PodAttachment {
-    const index = nodeIndexOf(node.podCIDR);
-    const host = this.lease(index);
+  attach(uid: string, node: LabNode, namespace: string): { netns: string; ip: string } {
     const netns = podNamespace(this.prefix, uid);
-    const ip = podIP(index, host);
+    const ip = this.addresses.lease(node);
     // The host end's name must be unique in the node namespace and at most 15 bytes (IFNAMSIZ).
     const hostEnd = `veth${createHash('sha1').update(uid).digest('hex').slice(0, 8)}`;
-    this.attached.set(uid, { netns, node: index, host });
+    this.attached.set(uid, { netns, node, ip });
     this.store.addNamespace(netns);
     this.store.addPath(`/etc/netns/${netns}`);
     try {
@@ -49,7 +42,7 @@ export class PodNetwork {
         `link set eth0 mtu ${this.mtu}`,
         `addr add ${ip}/24 dev eth0`,
         'link set eth0 up',
-        `route add default via ${podGateway(index)}`,
+        `route add default via ${podGateway(nodeIndexOf(node.podCIDR))}`,
       ]);
       writeNetnsResolvConf(netns, namespace);
     } catch (err) {
@@ -66,20 +59,8 @@ export class PodNetwork {
     this.attached.delete(uid);
     removeNamespace(pod.netns);
     rmSync(`/etc/netns/${pod.netns}`, { recursive: true, force: true });
-    this.leases.get(pod.node)?.delete(pod.host);
+    this.addresses.release(pod.node, pod.ip);
     this.store.removeNamespace(pod.netns);
     this.store.removePath(`/etc/netns/${pod.netns}`);
-  }
-
-  private lease(node: number): number {
-    const used = this.leases.get(node) ?? new Set<number>();
-    this.leases.set(node, used);
-    for (let h = 2; h < 255; h++) {
-      if (!used.has(h)) {
-        used.add(h);
-        return h;
-      }
-    }
-    throw new Error(`node ${node} has no free pod address (253 pods)`);
   }
 }

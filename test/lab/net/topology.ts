@@ -1,10 +1,13 @@
 // Names of the lab's nodes and namespaces, derived from the lab's prefix and node count alone,
 // so the CLI (faults, status, down) finds everything from the state file without the daemon.
-import { nodeIP, podCIDR } from '../addresses.ts';
+import { execFileSync } from 'node:child_process';
+import type { LabNode } from '../contracts.ts';
+import { nodeIP, podCIDR, rootlessNodeIP, rootlessPodCIDR } from '../addresses.ts';
 
 export interface NodeAddressing {
   index: number;
   name: string;
+  /** '' without root: no namespaces. */
   netns: string;
   internalIP: string;
   podCIDR: string;
@@ -15,11 +18,34 @@ export const underlayNamespace = (prefix: string): string => `${prefix}-underlay
 export const nodeNamespace = (prefix: string, i: number): string => `${prefix}-node${i}`;
 export const podNamespace = (prefix: string, uid: string): string => `${prefix}-pod-${uid.replace(/[^a-zA-Z0-9-]/g, '')}`;
 
-export function nodeAddressing(prefix: string, count: number): NodeAddressing[] {
+export function nodeAddressing(prefix: string, count: number, rootless = false): NodeAddressing[] {
   return Array.from({ length: count }, (_, k) => {
     const i = k + 1;
-    return { index: i, name: nodeName(i), netns: nodeNamespace(prefix, i), internalIP: nodeIP(i), podCIDR: podCIDR(i) };
+    return rootless
+      ? { index: i, name: nodeName(i), netns: '', internalIP: rootlessNodeIP(i), podCIDR: rootlessPodCIDR(i) }
+      : { index: i, name: nodeName(i), netns: nodeNamespace(prefix, i), internalIP: nodeIP(i), podCIDR: podCIDR(i) };
   });
+}
+
+const CONTROL_PLANE_ROLE = 'node-role.kubernetes.io/control-plane';
+
+/** The nodes as the API shows them; the first `tainted` are control-plane-like (tainted NoSchedule). */
+export function labNodes(addressing: NodeAddressing[], tainted: number): LabNode[] {
+  const kernelVersion = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
+  return addressing.map((n) => ({
+    name: n.name,
+    internalIP: n.internalIP,
+    podCIDR: n.podCIDR,
+    netns: n.netns,
+    labels: {
+      'kubernetes.io/hostname': n.name,
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      ...(n.index <= tainted ? { [CONTROL_PLANE_ROLE]: '' } : {}),
+    },
+    taints: n.index <= tainted ? [{ key: CONTROL_PLANE_ROLE, effect: 'NoSchedule' as const }] : [],
+    kernelVersion,
+  }));
 }
 
 /** The node by name, or an error that lists the lab's nodes. */

@@ -1,13 +1,15 @@
 // The lab's container runtime: a pod is a network namespace (or, for hostNetwork, its node's),
 // a container is a process started in it with `ip netns exec`. That command already gives each
 // process a private mount namespace (ip-netns(8): it unshares mounts to remount /sys), so
-// ConfigMap volumes are read-only bind mounts visible to that container alone.
+// ConfigMap volumes are read-only bind mounts visible to that container alone. Without root
+// (no namespaces), an unprivileged user namespace is what permits those mounts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ContainerExit, ContainerSpec, PodRuntime, PodSandboxSpec, RunningPod } from '../contracts.ts';
-import type { PodNetwork } from '../net/pod-network.ts';
+import { IS_ROOT } from '../../support/netns.ts';
+import type { PodSandboxes } from '../net/pod-addresses.ts';
 import type { LabStateStore } from '../state.ts';
 import { containerArgv, containerPath } from './images.ts';
 
@@ -25,7 +27,8 @@ interface ContainerLog {
 
 interface PodProcesses {
   spec: PodSandboxSpec;
-  netns: string;
+  /** undefined: the daemon's own network stack (rootless lab). */
+  netns?: string;
   ip: string;
   children: Map<string, ChildProcess>;
   /** Mount points this pod made exist (mountPath → created topmost directory). */
@@ -37,7 +40,7 @@ interface PodProcesses {
 
 export interface ProcessRuntimeOptions {
   store: LabStateStore;
-  podNetwork: PodNetwork;
+  sandboxes: PodSandboxes;
   dnsmasqArgs: string[];
 }
 
@@ -45,7 +48,7 @@ const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export class ProcessRuntime implements PodRuntime {
   private readonly store: LabStateStore;
-  private readonly podNetwork: PodNetwork;
+  private readonly sandboxes: PodSandboxes;
   private readonly dnsmasqArgs: string[];
   private readonly pods = new Map<string, PodProcesses>();
   private readonly logBuffers = new Map<string, ContainerLog>();
@@ -55,7 +58,7 @@ export class ProcessRuntime implements PodRuntime {
 
   constructor(options: ProcessRuntimeOptions) {
     this.store = options.store;
-    this.podNetwork = options.podNetwork;
+    this.sandboxes = options.sandboxes;
     this.dnsmasqArgs = options.dnsmasqArgs;
   }
 
@@ -63,8 +66,8 @@ export class ProcessRuntime implements PodRuntime {
     const existing = this.pods.get(spec.uid);
     if (existing) return { podIP: existing.ip, hostIP: spec.node.internalIP };
     const { netns, ip } = spec.hostNetwork
-      ? { netns: spec.node.netns, ip: spec.node.internalIP }
-      : this.podNetwork.attach(spec.uid, spec.node, spec.namespace);
+      ? { netns: spec.node.netns || undefined, ip: spec.node.internalIP }
+      : this.sandboxes.attach(spec.uid, spec.node, spec.namespace);
     let markStarted = (): void => {};
     const pod: PodProcesses = {
       spec, netns, ip, children: new Map(), mountPoints: [],
@@ -88,7 +91,7 @@ export class ProcessRuntime implements PodRuntime {
     const timer = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
-    if (!pod.spec.hostNetwork) this.podNetwork.detach(uid);
+    if (!pod.spec.hostNetwork) this.sandboxes.detach(uid);
     this.store.update((s) => { s.pods = s.pods.filter((p) => p.uid !== uid); });
     for (const mountPath of pod.mountPoints) this.releaseMountPoint(mountPath);
     rmSync(pod.volumeDir, { recursive: true, force: true });
@@ -117,21 +120,26 @@ export class ProcessRuntime implements PodRuntime {
     const log: ContainerLog = { text: '', ended: false, followers: new Set() };
     this.logBuffers.set(`${pod.spec.uid}/${container.name}`, log);
     let argv: string[];
+    let mounts: { source: string; target: string }[];
     try {
       argv = containerArgv(container, this.dnsmasqArgs);
+      // Without root, a mount point the user may not create (e.g. under /) fails here.
+      mounts = container.mounts.map((m, k) => ({ source: this.materialise(pod, container.name, k, m.files), target: m.mountPath }));
+      for (const m of mounts) if (this.claimMountPoint(m.target)) pod.mountPoints.push(m.target);
     } catch (err) {
       this.finish(pod, container.name, log, START_ERROR_EXIT_CODE, `StartError: ${(err as Error).message}`);
       return;
     }
-    const mounts = container.mounts.map((m, k) => ({ source: this.materialise(pod, container.name, k, m.files), target: m.mountPath }));
-    for (const m of mounts) if (this.claimMountPoint(m.target)) pod.mountPoints.push(m.target);
-    const user = container.runAsUser ?? pod.spec.runAsUser;
+    // Only root can become another user.
+    const user = IS_ROOT ? container.runAsUser ?? pod.spec.runAsUser : undefined;
     // Without runAsGroup the kubelet leaves the primary group 0, so do we.
     const script = [
       ...mounts.map((m) => `mount --bind -o ro ${shellQuote(m.source)} ${shellQuote(m.target)}`),
       `exec ${user ? `setpriv --reuid=${user} --regid=0 --clear-groups -- ` : ''}"$@"`,
     ].join(' && ');
-    const child = spawn('ip', ['netns', 'exec', pod.netns, 'sh', '-c', script, 'sh', ...argv], {
+    const enter = pod.netns ? ['ip', 'netns', 'exec', pod.netns] : mounts.length ? ['unshare', '--user', '--map-root-user', '--mount'] : [];
+    const [cmd, ...args] = [...enter, 'sh', '-c', script, 'sh', ...argv];
+    const child = spawn(cmd, args, {
       cwd: '/',
       env: {
         PATH: containerPath(container.image), HOSTNAME: pod.spec.name, HOME: '/root', ...container.env,
