@@ -24,6 +24,8 @@ export interface Fixture {
   kubeconfig: string;
   /** Runs the real kubectl against the lab; resolves with stdout, rejects with stderr. */
   kubectl(args: string[], context?: string): Promise<string>;
+  /** The same, resolving with both streams (kubectl prints warnings on stderr). */
+  kubectlOutput(args: string[], context?: string): Promise<{ stdout: string; stderr: string }>;
   /** Writes a manifest file for `kubectl -f` into the fixture's temp directory; returns its path. */
   manifest(name: string, yaml: string): string;
   close(): Promise<void>;
@@ -38,16 +40,16 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
   api.kubeconfig(kubeconfig);
   const bin = kubectlPath();
   const run = promisify(execFile);
+  const kubectlOutput = async (args: string[], context = 'lab') => {
+    try {
+      return await run(bin, ['--kubeconfig', kubeconfig, '--context', context, ...args], { env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 });
+    } catch (err) {
+      throw new Error(((err as { stderr?: string }).stderr || (err as Error).message).trim());
+    }
+  };
   return {
-    api, runtime, network, kubeconfig,
-    async kubectl(args, context = 'lab') {
-      try {
-        const { stdout } = await run(bin, ['--kubeconfig', kubeconfig, '--context', context, ...args], { env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 });
-        return stdout;
-      } catch (err) {
-        throw new Error(((err as { stderr?: string }).stderr || (err as Error).message).trim());
-      }
-    },
+    api, runtime, network, kubeconfig, kubectlOutput,
+    kubectl: async (args, context) => (await kubectlOutput(args, context)).stdout,
     manifest(name, yaml) {
       const path = join(dir, name);
       writeFileSync(path, yaml);

@@ -4,6 +4,7 @@ import type { Deleter, DeleteOptions } from './deletion.ts';
 import { applyDefaults } from './defaults.ts';
 import { initMetadata } from './meta.ts';
 import { admitNamespace, admitNamespaceDelete } from './namespaces.ts';
+import { admitPodSecurity } from './podsecurity.ts';
 import { applyPatch } from './patch.ts';
 import type { ResourceDef } from './registry.ts';
 import type { Matcher } from './selectors.ts';
@@ -39,7 +40,8 @@ export class Handlers {
     return { resourceVersion, items: this.store.list(def.name, namespace).filter(matches) };
   }
 
-  create(def: ResourceDef, namespace: string | undefined, body: unknown, dryRun: boolean): KObject {
+  /** `warnings` collects what the API server would send in Warning headers. */
+  create(def: ResourceDef, namespace: string | undefined, body: unknown, dryRun: boolean, warnings: string[] = []): KObject {
     const obj = this.decode(def, namespace, body);
     initMetadata(obj, def.namespaced ? namespace : undefined);
     if (def.name === 'nodes') throw badRequest('nodes are the lab\'s own: they cannot be created through the API');
@@ -48,7 +50,10 @@ export class Handlers {
     // Validation comes before defaulting's reliance on required fields, as field errors must name them.
     validate(def, obj);
     applyDefaults(def.name, obj);
-    if (def.namespaced) admitNamespace(this.store, def.name, namespace!, obj.metadata.name);
+    if (def.namespaced) {
+      const ns = admitNamespace(this.store, def.name, namespace!, obj.metadata.name);
+      if (def.name === 'pods') warnings.push(...admitPodSecurity(obj, ns));
+    }
     if (this.store.has(def.name, namespace, obj.metadata.name)) throw alreadyExists(def.name, obj.metadata.name);
     if (def.name === 'services') this.allocator.assign(obj);
     return dryRun ? obj : this.store.create(def.name, obj);

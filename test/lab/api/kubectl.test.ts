@@ -131,3 +131,47 @@ spec:
   expect(described).toContain('0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 node(s) didn\'t match Pod\'s node affinity/selector.');
   await f.kubectl(['delete', 'pod', 'pinned']);
 });
+
+test('Pod Security Admission: enforce refuses a hostNetwork pod, warn makes kubectl print a warning', async () => {
+  await f.kubectl(['create', '-f', f.manifest('psa.yaml', `
+apiVersion: v1
+kind: Namespace
+metadata: {name: strict, labels: {pod-security.kubernetes.io/enforce: restricted}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: lenient, labels: {pod-security.kubernetes.io/warn: baseline}}
+`)]);
+  const hostPod = (ns: string) => f.manifest(`host-${ns}.yaml`, `
+apiVersion: v1
+kind: Pod
+metadata: {name: host, namespace: ${ns}}
+spec:
+  hostNetwork: true
+  containers: [{name: agent, image: busybox, command: [sleep, "30"]}]
+`);
+  await expect(f.kubectl(['create', '-f', hostPod('strict')])).rejects.toThrow(
+    'pods "host" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "agent" must set securityContext.allowPrivilegeEscalation=false), '
+    + 'unrestricted capabilities (container "agent" must set securityContext.capabilities.drop=["ALL"]), host namespaces (hostNetwork=true), '
+    + 'runAsNonRoot != true (pod or container "agent" must set securityContext.runAsNonRoot=true), '
+    + 'seccompProfile (pod or container "agent" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")');
+  const { stdout, stderr } = await f.kubectlOutput(['create', '-f', hostPod('lenient')]);
+  expect(stdout).toBe('pod/host created\n');
+  expect(stderr).toBe('Warning: would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true)\n');
+
+  const compliant = f.manifest('compliant.yaml', `
+apiVersion: v1
+kind: Pod
+metadata: {name: ok, namespace: strict}
+spec:
+  securityContext: {runAsNonRoot: true, runAsUser: 1000, seccompProfile: {type: RuntimeDefault}}
+  automountServiceAccountToken: false
+  containers:
+  - name: agent
+    image: busybox
+    command: [sleep, "30"]
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+`);
+  expect(await f.kubectl(['create', '-f', compliant])).toBe('pod/ok created\n');
+  await f.kubectl(['delete', 'ns', 'strict', 'lenient']);
+});

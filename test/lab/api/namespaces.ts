@@ -4,7 +4,7 @@
 import { DeletingController } from './controller.ts';
 import { ApiError, notFound } from './status.ts';
 import { RESOURCES } from './registry.ts';
-import type { Store, StoreEvent } from './store.ts';
+import type { KObject, Store, StoreEvent } from './store.ts';
 
 /** The namespaces a cluster starts with, which cannot be deleted (NamespaceLifecycle's immortal set). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -30,7 +30,7 @@ export class NamespaceController extends DeletingController {
 }
 
 /** Admission: content may only be created in a namespace that exists and is not terminating. */
-export function admitNamespace(store: Store, resource: string, namespace: string, name: string): void {
+export function admitNamespace(store: Store, resource: string, namespace: string, name: string): KObject {
   const ns = store.get('namespaces', undefined, namespace);
   if (!ns) throw notFound('namespaces', namespace);
   if (ns.metadata.deletionTimestamp) {
@@ -41,6 +41,7 @@ export function admitNamespace(store: Store, resource: string, namespace: string
       causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
     });
   }
+  return ns;
 }
 
 export function admitNamespaceDelete(name: string): void {

@@ -178,6 +178,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (path === '/lab/v1/drop-watches' && req.method === 'POST') return void sendJson(res, 200, { dropped: watches.dropAll() });
     if (path === '/lab/v1/compact' && req.method === 'POST') return void sendJson(res, 200, (store.compact(), { resourceVersion: String(store.resourceVersion) }));
     if (path === '/lab/v1/requests' && req.method === 'GET') return void sendJson(res, 200, faults.requestCounts());
+    if (path === '/lab/v1/restricted-rules' && req.method === 'PUT') return void sendJson(res, 200, (auth.restricted.rules = body as PolicyRule[]));
     throw notFoundPath();
   }
 
@@ -230,8 +231,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           timeoutSeconds: timeout === null ? undefined : Number(timeout),
         });
       }
-      case 'create':
-        return sendJson(res, 201, handlers.create(r.def, r.namespace, parseJson(text), q.get('dryRun') === 'All'));
+      case 'create': {
+        const warnings: string[] = [];
+        const created = handlers.create(r.def, r.namespace, parseJson(text), q.get('dryRun') === 'All', warnings);
+        // RFC 7234 warn-code 299, as the API server sends admission warnings (kubectl prints "Warning: …").
+        if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+        return sendJson(res, 201, created);
+      }
       case 'update':
         return sendJson(res, 200, handlers.update(r.def, r.namespace, r.name!, parseJson(text), r.subresource));
       case 'patch': {
