@@ -1,0 +1,299 @@
+// -o html: the page holds every cell, finding and node of a crafted report, escapes what
+// the cluster named, references nothing outside itself, and renders in headless Chromium
+// (the script fills the evidence panel; the screenshot shows the graded cells).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { analyse } from '../../src/analyse/analyse.ts';
+import { renderHtml } from '../../src/render/html.ts';
+import { describePairEvidence } from '../../src/shared/format.ts';
+import type { MatrixReport } from '../../src/shared/report.ts';
+import { matrixResults, nodeNames, RUN, type PairSpecOf } from '../support/agent-results.ts';
+import { SCENARIOS } from '../support/scenarios.ts';
+import { decodePng } from './html-png.ts';
+
+const NO_DATA_REASON = 'pod netprobe-7f2kq could not be scheduled: 0/5 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}';
+
+/** node-1 → node-2 loses 20 of 300 (tcp with 4 SYN retransmits, udp), node-3's DNS answers at the 5 s mark, node-5 has no data. */
+function craftedReport(): MatrixReport {
+  const nodes = nodeNames(4);
+  const pairs: PairSpecOf = (source, destination, protocol) => {
+    if (source === 'node-1' && destination === 'node-2' && protocol !== 'dns') return { attempts: 300, lost: 20, synRetransmits: protocol === 'tcp' ? 4 : 0 };
+    if (source === 'node-3' && protocol === 'dns') return { attempts: 300, answeredAtResolverMarks: [12] };
+    return { attempts: 300 };
+  };
+  const results = matrixResults(nodes, ['tcp', 'udp', 'dns'], pairs, (node) => (node === 'node-2' ? { kernel: '4.19.0-21-amd64', delta: { ListenOverflows: 15 } } : {}));
+  return analyse({
+    run: { ...RUN, settings: { ...RUN.settings, network: 'pod' } },
+    nodes: [...nodes.map((name, i) => ({ name, internalIP: `198.18.0.${i + 10}`, labels: { 'topology.kubernetes.io/zone': 'zone-a' } })), { name: 'node-5' }],
+    results,
+    noData: [{ node: 'node-5', reason: NO_DATA_REASON }],
+  });
+}
+
+interface RenderedCell {
+  grade: string;
+  row: number;
+  column: number;
+  title: string;
+  headline: boolean;
+}
+
+/** The heatmap views, each with its cells as drawn. */
+function viewsOf(html: string): RenderedCell[][] {
+  return html.split('<div class="view view-').slice(1).map((view) =>
+    [...view.matchAll(/<g class="cell g-([a-z-]+)" tabindex="0" data-r="(\d+)" data-c="(\d+)"( data-headline="")?><title>([^<]*)<\/title>/g)]
+      .map(([, grade, row, column, headline, title]) => ({ grade, row: Number(row), column: Number(column), title: unescape(title), headline: Boolean(headline) })));
+}
+
+function unescape(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
+function cellAt(cells: readonly RenderedCell[], row: number, column: number): RenderedCell {
+  const cell = cells.find((c) => c.row === row && c.column === column);
+  if (!cell) throw new Error(`no cell at ${row}, ${column}`);
+  return cell;
+}
+
+function svgWidths(html: string): number[] {
+  return [...html.matchAll(/<svg class="heatmap" width="(\d+)"/g)].map(([, width]) => Number(width));
+}
+
+describe('renderHtml', () => {
+  const report = craftedReport();
+  const html = renderHtml(report);
+  const views = viewsOf(html);
+
+  test('one view per protocol and path after the worst-of view; one cell per source and destination, a DNS column in the first', () => {
+    expect([...html.matchAll(/<label for="tab-\d">([^<]*)<\/label>/g)].map(([, title]) => title)).toEqual(['All, worst per pair', 'tcp · pod network', 'udp · pod network']);
+    expect(views.map((cells) => cells.length)).toEqual([5 * 6, 5 * 5, 5 * 5]);
+    expect(html.match(/class="col-label[^"]*" data-c="5"[^>]*>DNS</g)).toHaveLength(1);
+  });
+
+  test('cells are graded by status and carry their evidence', () => {
+    const [all, tcp, udp] = views;
+    const flagged = cellAt(all, 0, 1);
+    expect(flagged.grade).toBe('warning');
+    expect(flagged.title.split('\n\n')).toEqual([
+      'node-1 → node-2',
+      ['tcp · pod network → node-2:7000', 'status: warning (loss)', '280 of 300 probes succeeded; loss 6.7% (95% CI 4.4%-10%)',
+        'latency p50 0.50 ms · p90 0.50 ms · p99 1.0 s · max 1.0 s', 'SYN retransmits 4; SYN-level loss 1.3% (95% CI 0.5%-3.3%)', 'errors: timeout 20'].join('\n'),
+      ['udp · pod network → node-2:7000', 'status: warning (loss)', '280 of 300 probes succeeded; loss 6.7% (95% CI 4.4%-10%)',
+        'latency p50 0.50 ms · p90 0.50 ms · p99 0.50 ms · max 0.50 ms', 'errors: timeout 20'].join('\n'),
+    ]);
+    expect(cellAt(tcp, 0, 1).title).not.toContain('udp');
+    expect(cellAt(udp, 0, 1).title).toContain('udp · pod network');
+
+    const dns = cellAt(all, 2, 5);
+    expect(dns.grade).toBe('warning');
+    expect(dns.title).toContain('node-3 → dns:10.96.0.10\n\ndns · service network → 10.96.0.10:53\nstatus: warning (resolver-marks)');
+    expect(dns.title).toContain('DNS timeouts 0; answered only at resolver marks: 12 after 1 resend');
+
+    expect(cellAt(all, 0, 0)).toMatchObject({ grade: 'diagonal', title: 'node-1 → node-1\nsame node: not probed' });
+    for (const cell of all.filter((c) => c.row === 4 && c.column !== 4)) expect(cell).toMatchObject({ grade: 'no-data', title: expect.stringContaining(NO_DATA_REASON) });
+    expect(all.filter((c) => c.grade === 'ok')).toHaveLength(30 - 2 - 5 - 5 - 4);
+    // The flagged cell shows the figure behind its flag when the cell is large enough.
+    expect(/<g [^>]*data-r="0" data-c="1"[^]*?<\/g>/.exec(html)![0]).toMatch(/<text [^>]*>6\.7%<\/text><\/g>$/);
+  });
+
+  test('the panel starts on the top finding\'s pair: the headline cell of each view', () => {
+    const [first] = report.findings[0].evidence.pairs;
+    expect(views.map((cells) => cells.filter((c) => c.headline).map((c) => c.title.split('\n')[0]))).toEqual([
+      [`${first.source} → ${first.destination}`], ['node-1 → node-2'], ['node-1 → node-2'],
+    ]);
+  });
+
+  test('findings worst first, with severity, subject, message, hint and evidence', () => {
+    expect(report.findings.map((f) => `${f.severity} ${f.kind} ${f.subject}`)).toEqual(['warning dns-conntrack-race node-3', 'warning loss node-1 -> node-2']);
+    const findings = html.slice(html.indexOf('<section id="findings">'), html.indexOf('<section id="nodes">'));
+    const articles = findings.split('<article').slice(1);
+    expect(articles).toHaveLength(2);
+    report.findings.forEach((finding, i) => {
+      const article = unescape(articles[i]);
+      expect(article).toContain(`<span class="badge sev-warning">${finding.severity}</span> <strong class="subject">${finding.subject}</strong>`);
+      expect(article).toContain(finding.message);
+      expect(article).toContain(finding.hint);
+      for (const evidence of finding.evidence.pairs) expect(article).toContain(describePairEvidence(evidence));
+    });
+    expect(unescape(articles[0])).toContain('node-3 (kernel 6.1.0-18-amd64): lookups 300, answeredAtResolverMarks 12, timeouts 0');
+    expect(articles[1]).toContain('1 of 1 measured pairs flagged');
+  });
+
+  test('nodes: kernel, internal IP, status or the reason for no data, counter deltas, SYN retransmits inferred / counted', () => {
+    const rows = html.slice(html.indexOf('<section id="nodes">'), html.indexOf('<section id="run">')).split('<tr').slice(2).map(unescape);
+    expect(rows).toHaveLength(5);
+    expect(rows[0]).toMatch(/node-1<\/strong>.*198\.18\.0\.10.*6\.1\.0-18-amd64.*>ok<.*>4 \/ 4<.*TCPSynRetrans <strong>4<\/strong>/);
+    expect(rows[1]).toMatch(/node-2<\/strong>.*4\.19\.0-21-amd64.*>0 \/ 0<.*ListenOverflows <strong>15<\/strong>/);
+    expect(rows[2]).toContain('all zero');
+    expect(rows[0]).toContain('<code>topology.kubernetes.io/zone=zone-a</code>');
+    expect(rows[4]).toContain(`no data</span> ${NO_DATA_REASON}`);
+  });
+
+  test('run: id, start, end, settings and thresholds', () => {
+    const run = unescape(html.slice(html.indexOf('<section id="run">')));
+    for (const fact of ['<dt>Run id</dt><dd>run-test</dd>', '<dt>Start</dt><dd>2026-01-01T00:00:00.000Z</dd>', '2026-01-01T00:00:30.000Z (30 s later)',
+      '<dt>protocols</dt><dd>tcp, udp, dns</dd>', '<dt>network</dt><dd>pod</dd>', 'exceeds 0.5%, and at least 2 probes failed', 'exceeds 5.0%',
+      'max(3 × the cluster median pair p99, median + 5.0 ms), on pairs with at least 20 successful probes', 'at least 80% flagged']) {
+      expect(run).toContain(fact);
+    }
+  });
+
+  test('no resource outside the page: no URL, no external src/href, a policy that forbids fetching', () => {
+    expect(html).not.toMatch(/https?:|\/\/|url\(|@import|<link|<img|<iframe|<object|<embed/i);
+    expect([...html.matchAll(/\s(?:src|href|srcset|action|formaction|poster|xlink:href)\s*=\s*"([^"]*)"/gi)].map(([, value]) => value).every((value) => value.startsWith('#'))).toBe(true);
+    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'/);
+  });
+
+  test('hostile node names, labels, reasons and settings are escaped', () => {
+    const evil = ['node-a', '"><script>alert("name")</script>', 'b</title><svg onload=alert(2)>'];
+    const results = matrixResults(evil.slice(0, 2), ['tcp', 'dns'], () => ({ attempts: 300, lost: 30 }));
+    const hostile = renderHtml(analyse({
+      run: { ...RUN, id: 'run-<b>1</b>&co', settings: { note: '</style><script>alert(4)</script>' } },
+      nodes: evil.map((name) => ({ name, labels: { 'evil</code><script>alert(3)</script>': `'"&<i>` } })),
+      results,
+      noData: [{ node: evil[2], reason: '<img src=x onerror=alert(5)> <a href="https://evil.example/">x</a>' }],
+    }));
+    expect(hostile.match(/<script/g)).toHaveLength(1);
+    expect(hostile).not.toMatch(/<(img|svg onload|a href="https|b>|i>)/);
+    expect(hostile).toContain('&quot;&gt;&lt;script&gt;alert(&quot;name&quot;)&lt;/script&gt;');
+    expect(hostile).toContain('b&lt;/title&gt;&lt;svg onload=alert(2)&gt;');
+    expect(hostile).toContain('<title>netprobe matrix · run-&lt;b&gt;1&lt;/b&gt;&amp;co</title>');
+    expect(hostile).toContain('&lt;/style&gt;&lt;script&gt;alert(4)&lt;/script&gt;');
+    expect(hostile).toContain('evil&lt;/code&gt;&lt;script&gt;alert(3)&lt;/script&gt;=&#39;&quot;&amp;&lt;i&gt;');
+    expect(hostile.match(/<\/title>/g)).toHaveLength(hostile.match(/<title>/g)!.length);
+    expect([...hostile.matchAll(/\s(?:src|href)\s*=\s*"([^"]*)"/gi)].every(([, value]) => value.startsWith('#'))).toBe(true);
+  });
+
+  test('long names are shortened on the axes with a legend; 2 to 50 nodes fit beside the panel', () => {
+    const long = (count: number) => Array.from({ length: count }, (_, i) => `ip-10-0-${i + 1}-${17 * i + 5}.eu-west-1.compute.internal`);
+    const page = (names: string[]) => renderHtml(analyse({ run: RUN, nodes: names.map((name) => ({ name })), results: matrixResults(names, ['tcp', 'udp', 'dns'], () => ({ attempts: 30 })) }));
+    const fifty = page(long(50));
+    expect(fifty).toContain('<div><dt>7-107</dt><dd>ip-10-0-7-107.eu-west-1.compute.internal</dd></div>');
+    expect(fifty).toMatch(/class="row-label" data-r="6"[^>]*>7-107<title>ip-10-0-7-107\.eu-west-1\.compute\.internal<\/title>/);
+    expect(viewsOf(fifty).map((cells) => cells.length)).toEqual([50 * 51, 50 * 50, 50 * 50]);
+    for (const width of svgWidths(fifty)) expect(width).toBeLessThanOrEqual(960);
+    const two = page(long(2));
+    expect(two).toMatch(/class="row-label" data-r="1"[^>]*>2-22</);
+    for (const width of svgWidths(two)) expect(width).toBeLessThanOrEqual(300);
+  });
+
+  test.each(SCENARIOS.map((s) => s.name))('scenario %s: one cell per row and column of every view', (name) => {
+    const scenarioReport = analyse(SCENARIOS.find((s) => s.name === name)!.input);
+    const page = renderHtml(scenarioReport);
+    const rows = scenarioReport.nodes.length;
+    const resolvers = new Set(scenarioReport.pairs.filter((p) => p.destination.startsWith('dns:')).map((p) => p.destination)).size;
+    const nodeColumns = scenarioReport.pairs.some((p) => !p.destination.startsWith('dns:')) ? rows : 0;
+    const [all, ...perProtocol] = viewsOf(page);
+    expect(all).toHaveLength(rows * (nodeColumns + resolvers));
+    for (const cells of perProtocol) expect(cells).toHaveLength(rows * rows);
+    expect(page.split('<article').length - 1).toBe(scenarioReport.findings.length);
+  });
+
+  test('a clean run says so', () => {
+    const clean = renderHtml(analyse({ run: RUN, nodes: nodeNames(3).map((name) => ({ name })), results: matrixResults(nodeNames(3), ['tcp'], () => ({ attempts: 300 })) }));
+    expect(clean).toContain('No findings: every measured pair is within the thresholds.');
+    expect(clean).toContain('Every measured pair is within the thresholds. Hover over a cell for its evidence.');
+    expect(clean).not.toContain('<div class="tabs">');
+  });
+});
+
+// Chromium runs headless on a fresh profile, every background service off, so that it
+// opens only the file; its process group is killed whatever happens.
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--window-size=1280,1000'];
+
+function findChromium(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const name of ['chromium', 'chromium-browser']) if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+async function runChromium(binary: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  const profile = mkdtempSync(join(tmpdir(), 'netprobe-chromium-'));
+  const child = spawn(binary, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`chromium still running after ${timeoutMs} ms; stderr:\n${stderr.slice(-2000)}`)), timeoutMs);
+      child.on('error', reject);
+      child.on('exit', resolve);
+    });
+    if (code !== 0) throw new Error(`chromium exited with ${code}; stderr:\n${stderr.slice(-2000)}`);
+    return stdout;
+  } finally {
+    clearTimeout(timer);
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** The page's own palette for a colour scheme: the first :root block is light, the one under the media query dark. */
+function paletteOf(html: string, scheme: 'light' | 'dark'): Record<'ok' | 'warning', [number, number, number]> {
+  const css = html.slice(html.indexOf('<style>'), html.indexOf('</style>'));
+  const block = scheme === 'light' ? css : css.slice(css.indexOf('prefers-color-scheme: dark'));
+  const colour = (name: string): [number, number, number] => {
+    const hex = new RegExp(`--${name}: #([0-9a-f]{6})`).exec(block)![1];
+    return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+  };
+  return { ok: colour('ok'), warning: colour('warning') };
+}
+
+const chromium = findChromium();
+const underCi = process.env.CI === 'true';
+if (!chromium && !underCi) console.warn('chromium is not installed: skipping the -o html browser tests (apt-get install chromium)');
+
+(chromium || underCi ? describe : describe.skip)('renderHtml in headless Chromium', () => {
+  const html = renderHtml(craftedReport());
+  let dir = '';
+  let page = '';
+
+  beforeAll(() => {
+    if (!chromium) throw new Error('chromium is missing under CI=true: .ci/run installs it (Debian package chromium)');
+    dir = mkdtempSync(join(tmpdir(), 'netprobe-html-'));
+    page = join(dir, 'report.html');
+    writeFileSync(page, html);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the script ran under the page\'s policy: each view\'s panel shows its headline cell; every cell is in the DOM', async () => {
+    const dom = await runChromium(chromium!, ['--dump-dom', `file://${page}`]);
+    const headlines = viewsOf(html).map((cells) => cells.find((cell) => cell.headline)!.title.split('\n')[0]);
+    const panels = [...dom.matchAll(/<div class="detail-body"><strong>([^<]*)<\/strong>/g)].map(([, heading]) => unescape(heading));
+    expect(panels).toEqual(headlines);
+    expect(dom.match(/<g class="cell /g)).toHaveLength(30 + 25 + 25);
+  });
+
+  test.each(['light', 'dark'] as const)('a %s screenshot shows the graded cells', async (scheme) => {
+    const png = join(dir, `${scheme}.png`);
+    await runChromium(chromium!, [`--blink-settings=preferredColorScheme=${scheme === 'dark' ? 0 : 1}`, `--screenshot=${png}`, `file://${page}`]);
+    const image = decodePng(readFileSync(png));
+    expect([image.width, image.height]).toEqual([1280, 1000]);
+    const palette = paletteOf(html, scheme);
+    const counts = { ok: 0, warning: 0 };
+    for (let y = 0; y < image.height; y++) {
+      for (let x = 0; x < image.width; x++) {
+        const [r, g, b] = image.rgb(x, y);
+        for (const grade of ['ok', 'warning'] as const) {
+          const [pr, pg, pb] = palette[grade];
+          if (Math.abs(r - pr) + Math.abs(g - pg) + Math.abs(b - pb) <= 6) counts[grade]++;
+        }
+      }
+    }
+    // 14 green cells and 2 yellow ones (of 42 × 42 px) in the first view, plus badges and legend swatches.
+    expect(counts.ok).toBeGreaterThan(14 * 1500);
+    expect(counts.warning).toBeGreaterThan(2 * 1500);
+  });
+});
