@@ -19,7 +19,7 @@ export class EventRecorder {
     const namespace = involved.metadata.namespace ?? 'default';
     // NamespaceLifecycle refuses new events in a namespace that is going away, as for any content.
     if (this.store.get('namespaces', undefined, namespace)?.metadata.deletionTimestamp) return;
-    const same = this.store.list('events', namespace).find((e) =>
+    const [same] = this.store.list('events', namespace, (e) =>
       (e.involvedObject as { uid: string }).uid === involved.metadata.uid && e.reason === reason && e.message === message);
     const time = now();
     if (same) {

@@ -19,11 +19,11 @@ export class GarbageCollector extends DeletingController {
   }
 
   private dependents(uid: string): { resource: string; object: KObject }[] {
-    return this.store.all().filter((o) => o.object.metadata.ownerReferences?.some((r) => r.uid === uid));
+    return this.store.select((o) => !!o.metadata.ownerReferences?.some((r) => r.uid === uid));
   }
 
   private exists(ref: OwnerReference): boolean {
-    return this.store.all().some((o) => o.object.metadata.uid === ref.uid);
+    return !!this.store.byUid(ref.uid);
   }
 
   private deleteIfOrphaned(resource: string, obj: KObject): void {
@@ -41,7 +41,7 @@ export class GarbageCollector extends DeletingController {
 
   /** Works off the Foreground or Orphan finalizer of an owner whose deletion has started. */
   private processOwner(uid: string): void {
-    const owner = this.store.all().find((o) => o.object.metadata.uid === uid);
+    const owner = this.store.byUid(uid);
     const finalizers = owner?.object.metadata.finalizers ?? [];
     if (!owner || !owner.object.metadata.deletionTimestamp) return;
     const { resource, object } = owner;

@@ -37,7 +37,7 @@ export class Handlers {
 
   list(def: ResourceDef, namespace: string | undefined, matches: Matcher): { resourceVersion: string; items: KObject[] } {
     const resourceVersion = String(this.store.resourceVersion);
-    return { resourceVersion, items: this.store.list(def.name, namespace).filter(matches) };
+    return { resourceVersion, items: this.store.list(def.name, namespace, matches) };
   }
 
   /** `warnings` collects what the API server would send in Warning headers. */
@@ -87,7 +87,7 @@ export class Handlers {
   }
 
   deleteCollection(def: ResourceDef, namespace: string | undefined, matches: Matcher, options: DeleteOptions): Status {
-    for (const obj of this.store.list(def.name, namespace).filter(matches)) {
+    for (const obj of this.store.list(def.name, namespace, matches)) {
       if (this.store.has(def.name, namespace, obj.metadata.name)) this.deleter.delete(def.name, obj.metadata.namespace, obj.metadata.name, options);
     }
     return successStatus({ kind: def.name });

@@ -86,7 +86,7 @@ export class Scheduler {
   private observe(e: StoreEvent): void {
     if (e.resource === 'pods' && e.type !== 'DELETED') this.enqueue(e.object);
     // A node change may make waiting pods fit (the scheduling queue's move-on-event).
-    if (e.resource === 'nodes') for (const pod of this.store.list('pods')) this.enqueue(pod);
+    if (e.resource === 'nodes') for (const pod of this.store.list('pods', undefined, (p) => !(p.spec as Any).nodeName)) this.enqueue(pod);
   }
 
   private enqueue(pod: KObject): void {
@@ -108,7 +108,10 @@ export class Scheduler {
     if (!fit.length) return this.unschedulable(pod, fitErrorMessage(nodes.length, reasons));
     // Spread: the node with the fewest pods (NodeResourcesBalancedAllocation's effect, simply).
     const load = new Map<string, number>();
-    for (const p of this.store.list('pods') as Any[]) if (p.spec.nodeName) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+    for (const p of this.store.peek('pods')) {
+      const nodeName = (p.spec as Any).nodeName;
+      if (nodeName) load.set(nodeName, (load.get(nodeName) ?? 0) + 1);
+    }
     const node = fit.sort((a, b) => (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) || a.metadata.name.localeCompare(b.metadata.name))[0];
     const bound = this.store.mutate('pods', namespace, name, (p: Any) => {
       p.spec.nodeName = node.metadata.name;

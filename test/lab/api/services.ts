@@ -35,7 +35,7 @@ export class ClusterIPAllocator {
   /** Assigns spec.clusterIP, honouring a requested one; 422 as the real allocator says when it cannot. */
   assign(svc: Any): void {
     if (svc.spec.clusterIP === 'None') return;
-    const used = new Set(this.store.list('services').map((s: Any) => s.spec.clusterIP));
+    const used = new Set([...this.store.peek('services')].map((s) => (s.spec as Any).clusterIP));
     const requested: string | undefined = svc.spec.clusterIP || undefined;
     const fail = (detail: string) => invalid('Service', svc.metadata.name, [{ field: 'spec.clusterIPs', type: 'FieldValueInvalid', value: [requested], detail }]);
     let ip = requested;
@@ -102,8 +102,9 @@ export class EndpointsController {
       if (this.applied.delete(key)) this.enqueue(key, () => this.network.removeService(namespace, name));
       return;
     }
-    const pods = svc.spec.selector ? this.store.list('pods', namespace).filter((p: Any) => isReady(p)
-      && matchRequirements(p.metadata.labels, Object.entries(svc.spec.selector as Record<string, string>).map(([k, v]) => ({ key: k, op: 'in' as const, values: [v] })))) : [];
+    const selector = Object.entries((svc.spec.selector ?? {}) as Record<string, string>).map(([key, v]) => ({ key, op: 'in' as const, values: [v] }));
+    // A Service without a selector has no managed endpoints (they are the user's to write).
+    const pods = svc.spec.selector ? this.store.list('pods', namespace, (p) => isReady(p) && matchRequirements(p.metadata.labels, selector)) as Any[] : [];
     this.writeEndpoints(svc, pods);
     if (!svc.spec.clusterIP || svc.spec.clusterIP === 'None') return;
     const realisation: ServiceRealisation = {

@@ -33,6 +33,7 @@ export interface ObjectInput { apiVersion?: string; kind?: string; metadata: Par
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
+/** Objects in events are the stored ones, shared with every listener: read, never change them. */
 export interface StoreEvent {
   type: EventType;
   resource: string;
@@ -46,8 +47,9 @@ const key = (namespace: string | undefined, name: string) => `${namespace ?? ''}
 
 export class Store {
   private revision = 0;
-  /** resource → `namespace/name` → object */
+  /** resource → `namespace/name` → object. Stored objects are replaced on write, never changed in place. */
   private readonly objects = new Map<string, Map<string, KObject>>();
+  private readonly uids = new Map<string, { resource: string; object: KObject }>();
   private history: StoreEvent[] = [];
   /** Watches may resume from any resourceVersion >= this one. */
   private oldestResumable = 0;
@@ -67,17 +69,29 @@ export class Store {
     return obj && structuredClone(obj);
   }
 
-  list(resource: string, namespace?: string): KObject[] {
+  /** Copies of the objects that pass `filter`, which sees the stored objects (read only: copying all would be the cost). */
+  list(resource: string, namespace?: string, filter: (obj: KObject) => boolean = () => true): KObject[] {
     const out: KObject[] = [];
     for (const obj of this.objects.get(resource)?.values() ?? []) {
-      if (namespace === undefined || obj.metadata.namespace === namespace) out.push(structuredClone(obj));
+      if ((namespace === undefined || obj.metadata.namespace === namespace) && filter(obj)) out.push(structuredClone(obj));
     }
     return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
 
-  /** Every object of every resource, for owner-reference lookups by uid. */
-  all(): { resource: string; object: KObject }[] {
-    return [...this.objects.entries()].flatMap(([resource, objects]) => [...objects.values()].map((object) => ({ resource, object: structuredClone(object) })));
+  /** The stored objects themselves, for scans that read a few fields: never change them. */
+  peek(resource: string): Iterable<KObject> {
+    return this.objects.get(resource)?.values() ?? [];
+  }
+
+  /** Copies of the objects of any resource that pass `filter` (which sees the stored objects, read only). */
+  select(filter: (obj: KObject) => boolean): { resource: string; object: KObject }[] {
+    return [...this.objects.entries()].flatMap(([resource, objects]) =>
+      [...objects.values()].filter(filter).map((object) => ({ resource, object: structuredClone(object) })));
+  }
+
+  byUid(uid: string): { resource: string; object: KObject } | undefined {
+    const found = this.uids.get(uid);
+    return found && { resource: found.resource, object: structuredClone(found.object) };
   }
 
   has(resource: string, namespace: string | undefined, name: string): boolean {
@@ -105,11 +119,12 @@ export class Store {
     const previous = this.objects.get(resource)?.get(k);
     if (!previous) return undefined;
     this.objects.get(resource)?.delete(k);
+    this.uids.delete(previous.metadata.uid);
     const rv = ++this.revision;
     // A deleted object is reported with the revision of its deletion, as etcd does.
     const object = structuredClone(previous);
     object.metadata.resourceVersion = String(rv);
-    this.emit({ type: 'DELETED', resource, object, previous: structuredClone(previous), rv });
+    this.emit({ type: 'DELETED', resource, object, previous, rv });
     return structuredClone(object);
   }
 
@@ -139,7 +154,8 @@ export class Store {
     const stored = structuredClone(obj);
     stored.metadata.resourceVersion = String(rv);
     byKey.set(k, stored);
-    this.emit({ type, resource, object: structuredClone(stored), previous: previous && structuredClone(previous), rv });
+    this.uids.set(stored.metadata.uid, { resource, object: stored });
+    this.emit({ type, resource, object: stored, previous, rv });
     return structuredClone(stored);
   }
 

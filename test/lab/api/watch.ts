@@ -77,7 +77,7 @@ export class WatchHub {
     try {
       if (w.resourceVersion === undefined || w.resourceVersion === '' || w.resourceVersion === '0') {
         lastSent = this.store.resourceVersion;
-        for (const o of this.store.list(w.resource, w.namespace)) if (w.matches(o)) send('ADDED', w.render(o));
+        for (const o of this.store.list(w.resource, w.namespace, w.matches)) send('ADDED', w.render(o));
       } else {
         const from = Number(w.resourceVersion);
         lastSent = from;
