@@ -1,0 +1,59 @@
+// A lab as a user brings it up (`npm run lab -- up`), in a private state directory so
+// test files never share one, and the plugin run against it as a separate process.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const LAB_CLI = fileURLToPath(new URL('../lab/cli.ts', import.meta.url));
+export const PLUGIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command and resolves with its outcome; never rejects. */
+export function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 * 2 ** 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+export class LabSession {
+  readonly dir = mkdtempSync(join(tmpdir(), 'netprobe-e2e-'));
+  readonly kubeconfig = join(this.dir, 'kubeconfig');
+
+  async up(...args: string[]): Promise<void> {
+    const result = await this.lab('up', '--kubeconfig', this.kubeconfig, ...args);
+    if (result.code !== 0) throw new Error(`lab up failed: ${result.stderr || result.stdout}`);
+  }
+
+  lab(...args: string[]): Promise<ExecResult> {
+    return exec(process.execPath, [LAB_CLI, ...args], { NETPROBE_LAB_DIR: join(this.dir, 'state') });
+  }
+
+  async fault(...args: string[]): Promise<void> {
+    const result = await this.lab('fault', 'add', ...args);
+    if (result.code !== 0) throw new Error(`fault add ${args.join(' ')}: ${result.stderr || result.stdout}`);
+  }
+
+  /** `kubectl netprobe …` from source, against this lab. */
+  netprobe(...args: string[]): Promise<ExecResult> {
+    return exec(process.execPath, [PLUGIN, ...args, '--kubeconfig', this.kubeconfig]);
+  }
+
+  /** The plugin as a long-running child, for signal tests. */
+  spawnNetprobe(...args: string[]): ChildProcess {
+    return spawn(process.execPath, [PLUGIN, ...args, '--kubeconfig', this.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  async down(): Promise<void> {
+    await this.lab('down');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
