@@ -19,6 +19,7 @@ const USAGE = `usage: npm run lab -- <command>
   down
   status
   fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT]
+    (bird-stop: routed labs only)
   fault clear
 The lab lives in $NETPROBE_LAB_DIR (default ${labDir()}).`;
 
@@ -37,7 +38,7 @@ async function up(args: string[]): Promise<void> {
   if (values.nodes === undefined) throw new Error('up needs --nodes N');
   const options = { nodes: Number(values.nodes), overlay: values.overlay as Overlay, tainted: Number(values.tainted) };
   validateLabOptions(options);
-  if (IS_ROOT) checkPrerequisites();
+  if (IS_ROOT) checkPrerequisites(options.overlay);
   const dir = labDir();
   const existing = readState(dir);
   if (existing && isAlive(existing.daemonPid)) {
@@ -94,18 +95,19 @@ function status(): void {
     `pods (${state.pods.length}):`,
     ...state.pods.map((p) => `  ${p.namespace}/${p.name}  ${p.ip}  on ${p.node}`),
   ];
-  const faults = state.rootless ? [] : listFaults(nodes);
+  const faults = state.rootless ? [] : listFaults({ nodes, overlay: state.overlay, dir });
   lines.push(`faults (${faults.length}):`, ...faults.map((f) => `  ${Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}`));
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function fault(args: string[]): void {
+async function fault(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  const state = runningLab(labDir());
+  const dir = labDir();
+  const state = runningLab(dir);
   if (state.rootless) throw new Error(`faults need a lab started as root: ${ROOTLESS_NOTE}`);
-  const nodes = nodeAddressing(state.prefix, state.nodes);
+  const target = { nodes: nodeAddressing(state.prefix, state.nodes), overlay: state.overlay, dir };
   if (action === 'clear') {
-    clearFaults(nodes);
+    await clearFaults(target);
     process.stdout.write('faults cleared\n');
     return;
   }
@@ -117,7 +119,7 @@ function fault(args: string[]): void {
   });
   if (!values.kind || !values.from) throw new Error('fault add needs --kind and --from');
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-  const added = addFault(nodes, { kind: values.kind as FaultKind, from: values.from, to: values.to, percent: num(values.percent), mtu: num(values.mtu), rateKbit: num(values.rate) });
+  const added = addFault(target, { kind: values.kind as FaultKind, from: values.from, to: values.to, percent: num(values.percent), mtu: num(values.mtu), rateKbit: num(values.rate) });
   process.stdout.write(`fault added: ${Object.entries(added).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
 }
 

@@ -23,7 +23,7 @@ const { values } = parseArgs({
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
 
 const dir = labDir();
-const lab = createLab({
+const lab = await createLab({
   dir,
   nodes: Number(values.nodes),
   overlay: values.overlay as Overlay,

@@ -41,7 +41,10 @@ function freshPrefix(): string {
   }
 }
 
-export function createLab(options: LabOptions): Lab {
+/** How long BGP may take to converge (about a second here) before the lab gives up. */
+const NETWORK_READY_TIMEOUT_MS = 15_000;
+
+export async function createLab(options: LabOptions): Promise<Lab> {
   validateLabOptions(options);
   const prefix = freshPrefix();
   const rootless = !IS_ROOT;
@@ -55,5 +58,6 @@ export function createLab(options: LabOptions): Lab {
     return { store, network: new RootlessNetwork(options.nodes, options.tainted), runtime: new ProcessRuntime({ ...runtimeOptions, sandboxes: new RootlessPods() }) };
   }
   const network = new LabNetwork({ prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, store });
+  await network.ready(NETWORK_READY_TIMEOUT_MS);
   return { store, network, runtime: new ProcessRuntime({ ...runtimeOptions, sandboxes: new PodNetwork(prefix, network.podMTU, store) }) };
 }

@@ -7,7 +7,7 @@ import { LabFixture } from './support/lab-fixture.ts';
 for (const overlay of ['vxlan', 'routed'] as const) {
   describeAsRoot(`lab network (${overlay})`, () => {
     let fx: LabFixture;
-    beforeAll(() => { fx = new LabFixture(3, overlay); });
+    beforeAll(async () => { fx = await LabFixture.create(3, overlay); });
     afterAll(async () => { await fx?.dispose(); });
 
     test('a pod on node1 reaches a pod on node3 over TCP and UDP', async () => {
@@ -37,7 +37,10 @@ for (const overlay of ['vxlan', 'routed'] as const) {
         expect(link).toMatch(/vxlan id 1 local 198\.18\.0\.11 dev eth0 .*dstport 8472 nolearning/);
         expect(run('bridge', ['-n', fx.node(1).netns, 'fdb', 'show', 'dev', 'flannel.1'])).toContain('dst 198.18.0.13 self permanent');
       } else {
-        expect(routes).toContain('198.19.3.0/24 via 198.18.0.13 dev eth0');
+        expect(routes).toContain('198.19.3.0/24 via 198.18.0.13 dev eth0 proto bird');
+        // Calico's node-to-node mesh: an established BGP session (TCP 179) to each of the 2 peers.
+        const sessions = run('ss', ['-N', fx.node(1).netns, '-Htn', 'state', 'established', '( sport = :179 or dport = :179 )']);
+        expect(sessions.trim().split('\n')).toHaveLength(2);
       }
     });
   });
@@ -45,7 +48,7 @@ for (const overlay of ['vxlan', 'routed'] as const) {
 
 describeAsRoot('lab runtime', () => {
   let fx: LabFixture;
-  beforeAll(() => { fx = new LabFixture(1, 'vxlan'); });
+  beforeAll(async () => { fx = await LabFixture.create(1, 'vxlan'); });
   afterAll(async () => { await fx?.dispose(); });
 
   const waitForExit = async (uid: string): Promise<{ exitCode: number; reason: string }> => {

@@ -1,6 +1,7 @@
 // The host tools the lab runs, and the Debian packages that provide them.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import type { Overlay } from './state.ts';
 
 const TOOLS: Record<string, string> = {
   ip: 'iproute2', bridge: 'iproute2', tc: 'iproute2',
@@ -23,9 +24,11 @@ function onPath(tool: string): boolean {
 }
 
 /** Throws naming the apt-get line that installs whatever is missing. */
-export function checkPrerequisites(): void {
-  const missing = Object.keys(TOOLS).filter((tool) => !onPath(tool));
+export function checkPrerequisites(overlay: Overlay): void {
+  // The routed overlay learns its routes over BGP from BIRD 2.
+  const tools: Record<string, string> = overlay === 'routed' ? { ...TOOLS, bird: 'bird2' } : TOOLS;
+  const missing = Object.keys(tools).filter((tool) => !onPath(tool));
   if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((t) => TOOLS[t]))];
+  const packages = [...new Set(missing.map((t) => tools[t]))];
   throw new Error(`the lab needs ${missing.join(', ')}, which this machine lacks; install them with:\n  apt-get install ${packages.join(' ')}`);
 }

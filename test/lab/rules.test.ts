@@ -28,7 +28,7 @@ test('a Service update is one transaction: old map entries out, per-port chains 
 });
 
 test('faults are validated against the lab nodes and get their defaults', () => {
-  const nodes = nodeAddressing('nplab-test', 3);
+  const nodes = { nodes: nodeAddressing('nplab-test', 3), overlay: 'vxlan' as const, dir: '/nonexistent' };
   expect(validateFault(nodes, { kind: 'mtu', from: 'node2' })).toEqual({ kind: 'mtu', from: 'node2', mtu: 1400 });
   expect(validateFault(nodes, { kind: 'dns-drop', from: 'node2' })).toEqual({ kind: 'dns-drop', from: 'node2', percent: 100 });
   expect(validateFault(nodes, { kind: 'slow', from: 'node1', to: 'node3' })).toEqual({ kind: 'slow', from: 'node1', to: 'node3', rateKbit: 1000 });

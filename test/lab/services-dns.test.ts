@@ -10,7 +10,7 @@ describeAsRoot('lab Services and cluster DNS', () => {
   const WEB_IP = '198.18.64.20';
 
   beforeAll(async () => {
-    fx = new LabFixture(2, 'vxlan');
+    fx = await LabFixture.create(2, 'vxlan');
     const dns = await fx.pod(fx.node(2), 'kube-dns', DNSMASQ_IMAGE, []);
     await fx.lab.network.applyService({
       namespace: 'kube-system', name: 'kube-dns', clusterIP: KUBE_DNS_IP, endpoints: [dns.podIP],

@@ -7,19 +7,22 @@
 // `forward` for pod traffic (after Service DNAT, so a ClusterIP is judged by its backend),
 // in `output` for hostNetwork traffic, before any VXLAN encapsulation. Each rule carries its
 // fault as a comment, which is also how `status` lists the faults: the namespaces are the truth.
+// `bird-stop` (routed labs) stops a node's BGP daemon, as when calico-node's bird dies.
 import { IS_ROOT, nsExec } from '../../support/netns.ts';
+import type { Overlay } from '../state.ts';
+import { birdPid, startBird, waitForBgpRoutes } from './routed.ts';
 import { applyNft } from './services.ts';
 import { findNode, type NodeAddressing } from './topology.ts';
 import { UNDERLAY_MTU } from './underlay.ts';
 import { VXLAN_PORT } from './vxlan.ts';
 
-export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow'] as const;
+export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
   kind: FaultKind;
   from: string;
-  /** Required except for dns-drop (then: queries to any node) and mtu (a property of --from). */
+  /** Required except for dns-drop (then: queries to any node), mtu and bird-stop (properties of --from). */
   to?: string;
   /** syn-drop, udp-loss, dns-drop: share of packets dropped (default 100). */
   percent?: number;
@@ -27,6 +30,13 @@ export interface Fault {
   mtu?: number;
   /** slow: rate towards --to in kbit/s (default 1000). */
   rateKbit?: number;
+}
+
+/** The lab as faults need it: its nodes, and for BGP its overlay and directory (BIRD's files). */
+export interface FaultTarget {
+  nodes: NodeAddressing[];
+  overlay: Overlay;
+  dir: string;
 }
 
 const TABLE = 'ip nplab_faults';
@@ -39,14 +49,17 @@ add chain ${TABLE} postrouting { type filter hook postrouting priority filter; }
 const NEEDS_TO: FaultKind[] = ['syn-drop', 'udp-loss', 'blackhole', 'slow'];
 export const DEFAULT_FAULT_MTU = 1400;
 const DEFAULT_RATE_KBIT = 1000;
+/** BGP reconverges after BIRD restarts within a few seconds (the peers' error wait + connect retry). */
+const BGP_RECONVERGE_TIMEOUT_MS = 20_000;
 
 function requireRoot(): void {
   if (!IS_ROOT) throw new Error('faults need root: they are nftables rules and link changes inside the lab\'s node namespaces (run the lab as root)');
 }
 
 /** The fault with its defaults filled in, or an error saying what is wrong with it. */
-export function validateFault(nodes: NodeAddressing[], fault: Fault): Required<Pick<Fault, 'kind' | 'from'>> & Fault {
+export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Required<Pick<Fault, 'kind' | 'from'>> & Fault {
   if (!FAULT_KINDS.includes(fault.kind)) throw new Error(`unknown fault kind "${fault.kind}"; kinds: ${FAULT_KINDS.join(', ')}`);
+  if (fault.kind === 'bird-stop' && overlay !== 'routed') throw new Error(`bird-stop needs a lab with --overlay routed (BGP); this one is ${overlay}`);
   findNode(nodes, fault.from);
   if (fault.to !== undefined) findNode(nodes, fault.to);
   if (fault.to === undefined && NEEDS_TO.includes(fault.kind)) throw new Error(`fault ${fault.kind} needs --to NODE`);
@@ -61,6 +74,7 @@ export function validateFault(nodes: NodeAddressing[], fault: Fault): Required<P
     case 'mtu': return { kind: fault.kind, from: fault.from, mtu };
     case 'slow': return { kind: fault.kind, from: fault.from, to: fault.to, rateKbit };
     case 'blackhole': return { kind: fault.kind, from: fault.from, to: fault.to };
+    case 'bird-stop': return { kind: fault.kind, from: fault.from };
     default: return { kind: fault.kind, from: fault.from, to: fault.to, percent };
   }
 }
@@ -68,10 +82,16 @@ export function validateFault(nodes: NodeAddressing[], fault: Fault): Required<P
 const describe = (f: Fault): string =>
   Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ');
 
-export function addFault(nodes: NodeAddressing[], requested: Fault): Fault {
+export function addFault(target: FaultTarget, requested: Fault): Fault {
   requireRoot();
-  const fault = validateFault(nodes, requested);
-  const from = findNode(nodes, fault.from);
+  const fault = validateFault(target, requested);
+  const from = findNode(target.nodes, fault.from);
+  if (fault.kind === 'bird-stop') {
+    const pid = birdPid(from);
+    if (pid !== undefined) process.kill(pid, 'SIGTERM');
+    return fault;
+  }
+  const { nodes } = target;
   const to = fault.to === undefined ? undefined : findNode(nodes, fault.to);
   const toMatch = to ? `ip daddr { ${to.podCIDR}, ${to.internalIP} } ` : '';
   // numgen yields 0..99, so `< 100` is out of range for nft: 100 % is simply unconditional.
@@ -110,9 +130,15 @@ export function addFault(nodes: NodeAddressing[], requested: Fault): Fault {
   return fault;
 }
 
-/** Removes every fault from every node: the fault table, the MTU change, the rate limit. */
-export function clearFaults(nodes: NodeAddressing[]): void {
+/** Removes every fault from every node: the fault table, the MTU change, the rate limit, a
+ *  stopped BIRD (restarted; resolves once BGP has converged again). */
+export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise<void> {
   requireRoot();
+  if (overlay === 'routed') {
+    const stopped = nodes.filter((node) => birdPid(node) === undefined);
+    for (const node of stopped) startBird(dir, node);
+    if (stopped.length) await waitForBgpRoutes(nodes, BGP_RECONVERGE_TIMEOUT_MS);
+  }
   for (const node of nodes) {
     // Adding the table first makes the delete succeed whether or not a fault was ever added.
     applyNft(node.netns, `${BASE}delete table ${TABLE}\n`);
@@ -123,9 +149,10 @@ export function clearFaults(nodes: NodeAddressing[]): void {
   }
 }
 
-/** The faults in place, read back from the rules' comments. */
-export function listFaults(nodes: NodeAddressing[]): Fault[] {
+/** The faults in place, read back from the rules' comments (and, routed, from BIRD's absence). */
+export function listFaults({ nodes, overlay }: FaultTarget): Fault[] {
   if (!IS_ROOT) return [];
+  const stopped: Fault[] = overlay === 'routed' ? nodes.filter((n) => birdPid(n) === undefined).map((n) => ({ kind: 'bird-stop', from: n.name })) : [];
   const seen = new Set<string>();
   for (const node of nodes) {
     const json = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'tables'])) as { nftables: { table?: { name: string } }[] };
@@ -133,9 +160,9 @@ export function listFaults(nodes: NodeAddressing[]): Fault[] {
     const rules = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'table', ...TABLE.split(' ')])) as { nftables: { rule?: { comment?: string } }[] };
     for (const e of rules.nftables) if (e.rule?.comment) seen.add(e.rule.comment);
   }
-  return [...seen].map((comment) => {
+  return [...stopped, ...[...seen].map((comment): Fault => {
     const fields = Object.fromEntries(comment.split(' ').map((kv) => kv.split('=') as [string, string]));
     const num = (k: string): number | undefined => (fields[k] === undefined ? undefined : Number(fields[k]));
     return { kind: fields.kind as FaultKind, from: fields.from, to: fields.to, percent: num('percent'), mtu: num('mtu'), rateKbit: num('rateKbit') };
-  });
+  })];
 }

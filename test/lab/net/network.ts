@@ -8,7 +8,7 @@ import type { LabStateStore, Overlay } from '../state.ts';
 import { ClusterDns, serviceFQDN, writeNetnsResolvConf } from './dns.ts';
 import { applyNft, serviceTransaction, servicesBaseRuleset } from './services.ts';
 import { labNodes, nodeAddressing, underlayNamespace, type NodeAddressing } from './topology.ts';
-import { buildRoutes } from './routed.ts';
+import { buildBgpMesh, waitForBgpRoutes } from './routed.ts';
 import { UNDERLAY_MTU, buildUnderlay } from './underlay.ts';
 import { VXLAN_MTU, buildVxlan } from './vxlan.ts';
 
@@ -25,12 +25,14 @@ export class LabNetwork implements LabNetworkControl {
   readonly serviceCIDR = SERVICE_CIDR;
   readonly overlay: Overlay;
   readonly dns: ClusterDns;
+  private readonly addressing: NodeAddressing[];
   private readonly services = new Map<string, ServiceRealisation>();
 
   constructor(options: NetworkOptions) {
     const { prefix, store } = options;
     this.overlay = options.overlay;
     const addressing = nodeAddressing(prefix, options.nodes);
+    this.addressing = addressing;
     const underlay = underlayNamespace(prefix);
     for (const ns of [underlay, ...addressing.map((n) => n.netns)]) store.addNamespace(ns);
     this.dns = new ClusterDns(store.dir);
@@ -40,12 +42,17 @@ export class LabNetwork implements LabNetworkControl {
       const peers = addressing.filter((p) => p !== node);
       buildNodeBase(node, this.podMTU);
       if (this.overlay === 'vxlan') buildVxlan(node, peers);
-      else buildRoutes(node, peers);
       applyNft(node.netns, servicesBaseRuleset(node.podCIDR));
       store.addPath(`/etc/netns/${node.netns}`);
       writeNetnsResolvConf(node.netns, undefined);
     }
+    if (this.overlay === 'routed') buildBgpMesh(store.dir, addressing, (pid) => store.addPid(pid));
     this.nodes = labNodes(addressing, options.tainted);
+  }
+
+  /** Resolves once pods can reach every node: at once for VXLAN (static), after BGP converged if routed. */
+  async ready(timeoutMs: number): Promise<void> {
+    if (this.overlay === 'routed') await waitForBgpRoutes(this.addressing, timeoutMs);
   }
 
   /** Pods' interface MTU: the overlay's (Flannel writes 1450 into the pods' CNI config). */

@@ -16,19 +16,25 @@ export const SOCKET_PROBE = fileURLToPath(new URL('./socket-probe.ts', import.me
 const NODE = join(NODE_BIN_DIR, 'node');
 
 export class LabFixture {
-  readonly dir = mkdtempSync(join(tmpdir(), 'nplab-test-'));
+  readonly dir: string;
   readonly lab: Lab;
   readonly exits: ContainerExit[] = [];
   private podCount = 0;
 
-  constructor(nodes: number, overlay: Overlay) {
+  private constructor(dir: string, lab: Lab) {
+    this.dir = dir;
+    this.lab = lab;
+    lab.runtime.onContainerExit((exit) => this.exits.push(exit));
+  }
+
+  static async create(nodes: number, overlay: Overlay): Promise<LabFixture> {
+    const dir = mkdtempSync(join(tmpdir(), 'nplab-test-'));
     try {
-      this.lab = createLab({ dir: this.dir, nodes, overlay, tainted: 0, kubeconfig: join(this.dir, 'kubeconfig') });
+      return new LabFixture(dir, await createLab({ dir, nodes, overlay, tainted: 0, kubeconfig: join(dir, 'kubeconfig') }));
     } catch (err) {
-      void down(this.dir);
+      await down(dir);
       throw err;
     }
-    this.lab.runtime.onContainerExit((exit) => this.exits.push(exit));
   }
 
   node(i: number): LabNode {
