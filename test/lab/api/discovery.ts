@@ -27,7 +27,7 @@ export function apiGroupList(): object {
 
 export function coreResourceList(): object {
   const resources = RESOURCES.flatMap((r) => [
-    { name: r.name, singularName: r.singularName, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs, ...(r.shortNames ? { shortNames: r.shortNames } : {}) },
+    { name: r.name, singularName: r.singularName, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs, ...(r.shortNames ? { shortNames: r.shortNames } : {}), ...(r.categories ? { categories: r.categories } : {}) },
     ...r.subresources.map((sub) => ({
       name: `${r.name}/${sub}`,
       singularName: '',

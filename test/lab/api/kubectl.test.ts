@@ -175,3 +175,15 @@ spec:
   expect(await f.kubectl(['create', '-f', compliant])).toBe('pod/ok created\n');
   await f.kubectl(['delete', 'ns', 'strict', 'lenient']);
 });
+
+test('kubectl create namespace/configmap/service (protobuf request bodies) and get all', async () => {
+  expect(await f.kubectl(['create', 'namespace', 'typed'])).toBe('namespace/typed created\n');
+  expect(await f.kubectl(['create', 'configmap', 'cfg', '-n', 'typed', '--from-literal=a=1', '--from-literal=b=two'])).toBe('configmap/cfg created\n');
+  expect(await f.kubectl(['create', 'service', 'clusterip', 'web', '-n', 'typed', '--tcp=80:8080', '--tcp=443:https'])).toBe('service/web created\n');
+  expect(JSON.parse(await f.kubectl(['get', 'cm', 'cfg', '-n', 'typed', '-o', 'json'])).data).toEqual({ a: '1', b: 'two' });
+  const svc = JSON.parse(await f.kubectl(['get', 'svc', 'web', '-n', 'typed', '-o', 'json']));
+  expect(svc.spec).toMatchObject({ type: 'ClusterIP', selector: { app: 'web' }, ports: [{ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' }, { name: '443-https', port: 443, targetPort: 'https', protocol: 'TCP' }] });
+  expect(rows(await f.kubectl(['get', 'all', '-n', 'typed']))[1][0]).toBe('service/web');
+  await expect(f.kubectl(['create', 'secret', 'generic', 's', '-n', 'typed', '--from-literal=a=b'])).rejects.toThrow('the server could not find the requested resource');
+  expect(await f.kubectl(['delete', 'namespace', 'typed'])).toBe('namespace "typed" deleted\n');
+});

@@ -7,6 +7,8 @@ export interface ResourceDef {
   kind: string;
   namespaced: boolean;
   shortNames?: string[];
+  /** Discovery categories: `kubectl get all` lists the resources in "all". */
+  categories?: string[];
   verbs: string[];
   subresources: string[];
   /** Fields accepted in fieldSelector besides metadata.name and metadata.namespace. */
@@ -25,10 +27,10 @@ export const RESOURCES: ResourceDef[] = [
   { name: 'namespaces', singularName: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status'], fields: ['status.phase'] },
   { name: 'nodes', singularName: 'node', kind: 'Node', namespaced: false, shortNames: ['no'], verbs: ['get', 'list', 'patch', 'update', 'watch'], subresources: ['status'], fields: ['spec.unschedulable'] },
   {
-    name: 'pods', singularName: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], verbs: ALL_VERBS, subresources: ['log', 'status'],
+    name: 'pods', singularName: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'], verbs: ALL_VERBS, subresources: ['log', 'status'],
     fields: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
   },
-  { name: 'services', singularName: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], verbs: ALL_VERBS, subresources: ['status'], fields: [] },
+  { name: 'services', singularName: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], verbs: ALL_VERBS, subresources: ['status'], fields: [] },
 ];
 
 export function resourceByName(name: string): ResourceDef | undefined {

@@ -19,6 +19,7 @@ import { NamespaceController, SYSTEM_NAMESPACES } from './namespaces.ts';
 import { nodeObject } from './nodes.ts';
 import { openApiV3Core, openApiV3Index } from './openapi.ts';
 import { PATCH_TYPES, parsePatchBody } from './patch.ts';
+import { decodeProtobufObject, isProtobuf } from './protobuf.ts';
 import { ensurePki } from './pki.ts';
 import { resourceByKind, resourceByName, type ResourceDef } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
@@ -71,7 +72,7 @@ export interface ApiServer {
 
 const MAX_BODY = 3 * 1024 * 1024; // the API server's request body limit (apiserver MaxRequestBodyBytes)
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -80,12 +81,15 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY) reject(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
       else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-function parseJson(text: string): unknown {
+/** The request body as an object: JSON, or the protobuf kubectl's typed clients send. */
+function parseBody(req: IncomingMessage, body: Buffer): unknown {
+  if (isProtobuf(req.headers['content-type'])) return decodeProtobufObject(body);
+  const text = body.toString('utf8');
   if (!text.trim()) return undefined;
   try {
     return JSON.parse(text);
@@ -172,7 +176,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   async function labEndpoint(req: IncomingMessage, res: ServerResponse, user: LabUser, path: string): Promise<void> {
     if (user !== auth.admin) throw forbidden(user.name, req.method!.toLowerCase(), 'lab', undefined);
-    const body = parseJson(await readBody(req));
+    const body = parseBody(req, await readBody(req));
     if (path === '/lab/v1/faults' && req.method === 'POST') return void sendJson(res, 201, (faults.inject(body as ErrorFault), body));
     if (path === '/lab/v1/faults' && req.method === 'DELETE') return void sendJson(res, 200, (faults.clear(), {}));
     if (path === '/lab/v1/drop-watches' && req.method === 'POST') return void sendJson(res, 200, { dropped: watches.dropAll() });
@@ -197,10 +201,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
     const render = (obj: KObject) => (asTable ? toTable(r.def.name, [obj], obj.metadata.resourceVersion, include) : obj);
     const matches: Matcher = ((l, f) => (o: KObject) => l(o) && f(o))(labelSelector(q.get('labelSelector')), fieldSelector(q.get('fieldSelector'), r.def));
-    const text = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method!) ? await readBody(req) : '';
-    if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) {
-      throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json');
-    }
+    const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method!) ? await readBody(req) : Buffer.alloc(0);
 
     switch (verb) {
       case 'get': {
@@ -233,23 +234,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
       case 'create': {
         const warnings: string[] = [];
-        const created = handlers.create(r.def, r.namespace, parseJson(text), q.get('dryRun') === 'All', warnings);
+        const created = handlers.create(r.def, r.namespace, parseBody(req, body), q.get('dryRun') === 'All', warnings);
         // RFC 7234 warn-code 299, as the API server sends admission warnings (kubectl prints "Warning: …").
         if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
         return sendJson(res, 201, created);
       }
       case 'update':
-        return sendJson(res, 200, handlers.update(r.def, r.namespace, r.name!, parseJson(text), r.subresource));
+        return sendJson(res, 200, handlers.update(r.def, r.namespace, r.name!, parseBody(req, body), r.subresource));
       case 'patch': {
         const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
         if (!PATCH_TYPES.includes(type)) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(', ')}`);
-        return sendJson(res, 200, handlers.patch(r.def, r.namespace, r.name!, type, parsePatchBody(type, text), r.subresource));
+        return sendJson(res, 200, handlers.patch(r.def, r.namespace, r.name!, type, parsePatchBody(type, body.toString('utf8')), r.subresource));
       }
       case 'delete':
       case 'deletecollection': {
         const grace = q.get('gracePeriodSeconds');
         const opts: DeleteOptions = {
-          ...(parseJson(text) as DeleteOptions | undefined),
+          ...(parseBody(req, body) as DeleteOptions | undefined),
           ...(q.get('propagationPolicy') ? { propagationPolicy: q.get('propagationPolicy') as DeleteOptions['propagationPolicy'] } : {}),
           ...(grace !== null ? { gracePeriodSeconds: Number(grace) } : {}),
         };
