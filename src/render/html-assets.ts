@@ -5,12 +5,12 @@
 const COLOURS = `
 :root { color-scheme: light dark;
   --bg: #ffffff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --surface: #f6f8fa; --focus: #0969da;
-  --ok: #4ac26b; --warning: #eac54f; --critical: #cf222e; --no-data: #8c959f; --unmeasured: transparent;
-  --on-ok: #0f2a17; --on-warning: #3b2e00; --on-critical: #ffffff; }
+  --ok: #4ac26b; --warning: #eac54f; --critical: #cf222e; --no-data: #6e7781; --unmeasured: transparent;
+  --on-ok: #0f2a17; --on-warning: #3b2e00; --on-critical: #ffffff; --on-no-data: #ffffff; }
 @media (prefers-color-scheme: dark) { :root {
   --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --surface: #151b23; --focus: #4493f8;
   --ok: #2a8c46; --warning: #d29922; --critical: #f85149; --no-data: #59636e;
-  --on-ok: #e6ffec; --on-warning: #1f1500; --on-critical: #1a0002; } }`;
+  --on-ok: #e6ffec; --on-warning: #1f1500; --on-critical: #1a0002; --on-no-data: #e6edf3; } }`;
 
 const LAYOUT = `
 * { box-sizing: border-box; }
@@ -31,7 +31,7 @@ nav { margin-top: .6rem; } nav a { color: inherit; margin-right: 1rem; }
 .badge.sev-warning, .badge.g-warning { background: var(--warning); color: var(--on-warning); }
 .badge.sev-info { background: var(--surface); color: var(--fg); border: 1px solid var(--line); }
 .badge.g-ok { background: var(--ok); color: var(--on-ok); }
-.badge.g-no-data { background: var(--no-data); color: var(--bg); }
+.badge.g-no-data { background: var(--no-data); color: var(--on-no-data); }
 
 .tabs > input { position: absolute; opacity: 0; pointer-events: none; }
 .tabs > label { display: inline-block; padding: .3rem .8rem; margin: 0 .25rem .5rem 0; border: 1px solid var(--line);

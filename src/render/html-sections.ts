@@ -1,7 +1,7 @@
 // The HTML report's text sections: findings, nodes, and the run with its thresholds.
 import { NET_COUNTER_NAMES } from '../shared/agent-result.ts';
 import { describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
-import type { Finding, FindingEvidence, MatrixReport, NodeEvidence, NodeReport, Thresholds } from '../shared/report.ts';
+import type { Finding, FindingEvidence, MatrixReport, NodeEvidence, NodeReport, RunInfo, Thresholds } from '../shared/report.ts';
 import { escapeHtml, plainValue } from './html-text.ts';
 
 /** Longer evidence lists start folded: a cluster-wide finding can list thousands of pairs. */
@@ -81,13 +81,22 @@ function countersHtml(node: NodeReport): string {
   return nonZero.map((name) => `<span class="counter">${escapeHtml(name)} <strong>${escapeHtml(String(counters[name]))}</strong></span>`).join(' ');
 }
 
+/** "2026-01-01 00:00:00 UTC → 00:00:30 UTC (30 s)"; the times as recorded when they do not parse. */
+export function runPeriod(run: RunInfo): string {
+  const start = Date.parse(run.start);
+  const end = Date.parse(run.end);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return `${run.start} → ${run.end}`;
+  const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const endText = utc(end).slice(0, 10) === utc(start).slice(0, 10) ? utc(end).slice(11) : utc(end);
+  return `${utc(start)} → ${endText} UTC (${Math.round((end - start) / 1000)} s)`;
+}
+
 export function runSection(report: MatrixReport): string {
   const { run } = report;
-  const seconds = (Date.parse(run.end) - Date.parse(run.start)) / 1000;
   const facts: [string, string][] = [
     ['Run id', run.id],
     ['Start', run.start],
-    ['End', Number.isFinite(seconds) ? `${run.end} (${seconds} s later)` : run.end],
+    ['End', run.end],
     ...Object.entries(run.settings).map(([name, value]): [string, string] => [name, plainValue(value)]),
   ];
   return '<div class="run-columns"><div><h3>Settings</h3>' + definitionList(facts) + '</div>'

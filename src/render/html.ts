@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { SEVERITIES, type MatrixReport } from '../shared/report.ts';
 import { PAGE_SCRIPT, pageStyle } from './html-assets.ts';
 import { heatmapSection, matrixNodes, nodeLabels } from './html-heatmap.ts';
-import { findingsSection, nodesSection, runSection } from './html-sections.ts';
+import { findingsSection, nodesSection, runPeriod, runSection } from './html-sections.ts';
 import { escapeHtml } from './html-text.ts';
 
 export function renderHtml(report: MatrixReport): string {
@@ -53,7 +53,7 @@ function pageHeader(report: MatrixReport): string {
     `<li>Findings: ${bySeverity.join(', ')}</li>`,
   ];
   return `<header><h1>netprobe matrix <span class="muted mono">${escapeHtml(report.run.id)}</span></h1>`
-    + `<div class="muted">${escapeHtml(report.run.start)} → ${escapeHtml(report.run.end)}</div>`
+    + `<div class="muted">${escapeHtml(runPeriod(report.run))}</div>`
     + `<ul class="summary">${facts.join('')}</ul>`
     + '<nav><a href="#heatmap">Heatmap</a><a href="#findings">Findings</a><a href="#nodes">Nodes</a><a href="#run">Run</a></nav></header>';
 }
