@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { describeAsRoot, run } from '../support/netns.ts';
 import { LabFixture } from './support/lab-fixture.ts';
+import { isAlive } from './teardown.ts';
 
 for (const overlay of ['vxlan', 'routed'] as const) {
   describeAsRoot(`lab network (${overlay})`, () => {
@@ -104,5 +105,13 @@ describeAsRoot('lab runtime', () => {
     expect(run('ip', ['netns', 'list'])).not.toContain(pod.netns);
     expect(await waitForExit(pod.uid)).toMatchObject({ exitCode: 143 });
     await fx.lab.runtime.stopPod(pod.uid);
+  });
+
+  test('stopPod also ends what a container started, in a hostNetwork pod too', async () => {
+    const pod = await fx.pod(fx.node(1), 'parent', 'busybox', ['sh', '-c', 'sleep 600 & echo $!; wait'], { hostNetwork: true });
+    const grandchild = Number(fx.lab.runtime.logs(pod.uid, 'main').trim());
+    expect(isAlive(grandchild)).toBe(true);
+    await fx.lab.runtime.stopPod(pod.uid);
+    expect(isAlive(grandchild)).toBe(false);
   });
 });

@@ -87,8 +87,8 @@ export class ProcessRuntime implements PodRuntime {
     this.pods.delete(uid);
     const running = [...pod.children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
     const exited = Promise.all(running.map((c) => new Promise((resolve) => c.once('exit', resolve))));
-    for (const child of running) child.kill('SIGTERM');
-    const timer = setTimeout(() => { for (const child of running) child.kill('SIGKILL'); }, STOP_GRACE_MS);
+    for (const child of running) signalGroup(child, 'SIGTERM');
+    const timer = setTimeout(() => { for (const child of running) signalGroup(child, 'SIGKILL'); }, STOP_GRACE_MS);
     await exited;
     clearTimeout(timer);
     if (!pod.spec.hostNetwork) this.sandboxes.detach(uid);
@@ -146,6 +146,8 @@ export class ProcessRuntime implements PodRuntime {
         ...Object.fromEntries((container.podIPEnv ?? []).map((name) => [name, pod.ip])),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so stopping it also stops what it started (`sh -c 'a; b'`).
+      detached: true,
     });
     pod.children.set(container.name, child);
     const pid = child.pid;
@@ -210,4 +212,11 @@ export class ProcessRuntime implements PodRuntime {
     rmSync(owned.top, { recursive: true, force: true });
     this.store.removePath(owned.top);
   }
+}
+
+/** Signals a container's whole process group; a group already gone is fine. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch { /* already gone */ }
 }
