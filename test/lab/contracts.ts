@@ -11,7 +11,7 @@ export interface LabNode {
   internalIP: string;
   /** This node's pod subnet (a /24 of 198.19.0.0/16). */
   podCIDR: string;
-  /** The node's network namespace. */
+  /** The node's network namespace ('' in a lab started without root: no namespaces, see test/lab/net/rootless.ts). */
   netns: string;
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
