@@ -8,6 +8,8 @@ const TOOLS: Record<string, string> = {
   nft: 'nftables',
   dnsmasq: 'dnsmasq-base',
   setpriv: 'util-linux', mount: 'mount',
+  // Only for --overlay routed, which learns its routes over BGP from BIRD 2.
+  bird: 'bird2',
 };
 
 function onPath(tool: string): boolean {
@@ -23,12 +25,14 @@ function onPath(tool: string): boolean {
   });
 }
 
+/** What to tell a user who lacks these tools. */
+export function missingToolsMessage(missing: string[]): string {
+  const packages = [...new Set(missing.map((t) => TOOLS[t]))];
+  return `the lab needs ${missing.join(', ')}, which this machine lacks; install them with:\n  apt-get install ${packages.join(' ')}`;
+}
+
 /** Throws naming the apt-get line that installs whatever is missing. */
 export function checkPrerequisites(overlay: Overlay): void {
-  // The routed overlay learns its routes over BGP from BIRD 2.
-  const tools: Record<string, string> = overlay === 'routed' ? { ...TOOLS, bird: 'bird2' } : TOOLS;
-  const missing = Object.keys(tools).filter((tool) => !onPath(tool));
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((t) => tools[t]))];
-  throw new Error(`the lab needs ${missing.join(', ')}, which this machine lacks; install them with:\n  apt-get install ${packages.join(' ')}`);
+  const missing = Object.keys(TOOLS).filter((tool) => (tool !== 'bird' || overlay === 'routed') && !onPath(tool));
+  if (missing.length) throw new Error(missingToolsMessage(missing));
 }

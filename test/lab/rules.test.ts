@@ -1,8 +1,10 @@
-// The lab's pure rules, without root: image → argv mapping, Service nft transactions, fault validation.
+// The lab's pure rules, without root: image → argv mapping, Service nft transactions, fault validation,
+// the install hint for missing tools.
 import type { ContainerSpec } from './contracts.ts';
 import { validateFault } from './net/faults.ts';
 import { serviceTransaction } from './net/services.ts';
 import { nodeAddressing } from './net/topology.ts';
+import { missingToolsMessage } from './prerequisites.ts';
 import { DNSMASQ_IMAGE, containerArgv, imageRepository } from './runtime/images.ts';
 
 const container = (image: string, command?: string[], args?: string[]): ContainerSpec => ({ name: 'c', image, command, args, env: {}, mounts: [] });
@@ -34,4 +36,8 @@ test('faults are validated against the lab nodes and get their defaults', () => 
   expect(validateFault(nodes, { kind: 'slow', from: 'node1', to: 'node3' })).toEqual({ kind: 'slow', from: 'node1', to: 'node3', rateKbit: 1000 });
   expect(() => validateFault(nodes, { kind: 'syn-drop', from: 'node1', to: 'node1' })).toThrow('--from and --to must be different nodes');
   expect(() => validateFault(nodes, { kind: 'mtu', from: 'node1', mtu: 1500 })).toThrow('--mtu must be from 576 to 1499');
+});
+
+test('missing tools are named with the apt-get line that installs them', () => {
+  expect(missingToolsMessage(['nft', 'dnsmasq', 'tc', 'ip', 'bird'])).toBe('the lab needs nft, dnsmasq, tc, ip, bird, which this machine lacks; install them with:\n  apt-get install nftables dnsmasq-base iproute2 bird2');
 });
