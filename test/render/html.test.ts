@@ -212,7 +212,11 @@ function findChromium(): string | null {
   return null;
 }
 
-async function runChromium(binary: string, args: string[], timeoutMs = 60_000): Promise<string> {
+/** Chromium's own deadline, well inside the test's, so that the group is killed before jest gives up. */
+const CHROMIUM_TIMEOUT_MS = 45_000;
+const BROWSER_TEST_TIMEOUT_MS = 90_000;
+
+async function runChromium(binary: string, args: string[], timeoutMs = CHROMIUM_TIMEOUT_MS): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), 'netprobe-chromium-'));
   const child = spawn(binary, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -275,7 +279,7 @@ if (!chromium && !underCi) console.warn('chromium is not installed: skipping the
     const panels = [...dom.matchAll(/<div class="detail-body"><strong>([^<]*)<\/strong>/g)].map(([, heading]) => unescape(heading));
     expect(panels).toEqual(headlines);
     expect(dom.match(/<g class="cell /g)).toHaveLength(30 + 25 + 25);
-  });
+  }, BROWSER_TEST_TIMEOUT_MS);
 
   test.each(['light', 'dark'] as const)('a %s screenshot shows the graded cells', async (scheme) => {
     const png = join(dir, `${scheme}.png`);
@@ -296,5 +300,5 @@ if (!chromium && !underCi) console.warn('chromium is not installed: skipping the
     // 14 green cells and 2 yellow ones (of 42 × 42 px) in the first view, plus badges and legend swatches.
     expect(counts.ok).toBeGreaterThan(14 * 1500);
     expect(counts.warning).toBeGreaterThan(2 * 1500);
-  });
+  }, BROWSER_TEST_TIMEOUT_MS);
 });
