@@ -1,7 +1,7 @@
 // API discovery as kubectl walks it: /version, /api, /apis, /api/v1. kubectl asks for the
 // aggregated format (apidiscovery.k8s.io/v2) first and falls back to these plain documents
 // when the response is application/json.
-import { RESOURCES } from './registry.ts';
+import { RESOURCES, SUBRESOURCE_VERBS } from './registry.ts';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-netprobe-lab' };
 
@@ -33,7 +33,7 @@ export function coreResourceList(): object {
       singularName: '',
       namespaced: r.namespaced,
       kind: sub === 'log' ? 'Pod' : r.kind,
-      verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+      verbs: SUBRESOURCE_VERBS[sub],
     })),
   ]);
   return { kind: 'APIResourceList', groupVersion: 'v1', resources };

@@ -44,7 +44,6 @@ export class Handlers {
   create(def: ResourceDef, namespace: string | undefined, body: unknown, dryRun: boolean, warnings: string[] = []): KObject {
     const obj = this.decode(def, namespace, body);
     initMetadata(obj, def.namespaced ? namespace : undefined);
-    if (def.name === 'nodes') throw badRequest('nodes are the lab\'s own: they cannot be created through the API');
     if (!(obj as Any).spec && ['pods', 'services'].includes(def.name)) (obj as Any).spec = {};
     if (def.name === 'pods') (obj as Any).spec.containers ??= [];
     // Validation comes before defaulting's reliance on required fields, as field errors must name them.

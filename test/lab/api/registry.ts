@@ -10,12 +10,16 @@ export interface ResourceDef {
   /** Discovery categories: `kubectl get all` lists the resources in "all". */
   categories?: string[];
   verbs: string[];
+  /** Names of subresources, see SUBRESOURCE_VERBS. */
   subresources: string[];
   /** Fields accepted in fieldSelector besides metadata.name and metadata.namespace. */
   fields: string[];
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** What each subresource allows: logs are read-only, status is read and written. */
+export const SUBRESOURCE_VERBS: Record<string, string[]> = { log: ['get'], status: ['get', 'patch', 'update'] };
 
 export const RESOURCES: ResourceDef[] = [
   { name: 'configmaps', singularName: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'], verbs: ALL_VERBS, subresources: [], fields: [] },

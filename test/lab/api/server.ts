@@ -21,7 +21,7 @@ import { openApiV3Core, openApiV3Index } from './openapi.ts';
 import { PATCH_TYPES, parsePatchBody } from './patch.ts';
 import { decodeProtobufObject, isProtobuf } from './protobuf.ts';
 import { ensurePki } from './pki.ts';
-import { resourceByKind, resourceByName, type ResourceDef } from './registry.ts';
+import { resourceByKind, resourceByName, SUBRESOURCE_VERBS, type ResourceDef } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
 import { fieldSelector, labelSelector, type Matcher } from './selectors.ts';
 import { ClusterIPAllocator, EndpointsController } from './services.ts';
@@ -177,13 +177,26 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   async function labEndpoint(req: IncomingMessage, res: ServerResponse, user: LabUser, path: string): Promise<void> {
     if (user !== auth.admin) throw forbidden(user.name, req.method!.toLowerCase(), 'lab', undefined);
     const body = parseBody(req, await readBody(req));
-    if (path === '/lab/v1/faults' && req.method === 'POST') return void sendJson(res, 201, (faults.inject(body as ErrorFault), body));
-    if (path === '/lab/v1/faults' && req.method === 'DELETE') return void sendJson(res, 200, (faults.clear(), {}));
-    if (path === '/lab/v1/drop-watches' && req.method === 'POST') return void sendJson(res, 200, { dropped: watches.dropAll() });
-    if (path === '/lab/v1/compact' && req.method === 'POST') return void sendJson(res, 200, (store.compact(), { resourceVersion: String(store.resourceVersion) }));
-    if (path === '/lab/v1/requests' && req.method === 'GET') return void sendJson(res, 200, faults.requestCounts());
-    if (path === '/lab/v1/restricted-rules' && req.method === 'PUT') return void sendJson(res, 200, (auth.restricted.rules = body as PolicyRule[]));
-    throw notFoundPath();
+    switch (`${req.method} ${path}`) {
+      case 'POST /lab/v1/faults':
+        faults.inject(body as ErrorFault);
+        return sendJson(res, 201, body);
+      case 'DELETE /lab/v1/faults':
+        faults.clear();
+        return sendJson(res, 200, {});
+      case 'POST /lab/v1/drop-watches':
+        return sendJson(res, 200, { dropped: watches.dropAll() });
+      case 'POST /lab/v1/compact':
+        store.compact();
+        return sendJson(res, 200, { resourceVersion: String(store.resourceVersion) });
+      case 'GET /lab/v1/requests':
+        return sendJson(res, 200, faults.requestCounts());
+      case 'PUT /lab/v1/restricted-rules':
+        auth.restricted.rules = body as PolicyRule[];
+        return sendJson(res, 200, body);
+      default:
+        throw notFoundPath();
+    }
   }
 
   async function resourceRequest(req: IncomingMessage, res: ServerResponse, user: LabUser, url: URL, rest: string[]): Promise<void> {
@@ -194,13 +207,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const resource = r.subresource ? `${r.def.name}/${r.subresource}` : r.def.name;
     faults.check(verb, resource);
     auth.authorize(user, verb, resource, r.namespace, r.name);
-    if (!r.subresource && !r.def.verbs.includes(verb)) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    if (!(r.subresource ? SUBRESOURCE_VERBS[r.subresource] : r.def.verbs).includes(verb)) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
 
     const accept = req.headers.accept ?? '';
     const asTable = /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
     const include = (q.get('includeObject') ?? 'Metadata') as IncludeObject;
     const render = (obj: KObject) => (asTable ? toTable(r.def.name, [obj], obj.metadata.resourceVersion, include) : obj);
-    const matches: Matcher = ((l, f) => (o: KObject) => l(o) && f(o))(labelSelector(q.get('labelSelector')), fieldSelector(q.get('fieldSelector'), r.def));
+    const byLabels = labelSelector(q.get('labelSelector'));
+    const byFields = fieldSelector(q.get('fieldSelector'), r.def);
+    const matches: Matcher = (o) => byLabels(o) && byFields(o);
     const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method!) ? await readBody(req) : Buffer.alloc(0);
 
     switch (verb) {
