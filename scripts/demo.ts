@@ -1,7 +1,7 @@
 // npm run demo: a 6-node lab with a Flannel-like VXLAN overlay, one injected fault
 // (30 % of SYNs from node2 to node5 dropped), `kubectl netprobe matrix` run through
 // the real kubectl, and the lab torn down again, also on Ctrl-C or failure.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const labDir = process.env.NETPROBE_DEMO_DIR ?? '/run/netprobe-demo';
 const kubeconfig = join(labDir, 'kubeconfig');
 const FAULT = ['--kind', 'syn-drop', '--from', 'node2', '--to', 'node5', '--percent', '30'];
+
+/** The Debian packages behind the lab's tools (test/lab/prerequisites.ts names the tools). */
+const DEBIAN_PACKAGES = ['iproute2', 'nftables', 'dnsmasq-base'];
 
 function step(text: string): void {
   process.stderr.write(`\n== ${text}\n`);
@@ -31,6 +34,14 @@ async function main(): Promise<number> {
   if (process.getuid?.() !== 0) {
     process.stderr.write('the demo builds a lab cluster out of network namespaces, veth, VXLAN and nftables: run it as root (sudo npm run demo)\n');
     return 1;
+  }
+  const missing = DEBIAN_PACKAGES.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
+  if (missing.length) {
+    step(`installing ${missing.join(', ')} (apt-get)`);
+    if (await run('apt-get', ['update', '-qq']) !== 0 || await run('apt-get', ['install', '-y', '-qq', ...missing], { DEBIAN_FRONTEND: 'noninteractive' }) !== 0) {
+      process.stderr.write(`could not install ${missing.join(' ')}: install them with apt-get install ${missing.join(' ')}\n`);
+      return 1;
+    }
   }
   step('building dist/kubectl-netprobe (the plugin, with the probe agent inside)');
   const plugin = await buildCli();

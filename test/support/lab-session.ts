@@ -52,8 +52,10 @@ export class LabSession {
     return spawn(process.execPath, [PLUGIN, ...args, '--kubeconfig', this.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
+  /** Tears the lab down; keeps the state directory when that failed, so `npm run lab -- down` can finish the job. */
   async down(): Promise<void> {
-    await this.lab('down');
+    const result = await this.lab('down');
+    if (result.code !== 0) throw new Error(`lab down failed (state kept in ${this.dir}): ${result.stderr || result.stdout}`);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
