@@ -55,7 +55,12 @@ export const conflict = (resource: string, name: string): ApiError =>
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
 /** A field error as field.Error formats it: `spec.x: Required value` or `spec.x: Invalid value: "v": why`. */
-export interface FieldError { field: string; type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueTooLong' | 'FieldValueNotSupported' | 'FieldValueForbidden'; detail?: string; value?: unknown }
+export interface FieldError {
+  field: string;
+  type: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueTooLong' | 'FieldValueNotSupported' | 'FieldValueForbidden' | 'FieldValueNotFound';
+  detail?: string;
+  value?: unknown;
+}
 
 const FIELD_ERROR_TEXT: Record<FieldError['type'], string> = {
   FieldValueRequired: 'Required value',
@@ -63,11 +68,12 @@ const FIELD_ERROR_TEXT: Record<FieldError['type'], string> = {
   FieldValueTooLong: 'Too long',
   FieldValueNotSupported: 'Unsupported value',
   FieldValueForbidden: 'Forbidden',
+  FieldValueNotFound: 'Not found',
 };
 
 function fieldErrorBody(e: FieldError): string {
   let text = FIELD_ERROR_TEXT[e.type];
-  if (e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported') text += `: ${JSON.stringify(e.value)}`;
+  if (e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' || e.type === 'FieldValueNotFound') text += `: ${JSON.stringify(e.value)}`;
   return e.detail ? `${text}: ${e.detail}` : text;
 }
 

@@ -39,7 +39,7 @@ function validatePod(pod: Any, errors: FieldError[]): void {
     names.add(c.name);
     if (!c.image) errors.push({ field: `${at}.image`, type: 'FieldValueRequired' });
     for (const [j, m] of (c.volumeMounts ?? []).entries()) {
-      if (!(pod.spec.volumes ?? []).some((v: Any) => v.name === m.name)) errors.push({ field: `${at}.volumeMounts[${j}].name`, type: 'FieldValueNotSupported', value: m.name });
+      if (!(pod.spec.volumes ?? []).some((v: Any) => v.name === m.name)) errors.push({ field: `${at}.volumeMounts[${j}].name`, type: 'FieldValueNotFound', value: m.name });
     }
   });
   const policy = pod.spec?.restartPolicy;
