@@ -69,7 +69,8 @@ export function heatmapSection(report: MatrixReport, nodeNames: readonly string[
   if (views.length === 0) return { html: '<p class="muted">No pairs were measured.</p>', views: 0 };
   const nodesByName = new Map(report.nodes.map((node) => [node.name, node]));
   const rendered = views.map((view, i) => viewHtml(view, i, rows, nodesByName, report.findings));
-  const caption = '<p class="muted">Rows are sources, columns destinations (then the DNS resolver). Hover over or focus a cell for its evidence.</p>';
+  const resolverNote = views[0].columns.some((column) => column.resolver) ? ' (then the DNS resolver)' : '';
+  const caption = `<p class="muted">Rows are sources, columns destinations${resolverNote}. Hover over or focus a cell for its evidence.</p>`;
   const legend = gradeLegend() + namesLegend(rows);
   if (views.length === 1) return { html: `${caption}<div class="views">${rendered[0]}</div>${legend}`, views: 1 };
   const tabs = views.map((view, i) => `<input type="radio" name="view" id="tab-${i}"${i === 0 ? ' checked' : ''}><label for="tab-${i}">${escapeHtml(view.title)}</label>`);
@@ -231,7 +232,7 @@ function heatmapSvg(view: View, rows: readonly Axis[], cells: readonly Cell[][],
   });
   const cellMarks = cells.flatMap((row, i) => row.map((cell, j) => cellSvg(cell, i, j, x(j), y(i), size, cell === headline)));
   const label = `Heatmap, ${view.title}: ${rows.length} sources × ${columns.length} destinations`;
-  return `<svg class="heatmap" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}">`
+  return `<svg class="heatmap" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" aria-label="${escapeHtml(label)}">`
     + (firstResolver > 0 ? resolverRule(x(firstResolver) - RESOLVER_GAP / 2 - 1, top, height - 4) : '')
     + rowLabels.join('') + columnLabels.join('') + cellMarks.join('') + '</svg>';
 }

@@ -1,8 +1,9 @@
 // The HTML report's text sections: findings, nodes, and the run with its thresholds.
 import { NET_COUNTER_NAMES } from '../shared/agent-result.ts';
 import { describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
-import type { Finding, FindingEvidence, MatrixReport, NodeEvidence, NodeReport, RunInfo, Thresholds } from '../shared/report.ts';
+import type { Finding, FindingEvidence, MatrixReport, NodeReport, RunInfo, Thresholds } from '../shared/report.ts';
 import { escapeHtml, plainValue } from './html-text.ts';
+import { describeNodeEvidence } from './node-evidence.ts';
 
 /** Longer evidence lists start folded: a cluster-wide finding can list thousands of pairs. */
 const OPEN_EVIDENCE_ITEMS = 8;
@@ -35,16 +36,12 @@ function evidenceHtml(evidence: FindingEvidence): string {
     const groups = evidence.groups.map((group) => `{${group.join(', ')}}`).join(' | ');
     facts.push(`groups ${groups}${evidence.groupLabel ? `, lining up with label ${evidence.groupLabel}` : ''}`);
   }
-  const items = [...evidence.pairs.map(describePairEvidence), ...evidence.nodes.map(describeNodeEvidence)];
+  const nodesWithCounts = evidence.nodes.filter((node) => Object.keys(node.counts).length > 0);
+  const items = [...evidence.pairs.map(describePairEvidence), ...nodesWithCounts.map(describeNodeEvidence)];
   const summary = [`Evidence: ${count(evidence.pairs.length, 'pair')}, ${count(evidence.nodes.length, 'node')}`, ...facts].map(escapeHtml).join(' · ');
   if (items.length === 0) return `<p class="muted evidence-summary">${summary}</p>`;
   return `<details class="evidence"${items.length <= OPEN_EVIDENCE_ITEMS ? ' open' : ''}><summary>${summary}</summary>`
     + `<ul>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul></details>`;
-}
-
-function describeNodeEvidence(evidence: NodeEvidence): string {
-  const counts = Object.entries(evidence.counts).map(([name, value]) => `${name} ${value}`).join(', ');
-  return `${evidence.node} (kernel ${evidence.kernelVersion ?? 'unknown'}): ${counts || 'no counts'}`;
 }
 
 function count(n: number, noun: string): string {
