@@ -1,5 +1,8 @@
 // The real kubectl (v1.32) against the lab API: discovery, server-side tables, create -f with
 // server-side validation, logs, delete, RBAC and validation errors as kubectl prints them.
+import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+import { kubectlPath } from '../../support/kubectl.ts';
 import { eventually, startFixture, type Fixture } from './fixture.ts';
 
 let f: Fixture;
@@ -186,4 +189,22 @@ test('kubectl create namespace/configmap/service (protobuf request bodies) and g
   expect(rows(await f.kubectl(['get', 'all', '-n', 'typed']))[1][0]).toBe('service/web');
   await expect(f.kubectl(['create', 'secret', 'generic', 's', '-n', 'typed', '--from-literal=a=b'])).rejects.toThrow('the server could not find the requested resource');
   expect(await f.kubectl(['delete', 'namespace', 'typed'])).toBe('namespace "typed" deleted\n');
+});
+
+test('get -w streams table rows as the pod goes through its phases; wait --for=condition=Ready returns', async () => {
+  // HOME in the fixture's directory, as for every kubectl here: its discovery cache goes with it.
+  const env = { PATH: process.env.PATH, HOME: dirname(f.kubeconfig) };
+  const watcher = spawn(kubectlPath(), ['--kubeconfig', f.kubeconfig, 'get', 'pods', '-w', '-l', 'run=watched'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  try {
+    let out = '';
+    watcher.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    await f.kubectl(['run', 'watched', '--image=busybox', '--restart=Never', '--', 'sleep', '30']);
+    expect(await f.kubectl(['wait', '--for=condition=Ready', 'pod/watched', '--timeout=10s'])).toBe('pod/watched condition met\n');
+    await eventually(() => (/watched\s+1\/1\s+Running/.test(out) ? true : undefined));
+    await f.kubectl(['delete', 'pod', 'watched']);
+    await eventually(() => (/watched\s+\S+\s+Terminating/.test(out) ? true : undefined));
+    expect(out.split('\n')[0].split(/\s+/)).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+  } finally {
+    watcher.kill();
+  }
 });
