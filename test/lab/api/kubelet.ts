@@ -217,9 +217,8 @@ export class Kubelets {
       state.stopping = true;
       clearTimeout(state.deadline);
       this.killing(pod, state);
-    }
-    if (state) await this.stopSandbox(state);
-    else await this.runtime.stopPod(pod.metadata.uid);
+      await this.stopSandbox(state);
+    } else await this.runtime.stopPod(pod.metadata.uid); // bound, but deleted before this kubelet admitted it
     if (!this.closed) this.deleter.finish('pods', pod.metadata.namespace, pod.metadata.name);
   }
 
