@@ -2,6 +2,7 @@
 // stdout, progress and errors on stderr. Exit 0 ok, 1 error, 2 a --fail-on gate met.
 import yargs from 'yargs';
 import { KubeApiError } from '../kube/errors.ts';
+import { DeployError } from '../deploy/run-matrix.ts';
 import { ConfigError } from '../kube/client-node.ts';
 import { PlanError } from '../plan/select-nodes.ts';
 import { runCleanupCommand } from './cleanup-command.ts';
@@ -58,6 +59,6 @@ export async function runCli(argv: string[]): Promise<number> {
 
 function describeError(err: unknown): string {
   if (err instanceof KubeApiError && err.status === 403) return `${err.message}\n(the Role netprobe needs is in manifests/rbac.yaml)`;
-  if (err instanceof UsageError || err instanceof PlanError || err instanceof ConfigError || err instanceof KubeApiError) return err.message;
+  if (err instanceof UsageError || err instanceof PlanError || err instanceof ConfigError || err instanceof DeployError || err instanceof KubeApiError) return err.message;
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

@@ -1,11 +1,12 @@
 // -o: the renderers by name, and the colour rule (no-color.org: NO_COLOR set and
 // non-empty turns colour off; so does output that is not a terminal).
+import { renderHtml } from '../render/html.ts';
 import { renderJson } from '../render/json.ts';
 import { renderTable } from '../render/table.ts';
 import { renderYaml } from '../render/yaml.ts';
 import type { MatrixReport } from '../shared/report.ts';
 
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface RenderSettings {
@@ -19,6 +20,7 @@ export function renderReport(report: MatrixReport, format: OutputFormat, setting
     case 'table': return renderTable(report, settings);
     case 'json': return renderJson(report);
     case 'yaml': return renderYaml(report);
+    case 'html': return renderHtml(report);
   }
 }
 

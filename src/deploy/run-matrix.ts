@@ -19,7 +19,7 @@ import { podVerdict, type PodVerdict } from './pod-state.ts';
 /** Pods are created this many at a time: parallel, without a burst that trips API priority and fairness. */
 const CREATE_CONCURRENCY = 10;
 /** Headroom on the pods' activeDeadlineSeconds beyond the time a run needs. */
-const DEADLINE_SLACK_SECONDS = 60;
+const DEADLINE_SLACK_SECONDS = 15;
 /** Probing starts this long after the probers are created, so slow starters still get the whole window. */
 const START_DELAY_MS = 3000;
 
@@ -159,6 +159,9 @@ export async function runMatrix(
   return { results, noData: [...noData].map(([node, reason]) => ({ node, reason })), start, end: new Date() };
 }
 
+/** A run that cannot go on for a reason the user can fix: shown as one line. */
+export class DeployError extends Error {}
+
 export class RunAborted extends Error {
   constructor() {
     super('interrupted');
@@ -201,12 +204,12 @@ function proberPlan(settings: MatrixRunSettings, node: string, peers: PeerTarget
 async function prepareNamespace(client: KubeClient, settings: MatrixRunSettings): Promise<void> {
   const existing = await client.readNamespace(settings.namespace);
   if (settings.ownNamespace) {
-    if (existing) throw new Error(`namespace ${settings.namespace} already exists: pick another run id or pass -n`);
+    if (existing) throw new DeployError(`namespace ${settings.namespace} already exists: pick another run id or pass -n`);
     await client.createNamespace(namespaceManifest(settings.namespace, settings.runId, settings.namespaceLabels, settings.paths.includes('host')));
     return;
   }
-  if (!existing) throw new Error(`namespace ${settings.namespace} not found (leave out -n and netprobe makes its own)`);
-  if (existing.status?.phase === 'Terminating' || existing.metadata?.deletionTimestamp) throw new Error(`namespace ${settings.namespace} is being deleted: wait for it to go, or use another`);
+  if (!existing) throw new DeployError(`namespace ${settings.namespace} not found (leave out -n and netprobe makes its own)`);
+  if (existing.status?.phase === 'Terminating' || existing.metadata?.deletionTimestamp) throw new DeployError(`namespace ${settings.namespace} is being deleted: wait for it to go, or use another`);
 }
 
 /**

@@ -1,10 +1,11 @@
 // A lab as a user brings it up (`npm run lab -- up`), in a private state directory so
 // test files never share one, and the plugin run against it as a separate process.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kubectlPath } from './kubectl.ts';
 
 const LAB_CLI = fileURLToPath(new URL('../lab/cli.ts', import.meta.url));
 export const PLUGIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -40,6 +41,24 @@ export class LabSession {
   async fault(...args: string[]): Promise<void> {
     const result = await this.lab('fault', 'add', ...args);
     if (result.code !== 0) throw new Error(`fault add ${args.join(' ')}: ${result.stderr || result.stdout}`);
+  }
+
+  kubectl(...args: string[]): Promise<ExecResult> {
+    return exec(kubectlPath(), ['--kubeconfig', this.kubeconfig, ...args]);
+  }
+
+  /** The lab API's admin hooks (test/lab/api/server.ts): inject 429/500, drop watches, count requests. */
+  async labApi(path: string, body?: unknown): Promise<unknown> {
+    let result: ExecResult;
+    if (body === undefined) {
+      result = await this.kubectl('get', '--raw', path);
+    } else {
+      const file = join(this.dir, 'lab-api-body.json');
+      writeFileSync(file, JSON.stringify(body));
+      result = await this.kubectl('create', '--raw', path, '-f', file);
+    }
+    if (result.code !== 0) throw new Error(`lab API ${path}: ${result.stderr}`);
+    return JSON.parse(result.stdout);
   }
 
   /** `kubectl netprobe …` from source, against this lab. */
