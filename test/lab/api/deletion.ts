@@ -37,7 +37,6 @@ export class Deleter {
     const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
     // An unbound pod has no kubelet to confirm termination, so it goes at once (pod strategy CheckGracefulDelete).
     const graceful = resource === 'pods' && !!spec?.nodeName && options.gracePeriodSeconds !== 0;
-    if (options.gracePeriodSeconds === 0 && resource === 'pods') finalizers.delete(FOREGROUND);
     const deferred = graceful || finalizers.size > 0 || resource === 'namespaces';
     if (!deferred) return { object: this.store.remove(resource, namespace, name)!, removed: true };
 

@@ -56,12 +56,13 @@ export class GarbageCollector extends DeletingController {
       this.deleter.removeFinalizer(resource, object.metadata.namespace, object.metadata.name, ORPHAN);
     } else if (finalizers.includes(FOREGROUND)) {
       if (!dependents.length) this.deleter.removeFinalizer(resource, object.metadata.namespace, object.metadata.name, FOREGROUND);
-      for (const d of dependents) if (!d.object.metadata.deletionTimestamp) this.tryDelete(d.resource, d.object, 'Foreground');
+      // Dependents go in the background (a bound pod through its kubelet); the owner waits for them.
+      for (const d of dependents) if (!d.object.metadata.deletionTimestamp) this.tryDelete(d.resource, d.object);
     }
   }
 
-  private tryDelete(resource: string, obj: KObject, propagationPolicy: 'Background' | 'Foreground' = 'Background'): void {
+  private tryDelete(resource: string, obj: KObject): void {
     if (!this.store.has(resource, obj.metadata.namespace, obj.metadata.name)) return;
-    this.deleter.delete(resource, obj.metadata.namespace, obj.metadata.name, { propagationPolicy, preconditions: { uid: obj.metadata.uid } });
+    this.deleter.delete(resource, obj.metadata.namespace, obj.metadata.name, { propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid } });
   }
 }
