@@ -16,6 +16,9 @@ beforeAll(async () => {
   kc.loadFromFile(f.kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
 });
+afterEach(() => {
+  expect(f.errors).toEqual([]);
+});
 afterAll(async () => {
   aborts.forEach((a) => a.abort());
   await f?.close();

@@ -3,17 +3,25 @@
 // change notification, where a write would reach watchers out of order.
 import type { Deleter } from './deletion.ts';
 import type { Store, StoreEvent } from './store.ts';
+import type { ErrorSink } from './workqueue.ts';
 
 export abstract class DeletingController {
   protected readonly store: Store;
   protected readonly deleter: Deleter;
   readonly close: () => void;
 
-  constructor(store: Store, deleter: Deleter) {
+  constructor(store: Store, deleter: Deleter, onError: ErrorSink) {
     this.store = store;
     this.deleter = deleter;
     let closed = false;
-    const unsubscribe = store.subscribe((e) => setImmediate(() => closed || this.observe(e)));
+    const unsubscribe = store.subscribe((e) => setImmediate(() => {
+      if (closed) return;
+      try {
+        this.observe(e);
+      } catch (err) {
+        onError(err as Error);
+      }
+    }));
     this.close = () => {
       closed = true;
       unsubscribe();

@@ -22,6 +22,8 @@ export interface Fixture {
   runtime: LocalProcessRuntime;
   network: RecordingNetwork;
   kubeconfig: string;
+  /** What the server reported from its background work (onError). */
+  errors: Error[];
   /** Runs the real kubectl against the lab; resolves with stdout, rejects with stderr. */
   kubectl(args: string[], context?: string): Promise<string>;
   /** The same, resolving with both streams (kubectl prints warnings on stderr). */
@@ -35,7 +37,8 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
   const dir = mkdtempSync(join(tmpdir(), 'netprobe-api-'));
   const runtime = new LocalProcessRuntime();
   const network = new RecordingNetwork(LAB_NODES);
-  const api = await startApiServer({ nodes: LAB_NODES, runtime, network, host: '127.0.0.1', stateDir: dir, ...extra });
+  const errors: Error[] = [];
+  const api = await startApiServer({ nodes: LAB_NODES, runtime, network, host: '127.0.0.1', stateDir: dir, onError: (e) => errors.push(e), ...extra });
   const kubeconfig = join(dir, 'kubeconfig');
   api.kubeconfig(kubeconfig);
   const bin = kubectlPath();
@@ -48,7 +51,7 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
     }
   };
   return {
-    api, runtime, network, kubeconfig, kubectlOutput,
+    api, runtime, network, kubeconfig, errors, kubectlOutput,
     kubectl: async (args, context) => (await kubectlOutput(args, context)).stdout,
     manifest(name, yaml) {
       const path = join(dir, name);

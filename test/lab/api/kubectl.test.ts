@@ -9,6 +9,9 @@ let f: Fixture;
 beforeAll(async () => {
   f = await startFixture();
 });
+afterEach(() => {
+  expect(f.errors).toEqual([]);
+});
 afterAll(async () => {
   await f?.close();
 });
@@ -207,4 +210,13 @@ test('get -w streams table rows as the pod goes through its phases; wait --for=c
   } finally {
     watcher.kill();
   }
+});
+
+test('a pod the scheduler cannot read is reported, and the server goes on serving', async () => {
+  const odd = f.manifest('odd.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: odd}\nspec:\n  affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: oops}}}\n  containers: [{name: main, image: busybox}]\n');
+  await f.kubectl(['create', '-f', odd]);
+  await eventually(() => (f.errors.length ? true : undefined));
+  expect(f.errors.splice(0).map((e) => e.message)).toEqual([expect.stringMatching(/^default\/odd: TypeError/)]);
+  expect(rows(await f.kubectl(['get', 'pod', 'odd']))[1][2]).toBe('Pending');
+  await f.kubectl(['delete', 'pod', 'odd']);
 });

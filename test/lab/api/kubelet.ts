@@ -9,7 +9,7 @@ import type { EventRecorder } from './events.ts';
 import { now } from './meta.ts';
 import { setCondition } from './scheduler.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
-import { KeyedQueue, objectKey, splitKey } from './workqueue.ts';
+import { KeyedQueue, objectKey, splitKey, type ErrorSink } from './workqueue.ts';
 
 type Any = Record<string, any>;
 type Pod = KObject & Any;
@@ -61,11 +61,12 @@ export class Kubelets {
   private readonly events: EventRecorder;
   private readonly deleter: Deleter;
   private readonly states = new Map<string, PodState>();
-  private readonly queue = new KeyedQueue((key) => this.sync(...splitKey(key)));
+  private readonly queue: KeyedQueue;
   private readonly unsubscribe: () => void;
   private closed = false;
 
-  constructor(store: Store, nodes: LabNode[], runtime: PodRuntime, events: EventRecorder, deleter: Deleter) {
+  constructor(store: Store, nodes: LabNode[], runtime: PodRuntime, events: EventRecorder, deleter: Deleter, onError: ErrorSink) {
+    this.queue = new KeyedQueue((key) => this.sync(...splitKey(key)), onError);
     this.store = store;
     this.nodes = nodes;
     this.runtime = runtime;

@@ -4,7 +4,7 @@
 import type { EventRecorder } from './events.ts';
 import { now } from './meta.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
-import { KeyedQueue, objectKey, splitKey } from './workqueue.ts';
+import { KeyedQueue, objectKey, splitKey, type ErrorSink } from './workqueue.ts';
 
 type Any = Record<string, any>;
 
@@ -70,11 +70,12 @@ export class Scheduler {
   private readonly store: Store;
   private readonly events: EventRecorder;
   private readonly unsubscribe: () => void;
-  private readonly queue = new KeyedQueue((key) => this.schedule(...splitKey(key)));
+  private readonly queue: KeyedQueue;
 
-  constructor(store: Store, events: EventRecorder) {
+  constructor(store: Store, events: EventRecorder, onError: ErrorSink) {
     this.store = store;
     this.events = events;
+    this.queue = new KeyedQueue((key) => this.schedule(...splitKey(key)), onError);
     this.unsubscribe = store.subscribe((e) => this.observe(e));
   }
 

@@ -156,11 +156,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
 
   const controllers = {
-    scheduler: new Scheduler(store, events),
-    kubelets: new Kubelets(store, options.nodes, options.runtime, events, deleter),
+    scheduler: new Scheduler(store, events, onError),
+    kubelets: new Kubelets(store, options.nodes, options.runtime, events, deleter, onError),
     endpoints: new EndpointsController(store, options.network, onError),
-    gc: new GarbageCollector(store, deleter),
-    namespaces: new NamespaceController(store, deleter),
+    gc: new GarbageCollector(store, deleter, onError),
+    namespaces: new NamespaceController(store, deleter, onError),
   };
 
   function seed(objects: ObjectInput[]): KObject[] {

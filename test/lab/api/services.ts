@@ -6,7 +6,7 @@ import { invalid } from './status.ts';
 import { now } from './meta.ts';
 import { matchRequirements } from './selectors.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
-import { KeyedQueue, objectKey, splitKey } from './workqueue.ts';
+import { KeyedQueue, objectKey, splitKey, type ErrorSink } from './workqueue.ts';
 
 type Any = Record<string, any>;
 
@@ -71,11 +71,12 @@ export class EndpointsController {
   private readonly applied = new Map<string, string>();
   /** One network call at a time per Service, in order. */
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly queue = new KeyedQueue((key) => this.reconcile(...splitKey(key)));
+  private readonly queue: KeyedQueue;
   private readonly unsubscribe: () => void;
-  private readonly onError: (error: Error) => void;
+  private readonly onError: ErrorSink;
 
-  constructor(store: Store, network: LabNetworkControl, onError: (error: Error) => void) {
+  constructor(store: Store, network: LabNetworkControl, onError: ErrorSink) {
+    this.queue = new KeyedQueue((key) => this.reconcile(...splitKey(key)), onError);
     this.store = store;
     this.network = network;
     this.onError = onError;

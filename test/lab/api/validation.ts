@@ -29,7 +29,7 @@ function validateName(def: ResourceDef, obj: KObject, errors: FieldError[]): voi
 }
 
 function validatePod(pod: Any, errors: FieldError[]): void {
-  const containers: Any[] = pod.spec?.containers ?? [];
+  const containers: Any[] = Array.isArray(pod.spec?.containers) ? pod.spec.containers : [];
   if (!containers.length) errors.push({ field: 'spec.containers', type: 'FieldValueRequired' });
   const names = new Set<string>();
   containers.forEach((c, i) => {

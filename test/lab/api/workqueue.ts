@@ -1,13 +1,18 @@
 // How the lab's controllers take work from the store: never inside the store's own change
 // notification (a write there would reach watchers out of order), but on the next turn, and
-// — like client-go's workqueue — a key queued again before it ran is processed once.
+// — like client-go's workqueue — a key queued again before it ran is processed once. A
+// failure is reported, never thrown: one odd object must not take the API server down.
+export type ErrorSink = (error: Error) => void;
+
 export class KeyedQueue {
   private readonly pending = new Set<string>();
   private readonly process: (key: string) => void;
+  private readonly onError: ErrorSink;
   private closed = false;
 
-  constructor(process: (key: string) => void) {
+  constructor(process: (key: string) => void, onError: ErrorSink) {
     this.process = process;
+    this.onError = onError;
   }
 
   add(key: string): void {
@@ -15,7 +20,12 @@ export class KeyedQueue {
     this.pending.add(key);
     setImmediate(() => {
       this.pending.delete(key);
-      if (!this.closed) this.process(key);
+      if (this.closed) return;
+      try {
+        this.process(key);
+      } catch (err) {
+        this.onError(new Error(`${key}: ${(err as Error).stack ?? err}`));
+      }
     });
   }
 
