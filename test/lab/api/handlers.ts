@@ -16,7 +16,7 @@ import { validate } from './validation.ts';
 type Any = Record<string, any>;
 
 /** Kinds whose DELETE answers with the object; the rest answer with a Status (as their real registries do). */
-const DELETE_RETURNS_OBJECT = new Set(['pods', 'namespaces', 'services', 'nodes']);
+const DELETE_RETURNS_OBJECT = new Set(['pods', 'namespaces', 'services']);
 
 export class Handlers {
   private readonly store: Store;
@@ -46,7 +46,8 @@ export class Handlers {
     initMetadata(obj, def.namespaced ? namespace : undefined);
     if (!(obj as Any).spec && ['pods', 'services'].includes(def.name)) (obj as Any).spec = {};
     if (def.name === 'pods') (obj as Any).spec.containers ??= [];
-    // Validation comes before defaulting's reliance on required fields, as field errors must name them.
+    // Validated before defaulting, which needs the required fields (the real server defaults first;
+    // for a valid object the outcome is the same).
     validate(def, obj);
     applyDefaults(def.name, obj);
     if (def.namespaced) {
