@@ -1,6 +1,6 @@
 // core/v1 Events as components record them: identical events on one object are folded
 // into one with a growing count, as client-go's EventCorrelator does.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { now } from './meta.ts';
 import type { KObject, Store } from './store.ts';
 import { resourceByName } from './registry.ts';
@@ -9,6 +9,7 @@ export interface EventSource { component: string; host?: string }
 
 export class EventRecorder {
   private readonly store: Store;
+  private lastNanos = 0n;
 
   constructor(store: Store) {
     this.store = store;
@@ -32,7 +33,7 @@ export class EventRecorder {
     this.store.create('events', {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${involved.metadata.name}.${randomBytes(8).toString('hex')}`, namespace, uid: randomUUID(), resourceVersion: '', creationTimestamp: time },
+      metadata: { name: `${involved.metadata.name}.${this.nanosHex()}`, namespace, uid: randomUUID(), resourceVersion: '', creationTimestamp: time },
       involvedObject: {
         kind: resourceByName(resource)?.kind,
         namespace: involved.metadata.namespace,
@@ -52,5 +53,13 @@ export class EventRecorder {
       reportingComponent: source.component,
       reportingInstance: source.host ?? '',
     });
+  }
+
+  /** Event names end in the creation time in hex nanoseconds (as client-go names them), so an
+   *  object's events list in the order they happened; strictly increasing, never reused. */
+  private nanosHex(): string {
+    const t = BigInt(Date.now()) * 1_000_000n;
+    this.lastNanos = t > this.lastNanos ? t : this.lastNanos + 1n;
+    return this.lastNanos.toString(16);
   }
 }
