@@ -3,8 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { forbidden, unauthorized } from './status.ts';
 
-/** Like an RBAC PolicyRule for the core group: '*' matches any verb or resource (subresources included). */
-export interface PolicyRule { verbs: string[]; resources: string[] }
+/** An RBAC PolicyRule (so a ClusterRole's `rules` can be used as they are): '*' matches any verb,
+ *  resource (subresources included) or group; the lab serves only the core group "". */
+export interface PolicyRule { verbs: string[]; resources: string[]; apiGroups?: string[] }
 
 export interface LabUser {
   name: string;
@@ -34,8 +35,8 @@ export class Authenticator {
   /** `resource` may name a subresource, e.g. "pods/log". */
   authorize(user: LabUser, verb: string, resource: string, namespace: string | undefined, name?: string): void {
     if (!user.rules) return;
-    const allowed = user.rules.some((r) =>
-      (r.verbs.includes('*') || r.verbs.includes(verb)) && (r.resources.includes('*') || r.resources.includes(resource)));
+    const allowed = user.rules.some((r) => (!r.apiGroups || r.apiGroups.includes('') || r.apiGroups.includes('*'))
+      && (r.verbs.includes('*') || r.verbs.includes(verb)) && (r.resources.includes('*') || r.resources.includes(resource)));
     if (!allowed) throw forbidden(user.name, verb, resource, namespace, name);
   }
 }

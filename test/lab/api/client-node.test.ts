@@ -3,6 +3,7 @@
 // ownerReference garbage collection, namespaces, missing ConfigMaps and injected 429/500.
 import { ApiException, CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 import { request } from 'node:https';
+import { READ_ONLY } from './auth.ts';
 import { eventually, startFixture, type Fixture } from './fixture.ts';
 
 let f: Fixture;
@@ -210,7 +211,7 @@ test('the restricted user gets 403 Forbidden with the RBAC message', async () =>
   });
 });
 
-test('the admin-only /lab/v1 endpoints inject faults over HTTPS, for the lab CLI', async () => {
+test('the admin-only /lab/v1 endpoints over HTTPS: faults, dropped watches, request counts, restricted rules', async () => {
   const call = (method: string, path: string, user: string, body?: object) => new Promise<{ code: number; body: string }>((resolve, reject) => {
     const token = kc.getUsers().find((u) => u.name === user)!.token!;
     const req = request(`${f.api.url}${path}`, { method, ca: f.api.caPem, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } }, (res) => {
@@ -229,4 +230,17 @@ test('the admin-only /lab/v1 endpoints inject faults over HTTPS, for the lab CLI
   await watchPods({});
   expect(JSON.parse((await call('POST', '/lab/v1/drop-watches', 'lab-admin')).body).dropped).toBeGreaterThan(0);
   expect(JSON.parse((await call('GET', '/lab/v1/requests', 'lab-admin')).body)['get nodes']).toBeGreaterThanOrEqual(2);
+
+  // A ClusterRole's rules, as they are, become what lab-restricted may do.
+  const rules = [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'delete'] }, { apiGroups: ['apps'], resources: ['pods'], verbs: ['*'] }];
+  expect((await call('PUT', '/lab/v1/restricted-rules', 'lab-admin', rules)).code).toBe(200);
+  const restricted = new KubeConfig();
+  restricted.loadFromFile(f.kubeconfig);
+  restricted.setCurrentContext('lab-restricted');
+  const api = restricted.makeApiClient(CoreV1Api);
+  await api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'allowed' } } });
+  await api.deleteNamespacedConfigMap({ namespace: 'default', name: 'allowed' });
+  expect((await errorOf(api.listNamespacedConfigMap({ namespace: 'default' }))).code).toBe(403);
+  expect((await errorOf(api.createNamespacedPod({ namespace: 'default', body: pod('p', ['true']) }))).code).toBe(403);
+  f.api.setRestrictedRules(READ_ONLY);
 });
