@@ -1,10 +1,25 @@
-// npm run bench: figures, not pass/fail. Prints what the agent costs at the
-// default rate while probing 50 peers × TCP/UDP/DNS (target: ≤ 5 % of one core,
-// ≤ 80 MiB RSS), measured on loopback with the real agent processes and a real dnsmasq.
+// npm run bench [-- agent|matrix|analysis]: figures, not pass/fail.
+// - agent: what the agent costs at the default rate probing 50 peers × TCP/UDP/DNS
+//   (target ≤ 5 % of one core, ≤ 80 MiB RSS), on loopback with a real dnsmasq;
+// - matrix: kubectl netprobe's pipeline on 4-, 10- and 20-node labs with a 10 s window:
+//   wall time, overhead beyond the window (target ≤ 10 s), API requests (target O(N)),
+//   the agents' CPU and peak RSS;
+// - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { analyse } from '../src/analyse/analyse.ts';
+import { parseAgentResult } from '../src/collect/parse-agent-result.ts';
+import { agentCode } from '../src/deploy/agent-code.ts';
+import { runMatrix } from '../src/deploy/run-matrix.ts';
+import { createKubeClient, loadKubeConfig } from '../src/kube/client-node.ts';
+import { allPairs } from '../src/plan/pairs.ts';
+import { renderJson } from '../src/render/json.ts';
+import { renderTable } from '../src/render/table.ts';
+import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpec, type PairSpecOf } from '../test/support/agent-results.ts';
+import { LabSession } from '../test/support/lab-session.ts';
 import { buildAgent } from './build.ts';
 import type { AgentResult } from '../src/shared/agent-result.ts';
 import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan } from '../src/shared/plan.ts';
@@ -65,4 +80,73 @@ async function benchAgent(): Promise<void> {
   console.log(`  ${describe('responder', served)} (answering ${PEERS} peers' TCP and UDP)`);
 }
 
-await benchAgent();
+/** One matrix run through the same stages the CLI runs, against a fresh lab of `nodes` nodes. */
+async function benchMatrix(nodes: number): Promise<void> {
+  const lab = new LabSession();
+  try {
+    await lab.up('--nodes', String(nodes));
+    const client = createKubeClient(loadKubeConfig({ kubeconfig: lab.kubeconfig }));
+    const names = (await client.listNodes()).map((n) => n.metadata!.name!);
+    const before = await lab.labApi('/lab/v1/requests') as Record<string, number>;
+    const runId = randomBytes(3).toString('hex');
+    const windowMs = 10_000;
+    const started = performance.now();
+    const outcome = await runMatrix(client, allPairs(names), {
+      runId, namespace: `netprobe-${runId}`, ownNamespace: true, namespaceLabels: {}, image: 'node:22-alpine', tolerations: [],
+      paths: ['pod'], service: false, protocols: ['tcp', 'udp', 'dns'], durationMs: windowMs, ratePerSecond: 1,
+      dnsNames: ['kubernetes.default.svc.cluster.local'], tcpPort: 7400, udpPort: 7401, startTimeoutMs: 60_000, keep: false,
+    }, await agentCode(), { phase: () => {}, status: () => {}, warn: (t) => console.log(`  warning: ${t}`) }, new AbortController().signal);
+    const wallMs = performance.now() - started;
+    const after = await lab.labApi('/lab/v1/requests') as Record<string, number>;
+    const requests = Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)] as const).filter(([, n]) => n > 0);
+    const total = requests.reduce((sum, [, n]) => sum + n, 0);
+    const cpu = outcome.results.map((r) => r.self.cpuMs / (Date.parse(r.endedAt) - Date.parse(r.startedAt)) * 100);
+    const rss = outcome.results.map((r) => r.self.maxRssBytes / 2 ** 20);
+    console.log(`matrix, ${nodes} nodes (${nodes * (nodes - 1)} pairs), 10 s window: ${(wallMs / 1000).toFixed(1)} s wall, overhead ${((wallMs - windowMs) / 1000).toFixed(1)} s; `
+      + `${total} API requests (${(total / nodes).toFixed(1)} per node); probers: CPU max ${Math.max(...cpu).toFixed(1)} % of a core, peak RSS max ${Math.max(...rss).toFixed(1)} MiB`
+      + `${outcome.noData.length ? `; no data from ${outcome.noData.length} node(s)` : ''}`);
+    console.log(`  requests: ${requests.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  } finally {
+    await lab.down();
+  }
+}
+
+/** Synthetic results for 500 nodes, parsed from JSON as collect would, then analysed and rendered. */
+function benchAnalysis(nodes = 500): void {
+  const names = nodeNames(nodes);
+  const texts = matrixResults(names, ['tcp', 'udp', 'dns'], cheapNoise()).map((r) => JSON.stringify(r));
+  const results = texts.map((text, i) => parseAgentResult(text, `synthetic agent ${i}`));
+  texts.length = 0;
+  global.gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  const report = analyse({ run: RUN, nodes: names.map((name) => ({ name })), results });
+  const analysedMs = performance.now() - started;
+  const table = renderTable(report, { color: false, width: 120 });
+  const json = renderJson(report);
+  const totalMs = performance.now() - started;
+  const heapAfter = process.memoryUsage().heapUsed;
+  console.log(`analysis, ${nodes} nodes (${report.pairs.length} pair rows): analyse ${(analysedMs / 1000).toFixed(2)} s, + table and json ${(totalMs / 1000).toFixed(2)} s; `
+    + `heap grew ${((heapAfter - heapBefore) / 2 ** 20).toFixed(0)} MiB, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (table ${table.length} chars, json ${(json.length / 2 ** 20).toFixed(1)} MiB)`);
+}
+
+/** Healthy-cluster series from a few prebuilt variants: generating 750k fresh ones would time the generator. */
+function cheapNoise(): PairSpecOf {
+  const variants = Array.from({ length: 16 }, (_, v) => healthyNoise(v + 1));
+  let i = 0;
+  const cache = new Map<string, PairSpec>();
+  return (source, destination, protocol) => {
+    const key = `${protocol}:${i++ % 64}`;
+    if (!cache.has(key)) cache.set(key, variants[i % variants.length](source, destination, protocol));
+    return cache.get(key)!;
+  };
+}
+
+const sections = process.argv.slice(2);
+const wanted = (name: string) => sections.length === 0 || sections.includes(name);
+if (wanted('agent')) await benchAgent();
+if (wanted('matrix')) {
+  if (process.getuid?.() !== 0) console.log('matrix: skipped, the lab needs root');
+  else for (const nodes of [4, 10, 20]) await benchMatrix(nodes);
+}
+if (wanted('analysis')) benchAnalysis();
