@@ -1,5 +1,6 @@
 // All findings of one run, worst first: severity, then the breadth of the pattern (one
 // cause behind many pairs before single pairs), then how many pairs it covers.
+import { byNodeName } from '../shared/node-order.ts';
 import type { Finding, FindingPattern, Severity } from '../shared/report.ts';
 import { dnsRaceFinding } from './dns-race.ts';
 import { enobufsFinding } from './enobufs.ts';
@@ -17,5 +18,5 @@ export function findings(context: FindingContext): Finding[] {
     || PATTERN_RANK[a.pattern] - PATTERN_RANK[b.pattern]
     || (b.evidence.flaggedPairs ?? 0) - (a.evidence.flaggedPairs ?? 0)
     || (b.evidence.pairs[0]?.low ?? 0) - (a.evidence.pairs[0]?.low ?? 0)
-    || a.subject.localeCompare(b.subject, 'en', { numeric: true }));
+    || byNodeName(a.subject, b.subject));
 }

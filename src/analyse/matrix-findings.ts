@@ -1,13 +1,14 @@
-// Findings from the flagged pairs: per network path, per metric, the Pingmesh patterns of
+// Findings from the judged pairs: per network path, per metric, the Pingmesh patterns of
 // the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
-import { pairName } from '../shared/format.ts';
+import { describeProportion, pairName } from '../shared/format.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
-import type { Finding, NodeEvidence, NodeReport, PairEvidence, PairFlag, Thresholds } from '../shared/report.ts';
+import type { Finding, NodeEvidence, NodeReport, PairFlag, Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
-import { byNodeName } from './nodes.ts';
+import { byNodeName } from '../shared/node-order.ts';
 import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
-import type { JudgedPair } from './verdicts.ts';
+import { P99_TAIL_SHARE } from './options.ts';
+import { applyFlag, type JudgedPair } from './verdicts.ts';
 
 type MatrixMetric = Extract<PairFlag, 'loss' | 'syn-loss' | 'latency'>;
 const MATRIX_METRICS: readonly MatrixMetric[] = ['loss', 'syn-loss', 'latency'];
@@ -16,8 +17,8 @@ const MATRIX_METRICS: readonly MatrixMetric[] = ['loss', 'syn-loss', 'latency'];
 type MatrixKind = 'nodes' | 'resolvers';
 
 interface PairCell extends MatrixCell {
-  evidence: PairEvidence[];
-  critical: boolean;
+  /** The cell's pairs (one per protocol) whose measure is elevated. */
+  elevatedPairs: JudgedPair[];
 }
 
 export interface FindingContext {
@@ -26,13 +27,18 @@ export interface FindingContext {
   thresholds: Thresholds;
 }
 
+/** The matrix findings. Pairs that a pattern explains get its flag, so the heatmap marks them too. */
 export function matrixFindings(context: FindingContext): Finding[] {
   const findings: Finding[] = [];
+  const { thresholds } = context;
   for (const [group, pairs] of groupBy(context.judged, (j) => `${j.report.path}|${matrixKind(j.report.destination)}`)) {
     const [path, kind] = group.split('|') as [NetworkPath, MatrixKind];
+    const cellsPairs = [...groupBy(pairs, (j) => pairName(j.report)).values()];
     for (const metric of MATRIX_METRICS) {
-      const cells = [...groupBy(pairs, (j) => pairName(j.report)).values()].map((cellPairs) => toCell(cellPairs, metric));
-      for (const pattern of detectPatterns(cells, context.thresholds.patternShare, kind === 'nodes')) {
+      const cells = cellsPairs.map((cellPairs) => toCell(cellPairs, metric)).filter((cell): cell is PairCell => cell !== null);
+      const rules = { p0: metric === 'latency' ? P99_TAIL_SHARE : thresholds.lossRatio, share: thresholds.patternShare, alpha: thresholds.falseDiscoveryRate, square: kind === 'nodes' };
+      for (const pattern of detectPatterns(cells, rules)) {
+        for (const pair of pattern.cells.flatMap((cell) => cell.elevatedPairs)) if (pair.report.flags.length === 0) applyFlag(pair, metric, thresholds);
         findings.push(toFinding(pattern, metric, path, kind, context));
       }
     }
@@ -44,19 +50,25 @@ function matrixKind(destination: string): MatrixKind {
   return destination.startsWith('dns:') ? 'resolvers' : 'nodes';
 }
 
-function toCell(pairs: readonly JudgedPair[], metric: MatrixMetric): PairCell {
-  const flagged = pairs.filter((j) => j.report.flags.includes(metric));
+function toCell(pairs: readonly JudgedPair[], metric: MatrixMetric): PairCell | null {
+  const measured = pairs.filter((j) => j.measurements[metric]);
+  const n = measured.reduce((total, j) => total + j.measurements[metric]!.evidence.n, 0);
+  if (n === 0) return null;
+  const elevatedPairs = measured.filter((j) => j.measurements[metric]!.elevated);
   return {
     source: pairs[0].report.source,
     destination: pairs[0].report.destination,
-    flagged: flagged.length > 0,
-    evidence: flagged.map((j) => j.evidence!),
-    critical: flagged.some((j) => j.report.status === 'critical'),
+    k: measured.reduce((total, j) => total + j.measurements[metric]!.evidence.k, 0),
+    n,
+    elevated: elevatedPairs.length > 0,
+    flagged: measured.some((j) => j.report.flags.includes(metric)),
+    elevatedPairs,
   };
 }
 
 function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path: NetworkPath, kind: MatrixKind, context: FindingContext): Finding {
-  const evidence = pattern.flagged.flatMap((cell) => cell.evidence).sort((a, b) => b.low - a.low);
+  const pairs = pattern.cells.flatMap((cell) => cell.elevatedPairs);
+  const evidence = pairs.map((j) => j.measurements[metric]!.evidence).sort((a, b) => b.low - a.low);
   const protocols = PROTOCOLS.filter((protocol) => evidence.some((e) => e.protocol === protocol));
   const groups = pattern.groups?.map((group) => [...group].sort(byNodeName)).sort((a, b) => byNodeName(a[0], b[0])) ?? null;
   const groupLabel = groups ? labelSeparating(groups, context.nodes) : null;
@@ -68,20 +80,24 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     metric === 'latency' ? LATENCY_HINT : '',
     synContext?.hint ?? '',
   ];
+  const measure = evidence[0].measure;
+  const pooled = pattern.pattern === 'pair' ? '' : `; pooled, ${describeProportion({ ...pattern.pooled, measure })}`;
+  const critical = pairs.some((j) => j.report.status === 'critical') || (metric !== 'latency' && pattern.pooled.low > context.thresholds.criticalLossRatio);
   return {
-    severity: pattern.flagged.some((cell) => cell.critical) ? 'critical' : 'warning',
+    severity: critical ? 'critical' : 'warning',
     kind: metric,
     pattern: pattern.pattern,
     subject: subjectOf(pattern, groups),
     path,
     protocols,
-    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network).`,
+    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network)${pooled}.`,
     hint: hints.filter(Boolean).join(' '),
     evidence: {
       // Latency pairs carry their own limit; the others share the loss threshold.
       ...(metric === 'latency' ? {} : { thresholdRatio: context.thresholds.lossRatio }),
-      flaggedPairs: pattern.flagged.length,
+      flaggedPairs: pattern.cells.length,
       measuredPairs: pattern.measured,
+      pooled: pattern.pooled,
       ...(groups ? { groups, groupLabel } : {}),
       pairs: evidence,
       nodes: synContext?.nodes ?? ([] as NodeEvidence[]),
@@ -92,7 +108,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
 function subjectOf(pattern: MatrixPattern<PairCell>, groups: string[][] | null): string {
   if (pattern.node) return pattern.node;
   if (groups) return groups.map((group) => group.join(', ')).join(' | ');
-  if (pattern.pattern === 'pair') return pairName(pattern.flagged[0]);
+  if (pattern.pattern === 'pair') return pairName(pattern.cells[0]);
   return 'cluster';
 }
 
@@ -103,8 +119,8 @@ const METRIC_NOUNS: Record<MatrixKind, Record<MatrixMetric, string>> = {
 
 function scopeSentence(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, kind: MatrixKind, groups: string[][] | null): string {
   const noun = METRIC_NOUNS[kind][metric];
-  const share = `${pattern.flagged.length} of ${pattern.measured}`;
-  const pair = pattern.flagged[0];
+  const share = `${pattern.cells.length} of ${pattern.measured}`;
+  const pair = pattern.cells[0];
   switch (pattern.pattern) {
     case 'pair': return `${noun} from ${pair.source} to ${pair.destination}`;
     case 'bad-source': return `${noun} from ${pattern.node} to ${share} destinations: a bad row`;

@@ -1,6 +1,7 @@
 // One entry per node: what the API said about it, what its agent measured about itself,
 // or why there is no data from it.
 import { NET_COUNTER_NAMES, type AgentResult, type NetCounters } from '../shared/agent-result.ts';
+import { byNodeName } from '../shared/node-order.ts';
 import type { NodeReport } from '../shared/report.ts';
 
 /** A node as the Kubernetes API describes it. */
@@ -40,10 +41,6 @@ export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentR
   });
 }
 
-/** Natural order: node-2 before node-10. */
-export function byNodeName(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
-}
 
 function sortedRecord<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -7,9 +7,10 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   lossRatio: 0.005,
   // 5 % loss breaks TCP throughput and makes one in twenty connects wait a full RTO.
   criticalLossRatio: 0.05,
-  // An N-node matrix makes N² tests at 95 % each; a single failed probe can pass the
-  // interval test on a short run (1 of 30: lower bound 0.6 %), so one is never enough.
-  minFailures: 2,
+  // An N-node matrix makes N² tests; at 95 % each a clean 100-node run would flag hundreds
+  // of pairs. Benjamini-Hochberg at 5 % keeps the expected share of false flags at 5 %
+  // (and the chance of any flag on a clean matrix at 5 %).
+  falseDiscoveryRate: 0.05,
   // Healthy pairs' p99s spread within a small factor of each other (Pingmesh §5 reports
   // P99 ~1-2 ms inside a data centre); 3× the median pair and at least 5 ms more than it
   // keeps sub-millisecond jitter on fast networks quiet.
@@ -17,8 +18,8 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   latencyMarginMs: 5,
   // Below ~20 samples "p99" is just the maximum of a handful.
   minLatencySamples: 20,
-  // A row, column or block is a pattern when 80 % of its pairs are flagged: tolerant of
-  // one pair whose interval did not quite clear the threshold on a short run.
+  // A row, column or block is a pattern when 80 % of its pairs are elevated: tolerant of
+  // a pair whose interval did not quite clear the threshold on a short run.
   patternShare: 0.8,
 };
 

@@ -29,15 +29,16 @@ export function tallyPairs(results: readonly AgentResult[]): PairTally[] {
     for (const series of result.series) {
       const identity = { source: result.node, destination: series.destination, protocol: series.protocol, path: series.path };
       const key = pairKey(identity);
+      const latency = LatencyHistogram.fromJSON(series.latency);
       let tally = tallies.get(key);
-      if (!tally) {
-        tally = { ...identity, targets: [], attempts: 0, successes: 0, latency: new LatencyHistogram(), outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [] };
+      if (tally) tally.latency.merge(latency);
+      else {
+        tally = { ...identity, targets: [], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [] };
         tallies.set(key, tally);
       }
       if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
       tally.attempts += series.attempts;
       tally.successes += series.successes;
-      tally.latency.merge(LatencyHistogram.fromJSON(series.latency));
       for (const [outcome, n] of Object.entries(series.outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
       tally.synRetransmits += series.tcp?.synRetransmits ?? 0;
       tally.dnsTimeouts += series.dns?.timeouts ?? 0;

@@ -1,13 +1,22 @@
-// Pingmesh's heatmap patterns (Guo et al., "Pingmesh", SIGCOMM 2015, §4-5), found in a
-// matrix of flagged cells so that one cause is reported once: a bad row (one source), a
-// bad column (one destination), row and column (one node), everything but the diagonal
-// (the network all pairs share), groups that fail only between each other (a partition).
-// What no pattern explains is left as single pairs.
+// Pingmesh's heatmap patterns (Guo et al., "Pingmesh", SIGCOMM 2015, §4-5), found so that
+// one cause is reported once: a bad row (one source), a bad column (one destination), row
+// and column (one node), everything but the diagonal (what all pairs share), groups that
+// fail only between each other (a partition). A pattern needs most of its pairs elevated
+// (spread, not one bad pair) and their pooled count significant (more than noise even
+// when each pair has few probes). Flagged pairs that no pattern explains stay single.
 import { groupBy } from '../shared/group-by.ts';
+import { binomialUpperTail } from './significance.ts';
+import { wilsonInterval, type Proportion } from './wilson.ts';
 
 export interface MatrixCell {
   source: string;
   destination: string;
+  /** Failures (lost probes, retransmitted SYNs, slow samples) out of n, over the cell's protocols. */
+  k: number;
+  n: number;
+  /** Its 95 % Wilson lower bound is past the threshold. */
+  elevated: boolean;
+  /** Elevated and significant on its own across the run (false discovery rate control). */
   flagged: boolean;
 }
 
@@ -15,66 +24,90 @@ export type MatrixPatternName = 'all-but-diagonal' | 'bad-node' | 'bad-source' |
 
 export interface MatrixPattern<Cell extends MatrixCell> {
   pattern: MatrixPatternName;
-  /** The node for row/column patterns; null for matrix-wide ones and pairs. */
+  /** The node for row/column patterns; null otherwise. */
   node: string | null;
   groups: string[][] | null;
-  /** The flagged cells this pattern explains. */
-  flagged: Cell[];
+  /** The elevated cells this pattern explains. */
+  cells: Cell[];
   /** How many measured cells lie in the pattern's scope. */
   measured: number;
+  /** The scope's cells pooled. */
+  pooled: Proportion & { k: number; n: number };
+}
+
+export interface PatternRules {
+  /** The rate the cells are tested against (the loss threshold, or 1 % for a p99 limit). */
+  p0: number;
+  /** Share of a scope's cells that must be elevated. */
+  share: number;
+  /** Family-wise error rate shared by this matrix's pattern tests (Bonferroni). */
+  alpha: number;
+  /** Rows and columns are the same nodes (a node matrix), so matrix-wide patterns apply; not for a column of resolvers. */
+  square: boolean;
 }
 
 // A row or column of one cell says nothing about the node (N = 2 cannot tell which end is bad).
 const MIN_CELLS_FOR_LINE = 2;
 const MIN_NODES_FOR_MATRIX_PATTERN = 3;
 
-/**
- * `square`: rows and columns are the same nodes (a node matrix), so matrix-wide patterns
- * apply; not for a column of resolvers.
- */
-export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], share: number, square: boolean): MatrixPattern<Cell>[] {
-  const flagged = cells.filter((cell) => cell.flagged);
-  if (flagged.length === 0) return [];
+export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], rules: PatternRules): MatrixPattern<Cell>[] {
+  if (!cells.some((cell) => cell.elevated)) return [];
   const nodes = [...new Set(cells.flatMap((cell) => [cell.source, cell.destination]))];
+  // Every node's row and column, the whole matrix and one partition: the tests one matrix can make.
+  const scopeTests = 2 * nodes.length + 2;
+  const pattern = (name: MatrixPatternName, scope: readonly Cell[], node: string | null = null, groups: string[][] | null = null): MatrixPattern<Cell> | null => {
+    const pooled = pooledIfSpread(scope, rules, scopeTests);
+    return pooled ? { pattern: name, node, groups, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled } : null;
+  };
 
-  if (square && nodes.length >= MIN_NODES_FOR_MATRIX_PATTERN && flagged.length >= share * cells.length) {
-    return [{ pattern: 'all-but-diagonal', node: null, groups: null, flagged, measured: cells.length }];
+  if (rules.square && nodes.length >= MIN_NODES_FOR_MATRIX_PATTERN) {
+    const everything = pattern('all-but-diagonal', cells);
+    if (everything) return [everything];
   }
 
   const patterns: MatrixPattern<Cell>[] = [];
-  const explained = new Set<Cell>();
-  const mostlyFlagged = (line: readonly Cell[]) => line.length >= MIN_CELLS_FOR_LINE && line.filter((c) => c.flagged).length >= share * line.length;
   const rows = groupBy(cells, (cell) => cell.source);
   const columns = groupBy(cells, (cell) => cell.destination);
   for (const node of nodes) {
-    const row = rows.get(node) ?? [];
-    const column = columns.get(node) ?? [];
-    const badRow = mostlyFlagged(row);
-    const badColumn = mostlyFlagged(column);
-    if (!badRow && !badColumn) continue;
-    const scope = [...(badRow ? row : []), ...(badColumn ? column : [])];
-    const pattern = badRow && badColumn ? 'bad-node' : badRow ? 'bad-source' : 'bad-destination';
-    patterns.push({ pattern, node, groups: null, flagged: scope.filter((cell) => cell.flagged), measured: scope.length });
-    scope.forEach((cell) => explained.add(cell));
+    const row = pattern('bad-source', rows.get(node) ?? [], node);
+    const column = pattern('bad-destination', columns.get(node) ?? [], node);
+    if (row && column) patterns.push({ ...row, pattern: 'bad-node', cells: [...row.cells, ...column.cells], measured: row.measured + column.measured, pooled: pooledOf([...rows.get(node)!, ...columns.get(node)!]) });
+    else if (row ?? column) patterns.push((row ?? column)!);
   }
 
-  if (square) {
+  if (rules.square) {
     const lineNodes = new Set(patterns.map((p) => p.node));
-    const partition = detectPartition(cells.filter((cell) => !lineNodes.has(cell.source) && !lineNodes.has(cell.destination)), share);
-    if (partition) {
-      patterns.push(partition);
-      partition.flagged.forEach((cell) => explained.add(cell));
+    const rest = cells.filter((cell) => !lineNodes.has(cell.source) && !lineNodes.has(cell.destination));
+    const groups = componentsWithoutElevated(rest);
+    if (groups.length > 1) {
+      const groupOf = new Map(groups.flatMap((group, i) => group.map((node) => [node, i] as const)));
+      const partition = pattern('partition', rest.filter((cell) => groupOf.get(cell.source) !== groupOf.get(cell.destination)), null, groups);
+      if (partition) patterns.push(partition);
     }
   }
 
-  for (const cell of flagged) {
-    if (!explained.has(cell)) patterns.push({ pattern: 'pair', node: null, groups: null, flagged: [cell], measured: 1 });
+  const explained = new Set(patterns.flatMap((p) => p.cells));
+  for (const cell of cells) {
+    if (cell.flagged && !explained.has(cell)) patterns.push({ pattern: 'pair', node: null, groups: null, cells: [cell], measured: 1, pooled: pooledOf([cell]) });
   }
   return patterns;
 }
 
-/** Connected components of the graph whose edges are the node pairs with no flagged cell. */
-function detectPartition<Cell extends MatrixCell>(cells: readonly Cell[], share: number): MatrixPattern<Cell> | null {
+/** The scope pooled, when enough of its cells are elevated and the pooled count is significant. */
+function pooledIfSpread<Cell extends MatrixCell>(scope: readonly Cell[], rules: PatternRules, tests: number): (Proportion & { k: number; n: number }) | null {
+  if (scope.length < MIN_CELLS_FOR_LINE || scope.filter((cell) => cell.elevated).length < rules.share * scope.length) return null;
+  const pooled = pooledOf(scope);
+  return pooled.low > rules.p0 && binomialUpperTail(pooled.k, pooled.n, rules.p0) <= rules.alpha / tests ? pooled : null;
+}
+
+function pooledOf(cells: readonly MatrixCell[]): Proportion & { k: number; n: number } {
+  const k = cells.reduce((total, cell) => total + cell.k, 0);
+  const n = cells.reduce((total, cell) => total + cell.n, 0);
+  return { k, n, ...wilsonInterval(k, n) };
+}
+
+/** Connected components of the graph whose edges are the node pairs with no elevated cell. */
+function componentsWithoutElevated(cells: readonly MatrixCell[]): string[][] {
   const parent = new Map<string, string>();
   const root = (node: string): string => {
     let r = node;
@@ -83,15 +116,9 @@ function detectPartition<Cell extends MatrixCell>(cells: readonly Cell[], share:
     return r;
   };
   for (const cell of cells) for (const node of [cell.source, cell.destination]) if (!parent.has(node)) parent.set(node, node);
-  const flaggedBetween = new Set(cells.filter((c) => c.flagged).flatMap((c) => [`${c.source}|${c.destination}`, `${c.destination}|${c.source}`]));
+  const elevatedBetween = new Set(cells.filter((c) => c.elevated).flatMap((c) => [`${c.source}|${c.destination}`, `${c.destination}|${c.source}`]));
   for (const cell of cells) {
-    if (!flaggedBetween.has(`${cell.source}|${cell.destination}`)) parent.set(root(cell.source), root(cell.destination));
+    if (!elevatedBetween.has(`${cell.source}|${cell.destination}`)) parent.set(root(cell.source), root(cell.destination));
   }
-
-  const groupsByRoot = groupBy(parent.keys(), root);
-  if (groupsByRoot.size < 2) return null;
-  const crossGroup = cells.filter((cell) => root(cell.source) !== root(cell.destination));
-  const flagged = crossGroup.filter((cell) => cell.flagged);
-  if (flagged.length < share * crossGroup.length) return null;
-  return { pattern: 'partition', node: null, groups: [...groupsByRoot.values()], flagged, measured: crossGroup.length };
+  return [...groupBy(parent.keys(), root).values()];
 }

@@ -1,18 +1,34 @@
-// Grades each pair: which flag it earns (if any), with the measurement behind it. A flag
-// needs the 95 % Wilson lower bound past the threshold AND a minimum number of failures,
-// so a clean matrix with ordinary noise earns none.
-import type { PairEvidence, PairFlag, PairReport, PairStatus, Thresholds } from '../shared/report.ts';
+// Grades each pair: every measure tested against its threshold, and the flag it earns
+// (if any) with the measurement behind it. A clean matrix with ordinary noise earns none.
+import type { PairEvidence, PairFlag, PairReport, Thresholds } from '../shared/report.ts';
+import { groupBy } from '../shared/group-by.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { errorCounts, type PairTally } from './pairs.ts';
+import { binomialUpperTail, falseDiscoveryCutoff } from './significance.ts';
 import { proportionInterval, wilsonInterval } from './wilson.ts';
+
+/** One pair's test of one measure: k of n against the null rate p0. */
+export interface Measurement {
+  evidence: PairEvidence;
+  /** The rate k/n is tested against: the loss threshold, or the 1 % tail of a p99 limit. */
+  p0: number;
+  /** One-sided exact binomial p-value of k or more in n at p0. */
+  pValue: number;
+  /** The 95 % Wilson lower bound is above p0 (and no measure before it in FLAG_ORDER is). */
+  elevated: boolean;
+}
 
 export interface JudgedPair {
   report: PairReport;
+  measurements: Partial<Record<PairFlag, Measurement>>;
   /** The measurement behind the pair's flag; null when it has none. */
   evidence: PairEvidence | null;
 }
 
-/** A cluster's typical p99 for one (protocol, path): the median over pairs with enough samples. */
+/** A pair gets at most one flag, the first that applies: a lost probe is also a slow one. */
+export const FLAG_ORDER: readonly PairFlag[] = ['loss', 'syn-loss', 'resolver-marks', 'latency'];
+
+/** A common measure for one (protocol, path): the median over pairs of their p99, and the limit derived from it. */
 interface LatencyReference {
   clusterMedianP99Ms: number;
   limitMs: number;
@@ -21,48 +37,62 @@ interface LatencyReference {
 // A median of fewer pairs would let one bad pair set the reference it is judged by.
 const MIN_PAIRS_FOR_LATENCY_REFERENCE = 3;
 
+/**
+ * Flags a pair on its own when a measure is elevated (95 % Wilson lower bound past the
+ * threshold) and stays significant under false-discovery-rate control across every test
+ * of the run. Elevated pairs that are not flagged can still form a pattern (patterns.ts).
+ */
 export function judgePairs(tallies: readonly PairTally[], thresholds: Thresholds): JudgedPair[] {
   const references = latencyReferences(tallies, thresholds);
-  return tallies.map((tally) => {
-    const evidence = flagEvidence(tally, thresholds, references.get(referenceKey(tally)));
-    const flags: PairFlag[] = evidence ? [flagOf(evidence)] : [];
-    return { report: pairReport(tally, flags, statusOf(evidence, thresholds)), evidence };
-  });
+  const judged: JudgedPair[] = tallies.map((tally) => ({
+    report: pairReport(tally),
+    measurements: measure(tally, thresholds, references.get(referenceKey(tally))),
+    evidence: null,
+  }));
+  const cutoff = falseDiscoveryCutoff(judged.flatMap((j) => Object.values(j.measurements).map((m) => m.pValue)), thresholds.falseDiscoveryRate);
+  for (const pair of judged) {
+    const flag = FLAG_ORDER.find((f) => pair.measurements[f]?.elevated && pair.measurements[f]!.pValue <= cutoff);
+    if (flag) applyFlag(pair, flag, thresholds);
+  }
+  return judged;
 }
 
-function flagEvidence(tally: PairTally, thresholds: Thresholds, reference: LatencyReference | undefined): PairEvidence | null {
-  const passes = (k: number, n: number, threshold: number) => k >= thresholds.minFailures && n > 0 && wilsonInterval(k, n).low > threshold;
-  const evidence = (measure: PairEvidence['measure'], k: number, n: number): PairEvidence => ({
-    source: tally.source, destination: tally.destination, protocol: tally.protocol, path: tally.path, measure, n, k, ...wilsonInterval(k, n),
-  });
+/** Marks the pair with its elevated measure: alone significant, or part of a pattern. */
+export function applyFlag(pair: JudgedPair, flag: PairFlag, thresholds: Thresholds): void {
+  const { evidence } = pair.measurements[flag]!;
+  const lossLike = evidence.measure === 'lost' || evidence.measure === 'syn-retransmits';
+  pair.report.flags = [flag];
+  pair.report.status = lossLike && evidence.low > thresholds.criticalLossRatio ? 'critical' : 'warning';
+  pair.evidence = evidence;
+}
 
-  const lost = tally.attempts - tally.successes;
-  if (passes(lost, tally.attempts, thresholds.lossRatio)) return evidence('lost', lost, tally.attempts);
-  // A dropped SYN is retransmitted and the connect succeeds late: loss shows only here.
-  if (tally.protocol === 'tcp' && passes(tally.synRetransmits, synsSent(tally), thresholds.lossRatio)) {
-    return evidence('syn-retransmits', tally.synRetransmits, synsSent(tally));
+function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyReference | undefined): Partial<Record<PairFlag, Measurement>> {
+  const measurement = (measure: PairEvidence['measure'], k: number, n: number, p0: number, extra = {}): Measurement => {
+    const evidence: PairEvidence = {
+      source: tally.source, destination: tally.destination, protocol: tally.protocol, path: tally.path, measure, n, k, ...wilsonInterval(k, n), ...extra,
+    };
+    return { evidence, p0, pValue: binomialUpperTail(k, n, p0), elevated: evidence.low > p0 };
+  };
+  const measurements: Partial<Record<PairFlag, Measurement>> = {};
+  if (tally.attempts > 0) {
+    measurements.loss = measurement('lost', tally.attempts - tally.successes, tally.attempts, thresholds.lossRatio);
+    // A dropped SYN is retransmitted and the connect succeeds late: such loss shows only here.
+    if (tally.protocol === 'tcp') measurements['syn-loss'] = measurement('syn-retransmits', tally.synRetransmits, synsSent(tally), thresholds.lossRatio);
+    if (tally.protocol === 'dns') measurements['resolver-marks'] = measurement('resolver-marks', sum(tally.dnsAnsweredAtResolverMarks), tally.attempts, thresholds.lossRatio);
   }
-  const atMarks = sum(tally.dnsAnsweredAtResolverMarks);
-  if (passes(atMarks, tally.attempts, thresholds.lossRatio)) return evidence('resolver-marks', atMarks, tally.attempts);
   if (reference && tally.successes >= thresholds.minLatencySamples) {
     // "p99 above the limit" is "more than 1 % of samples above it": tested like loss.
     const slow = tally.latency.countAtLeast(reference.limitMs);
-    if (passes(slow, tally.successes, P99_TAIL_SHARE)) {
-      return { ...evidence('slow', slow, tally.successes), p99Ms: tally.latency.quantile(0.99), ...reference };
-    }
+    measurements.latency = measurement('slow', slow, tally.successes, P99_TAIL_SHARE, { p99Ms: tally.latency.quantile(0.99), ...reference });
   }
-  return null;
-}
-
-function flagOf(evidence: PairEvidence): PairFlag {
-  const flags: Record<PairEvidence['measure'], PairFlag> = { lost: 'loss', 'syn-retransmits': 'syn-loss', 'resolver-marks': 'resolver-marks', slow: 'latency' };
-  return flags[evidence.measure];
-}
-
-function statusOf(evidence: PairEvidence | null, thresholds: Thresholds): PairStatus {
-  if (!evidence) return 'ok';
-  const lossLike = evidence.measure === 'lost' || evidence.measure === 'syn-retransmits';
-  return lossLike && evidence.low > thresholds.criticalLossRatio ? 'critical' : 'warning';
+  let earlierElevated = false;
+  for (const flag of FLAG_ORDER) {
+    const m = measurements[flag];
+    if (!m) continue;
+    m.elevated &&= !earlierElevated;
+    earlierElevated ||= m.elevated;
+  }
+  return measurements;
 }
 
 function referenceKey(pair: { protocol: string; path: string }): string {
@@ -70,23 +100,18 @@ function referenceKey(pair: { protocol: string; path: string }): string {
 }
 
 function latencyReferences(tallies: readonly PairTally[], thresholds: Thresholds): Map<string, LatencyReference> {
-  const p99sByGroup = new Map<string, number[]>();
-  for (const tally of tallies) {
-    if (tally.successes < thresholds.minLatencySamples) continue;
-    const key = referenceKey(tally);
-    p99sByGroup.set(key, [...(p99sByGroup.get(key) ?? []), tally.latency.quantile(0.99)!]);
-  }
+  const judgeable = tallies.filter((tally) => tally.successes >= thresholds.minLatencySamples);
   const references = new Map<string, LatencyReference>();
-  for (const [key, p99s] of p99sByGroup) {
-    if (p99s.length < MIN_PAIRS_FOR_LATENCY_REFERENCE) continue;
-    const clusterMedianP99Ms = median(p99s);
+  for (const [key, group] of groupBy(judgeable, referenceKey)) {
+    if (group.length < MIN_PAIRS_FOR_LATENCY_REFERENCE) continue;
+    const clusterMedianP99Ms = median(group.map((tally) => tally.latency.quantile(0.99)!));
     const limitMs = Math.max(clusterMedianP99Ms * thresholds.latencyFactor, clusterMedianP99Ms + thresholds.latencyMarginMs);
     references.set(key, { clusterMedianP99Ms, limitMs });
   }
   return references;
 }
 
-function pairReport(tally: PairTally, flags: PairFlag[], status: PairStatus): PairReport {
+function pairReport(tally: PairTally): PairReport {
   const latency = tally.latency;
   return {
     source: tally.source,
@@ -94,8 +119,8 @@ function pairReport(tally: PairTally, flags: PairFlag[], status: PairStatus): Pa
     protocol: tally.protocol,
     path: tally.path,
     target: tally.targets.join(','),
-    status,
-    flags,
+    status: 'ok',
+    flags: [],
     attempts: tally.attempts,
     successes: tally.successes,
     loss: proportionInterval(tally.attempts - tally.successes, tally.attempts),

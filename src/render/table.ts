@@ -3,6 +3,7 @@
 // (the zone by default), else the worst pairs as a list.
 import { formatMs, formatPercent } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
+import { byNodeName } from '../shared/node-order.ts';
 import type { NetworkPath } from '../shared/plan.ts';
 import type { MatrixReport, NodeReport, PairReport } from '../shared/report.ts';
 import { paint } from './ansi.ts';
@@ -89,7 +90,7 @@ function nodeModel(nodes: readonly NodeReport[], pairs: PairReport[], resolverPa
 function groupedSection(report: MatrixReport, pairs: PairReport[], resolverPairs: PairReport[], label: string, title: string, color: boolean, width: number): string {
   const groupOf = new Map(report.nodes.map((node) => [node.name, label === GROUP_BY_KERNEL ? (node.kernelVersion ?? '(unknown)') : (node.labels[label] ?? '(none)')]));
   const members = groupBy(report.nodes, (node) => groupOf.get(node.name)!);
-  const groups = [...members.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const groups = [...members.keys()].sort(byNodeName);
   const byCell = groupBy(pairs, (pair) => `${groupOf.get(pair.source)}|${groupOf.get(pair.destination)}`);
   const dnsByGroup = groupBy(resolverPairs, (pair) => groupOf.get(pair.source) ?? '(none)');
   const cellOf = (found: PairReport[] | undefined) => (found ? lossCell(found) : UNMEASURED_CELL);

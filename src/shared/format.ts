@@ -29,10 +29,15 @@ const MEASURE_WORDS: Record<PairEvidence['measure'], string> = {
   slow: 'samples slower than',
 };
 
-/** "node-1 -> node-2 tcp: 12 of 300 probes lost (4.0%, 95% CI 2.3-6.9%)". */
+/** "12 of 300 probes lost (4.0%, 95% CI 2.3%-6.9%)". */
+export function describeProportion(p: Pick<PairEvidence, 'k' | 'n' | 'ratio' | 'low' | 'high' | 'measure' | 'limitMs'>): string {
+  const words = p.measure === 'slow' && p.limitMs === undefined ? 'samples above their p99 limit' : MEASURE_WORDS[p.measure];
+  const limit = p.limitMs === undefined ? '' : ` ${formatMs(p.limitMs)}`;
+  return `${p.k} of ${p.n} ${words}${limit} (${formatPercent(p.ratio)}, 95% CI ${formatPercent(p.low)}-${formatPercent(p.high)})`;
+}
+
+/** "node-1 -> node-2 tcp: 12 of 300 probes lost (4.0%, 95% CI 2.3%-6.9%)", and for latency the p99 and its reference. */
 export function describePairEvidence(evidence: PairEvidence): string {
-  const limit = evidence.limitMs === undefined ? '' : ` ${formatMs(evidence.limitMs)}`;
-  const tail = evidence.p99Ms == null ? '' : `; p99 ${formatMs(evidence.p99Ms)}, cluster median pair p99 ${formatMs(evidence.clusterMedianP99Ms ?? 0)}`;
-  return `${pairName(evidence)} ${evidence.protocol}: ${evidence.k} of ${evidence.n} ${MEASURE_WORDS[evidence.measure]}${limit}`
-    + ` (${formatPercent(evidence.ratio)}, 95% CI ${formatPercent(evidence.low)}-${formatPercent(evidence.high)}${tail})`;
+  const latency = evidence.p99Ms == null ? '' : `; p99 ${formatMs(evidence.p99Ms)}, cluster median pair p99 ${formatMs(evidence.clusterMedianP99Ms ?? 0)}`;
+  return `${pairName(evidence)} ${evidence.protocol}: ${describeProportion(evidence)}${latency}`;
 }

@@ -46,14 +46,14 @@ export interface Thresholds {
   lossRatio: number;
   /** Above this lower bound a loss is critical rather than a warning. */
   criticalLossRatio: number;
-  /** No flag from fewer failures than this, whatever the interval says. */
-  minFailures: number;
+  /** A pair alone is flagged only when it stays significant at this false discovery rate across the run's pairs. */
+  falseDiscoveryRate: number;
   /** Flag a pair's p99 when it is above max(factor × cluster median pair p99, median + marginMs) … */
   latencyFactor: number;
   latencyMarginMs: number;
   /** … judged only on pairs with at least this many successful probes. */
   minLatencySamples: number;
-  /** A row, column or cross-group block is a pattern when at least this share of its pairs is flagged. */
+  /** A row, column, the matrix or a cross-group block is a pattern when at least this share of its pairs is elevated and their pooled count is significant. */
   patternShare: number;
 }
 
@@ -143,9 +143,10 @@ export interface NodeEvidence {
 export interface FindingEvidence {
   /** The ratio the lower bounds were compared with (loss-like findings). */
   thresholdRatio?: number;
-  /** Pattern findings: how many of the pattern's measured pairs are flagged. */
+  /** Pattern findings: how many of the pattern's measured pairs are elevated, and their pooled count. */
   flaggedPairs?: number;
   measuredPairs?: number;
+  pooled?: { k: number; n: number; ratio: number; low: number; high: number };
   /** Partition findings: the groups, and a node label they line up with if any. */
   groups?: string[][];
   groupLabel?: string | null;
