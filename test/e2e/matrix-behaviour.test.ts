@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { load } from 'js-yaml';
 import { buildCli } from '../../scripts/build.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { kubectlPath } from '../support/kubectl.ts';
@@ -145,6 +146,21 @@ describeAsRoot('kubectl netprobe matrix on a lab with a tainted node', () => {
     expect(run.stderr).toMatch(/cannot create resource "namespaces"/);
     expect(run.stderr).toContain('manifests/rbac.yaml');
   });
+
+  test('manifests/rbac.yaml is all the plugin needs, --service included', async () => {
+    const role = load(readFileSync(new URL('../../manifests/rbac.yaml', import.meta.url), 'utf8')) as { rules: unknown[] };
+    await lab.labApi('/lab/v1/restricted-rules', role.rules, 'PUT');
+    try {
+      const run = await lab.netprobe('matrix', '--context', 'lab-restricted', '--service', '--nodes', 'node2,node3', '-o', 'json', ...FAST);
+      expect(run.stderr).not.toMatch(/^error:/m);
+      expect(run.code).toBe(0);
+      const measured = JSON.parse(run.stdout) as MatrixReport;
+      expect(measured.pairs.some((p) => p.path === 'service' && p.successes > 0)).toBe(true);
+      await expectNothingLeft();
+    } finally {
+      await lab.labApi('/lab/v1/restricted-rules', [{ verbs: ['get', 'list', 'watch'], resources: ['*'] }], 'PUT');
+    }
+  }, 120_000);
 
   test('an unreachable API server is one line and exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netprobe-kc-'));

@@ -48,14 +48,14 @@ export class LabSession {
   }
 
   /** The lab API's admin hooks (test/lab/api/server.ts): inject 429/500, drop watches, count requests. */
-  async labApi(path: string, body?: unknown): Promise<unknown> {
+  async labApi(path: string, body?: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<unknown> {
     let result: ExecResult;
     if (body === undefined) {
       result = await this.kubectl('get', '--raw', path);
     } else {
       const file = join(this.dir, 'lab-api-body.json');
       writeFileSync(file, JSON.stringify(body));
-      result = await this.kubectl('create', '--raw', path, '-f', file);
+      result = await this.kubectl(method === 'POST' ? 'create' : 'replace', '--raw', path, '-f', file);
     }
     if (result.code !== 0) throw new Error(`lab API ${path}: ${result.stderr}`);
     return JSON.parse(result.stdout);
