@@ -1,8 +1,9 @@
 // The findings below the heatmap, worst first (the report's order): what, where, the
 // evidence that makes it more than noise, and what to check.
 import { describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
-import type { Finding, NodeEvidence, Severity, Thresholds } from '../shared/report.ts';
+import type { Finding, Severity, Thresholds } from '../shared/report.ts';
 import { paint, type Paint } from './ansi.ts';
+import { describeNodeEvidence } from './node-evidence.ts';
 import { wrap } from './wrap.ts';
 
 export interface FindingsOptions {
@@ -30,16 +31,11 @@ function renderFinding(finding: Finding, options: FindingsOptions): string {
   const pairs = finding.evidence.pairs.slice(0, EVIDENCE_SHOWN).map(describePairEvidence);
   const morePairs = finding.evidence.pairs.length - pairs.length;
   if (morePairs > 0) pairs.push(`… and ${morePairs} more pair${morePairs > 1 ? 's' : ''} (-o json lists them all)`);
-  const evidence = [...pairs, ...finding.evidence.nodes.filter((node) => Object.keys(node.counts).length > 0).map(describeNode)];
+  const evidence = [...pairs, ...finding.evidence.nodes.filter((node) => Object.keys(node.counts).length > 0).map(describeNodeEvidence)];
   return [
     `  ${title}`,
     wrap(finding.message, options.width, INDENT),
     ...evidence.map((line, i) => wrap(line, options.width, `${INDENT}${i === 0 ? 'evidence: ' : EVIDENCE_INDENT}`, INDENT + EVIDENCE_INDENT + '  ')),
     wrap(`check: ${finding.hint}`, options.width, INDENT),
   ].join('\n');
-}
-
-function describeNode(node: NodeEvidence): string {
-  const counts = Object.entries(node.counts).map(([name, n]) => `${name} ${n}`).join(', ');
-  return `${node.node}${node.kernelVersion ? ` (kernel ${node.kernelVersion})` : ''}: ${counts}`;
 }

@@ -102,7 +102,7 @@ export function runSection(report: MatrixReport): string {
 
 function thresholdFacts(t: Thresholds): [string, string][] {
   return [
-    ['Loss flagged', `when the 95% lower bound of a pair's loss exceeds ${formatPercent(t.lossRatio)}, and at least ${t.minFailures} probes failed`],
+    ['Loss flagged', `when the 95% lower bound of a pair's loss exceeds ${formatPercent(t.lossRatio)}, and it stays significant at a ${formatPercent(t.falseDiscoveryRate)} false discovery rate across the run's pairs`],
     ['Loss critical', `when that lower bound exceeds ${formatPercent(t.criticalLossRatio)}`],
     ['Latency flagged', `when a pair's p99 exceeds max(${t.latencyFactor} × the cluster median pair p99, median + ${formatMs(t.latencyMarginMs)}), on pairs with at least ${t.minLatencySamples} successful probes`],
     ['Pattern', `a row, column or block whose pairs are at least ${formatPercent(t.patternShare)} flagged`],

@@ -135,7 +135,7 @@ describe('renderHtml', () => {
     expect(html).toContain('<div class="muted">2026-01-01 00:00:00 → 00:00:30 UTC (30 s)</div>');
     const run = unescape(html.slice(html.indexOf('<section id="run">')));
     for (const fact of ['<dt>Run id</dt><dd>run-test</dd>', '<dt>Start</dt><dd>2026-01-01T00:00:00.000Z</dd>', '<dt>End</dt><dd>2026-01-01T00:00:30.000Z</dd>',
-      '<dt>protocols</dt><dd>tcp, udp, dns</dd>', '<dt>network</dt><dd>pod</dd>', 'exceeds 0.5%, and at least 2 probes failed', 'exceeds 5.0%',
+      '<dt>protocols</dt><dd>tcp, udp, dns</dd>', '<dt>network</dt><dd>pod</dd>', 'exceeds 0.5%, and it stays significant at a 5.0% false discovery rate', 'exceeds 5.0%',
       'max(3 × the cluster median pair p99, median + 5.0 ms), on pairs with at least 20 successful probes', 'at least 80% flagged']) {
       expect(run).toContain(fact);
     }
