@@ -1,7 +1,6 @@
 // Bad agent output becomes one clear error naming its source, never a TypeError: truncated
 // logs, garbage, another schema version, missing or mistyped fields, inconsistent counts.
 import { analyse } from '../../src/analyse/analyse.ts';
-import { collectResults } from '../../src/collect/collect.ts';
 import { AgentResultError, parseAgentResult } from '../../src/collect/parse-agent-result.ts';
 import { agentResult, probeSeries, RESOLVER, RUN } from '../support/agent-results.ts';
 
@@ -92,23 +91,5 @@ describe('refusals name the source and the problem', () => {
         expect(() => analyse({ run: RUN, nodes: [], results: [parsed] })).not.toThrow();
       }
     }
-  });
-});
-
-describe('collectResults', () => {
-  test('good outputs become results; bad or missing ones become no-data entries with the reason', () => {
-    const other = JSON.stringify({ ...result, node: 'node-1' });
-    const { results, noData } = collectResults([
-      { node: 'node-3', source: SOURCE, text: `starting\n${json}\n` },
-      { node: 'node-1', source: 'pod netprobe-aa on node-1', text: other.slice(0, 100) },
-      { node: 'node-2', source: 'pod netprobe-bb on node-2', text: null, reason: 'pod netprobe-bb could not be scheduled: 0/3 nodes are available' },
-      { node: 'node-4', source: 'pod netprobe-cc on node-4', text: other },
-    ], 'run-test');
-    expect(results.map((r) => r.node)).toEqual(['node-3']);
-    expect(noData).toEqual([
-      { node: 'node-1', reason: expect.stringMatching(/^pod netprobe-aa on node-1: the result document is cut off or not valid JSON/) },
-      { node: 'node-2', reason: 'pod netprobe-bb could not be scheduled: 0/3 nodes are available' },
-      { node: 'node-4', reason: 'pod netprobe-cc on node-4: the result says it comes from node node-1, but the pod ran on node-4' },
-    ]);
   });
 });
