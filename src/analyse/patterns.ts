@@ -71,8 +71,10 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
   for (const node of nodes) {
     const row = pattern('bad-source', rows.get(node) ?? [], node);
     const column = pattern('bad-destination', columns.get(node) ?? [], node);
-    if (row && column) patterns.push({ ...row, pattern: 'bad-node', cells: [...row.cells, ...column.cells], measured: row.measured + column.measured, pooled: pooledOf([...rows.get(node)!, ...columns.get(node)!]) });
-    else if (row ?? column) patterns.push((row ?? column)!);
+    if (row && column) {
+      const scope = [...rows.get(node)!, ...columns.get(node)!];
+      patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled: pooledOf(scope) });
+    } else if (row ?? column) patterns.push((row ?? column)!);
   }
 
   if (rules.square) {
