@@ -1,6 +1,6 @@
 // kubectl netprobe cleanup: removes what runs left behind (a CLI killed with
 // SIGKILL, --keep), found by label across namespaces, and says what it removed.
-import { removeRun } from '../deploy/run-matrix.ts';
+import { removeRun } from '../deploy/session.ts';
 import { ALL_RUNS_SELECTOR, LABEL_RUN } from '../deploy/labels.ts';
 import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
 import { EXIT_OK } from './cli.ts';

@@ -2,7 +2,7 @@
 // stdout, progress and errors on stderr. Exit 0 ok, 1 error, 2 a --fail-on gate met.
 import yargs from 'yargs';
 import { KubeApiError } from '../kube/errors.ts';
-import { DeployError } from '../deploy/run-matrix.ts';
+import { DeployError } from '../deploy/session.ts';
 import { ConfigError } from '../kube/client-node.ts';
 import { PlanError } from '../plan/select-nodes.ts';
 import { runCleanupCommand } from './cleanup-command.ts';

@@ -1,6 +1,6 @@
 // Progress on stderr. On a TTY a status line updates in place; otherwise (CI logs,
 // redirects) one line per phase and nothing for the ticking status.
-import type { Progress } from '../deploy/run-matrix.ts';
+import type { Progress } from '../deploy/session.ts';
 
 export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, quiet = false): Progress & { done(): void } {
   const tty = stream.isTTY === true;

@@ -3,7 +3,7 @@
 // drop ALL, seccomp RuntimeDefault, read-only root), no service account token.
 // Host-network pods need a namespace that allows them (PodSecurity "privileged").
 import type { V1ConfigMap, V1Namespace, V1OwnerReference, V1Pod, V1Service, V1Toleration } from '@kubernetes/client-node';
-import type { AgentPlan, NetworkPath } from '../shared/plan.ts';
+import type { NetworkPath } from '../shared/plan.ts';
 import { ANNOTATION_NODE, LABEL_PATH, LABEL_POD, LABEL_ROLE, runLabels, type PodRole } from './labels.ts';
 
 export const AGENT_MOUNT_DIR = '/netprobe';
@@ -41,7 +41,8 @@ export function ownerReferenceTo(configMap: V1ConfigMap): V1OwnerReference {
   return { apiVersion: 'v1', kind: 'ConfigMap', name: configMap.metadata!.name!, uid: configMap.metadata!.uid!, blockOwnerDeletion: false };
 }
 
-export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole, path: NetworkPath, node: string, index: number, plan: AgentPlan): V1Pod {
+/** An agent pod pinned to `node`; `plan` is any of the agent's plans (it travels as JSON in NETPROBE_PLAN). */
+export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole, path: NetworkPath, node: string, index: number, plan: object): V1Pod {
   const hostNetwork = path === 'host';
   const name = `netprobe-${run.runId}-${role === 'responder' ? 'r' : 'p'}${hostNetwork ? 'h' : ''}-${index}`;
   return {

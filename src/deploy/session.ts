@@ -1,0 +1,202 @@
+// One run's footprint in a cluster, whatever the command: its namespace (own or
+// given), the agent ConfigMap every pod mounts and is owned by, one watch over
+// all its pods, the results read from their logs, and the cleanup. Commands
+// (matrix, nodes, dns) decide which pods with which plans; this does the rest.
+import type { V1OwnerReference, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import pLimit from 'p-limit';
+import type { KubeClient } from '../kube/kube-client.ts';
+import type { NetworkPath } from '../shared/plan.ts';
+import { runSelector, type PodRole } from './labels.ts';
+import { agentConfigMap, namespaceManifest, ownerReferenceTo, probePod, type RunObjects } from './manifests.ts';
+import { PodTracker } from './pod-tracker.ts';
+import { podVerdict, type PodVerdict } from './pod-state.ts';
+
+/** Pods are created this many at a time: parallel, without a burst that trips API priority and fairness. */
+const API_CONCURRENCY = 10;
+
+export interface SessionSettings {
+  runId: string;
+  namespace: string;
+  /** True: the run makes its own namespace (and removes it). */
+  ownNamespace: boolean;
+  namespaceLabels: Record<string, string>;
+  /** The namespace must admit hostNetwork pods (PodSecurity "privileged"). */
+  hostNetwork: boolean;
+  image: string;
+  tolerations: V1Toleration[];
+  /** Pods are killed by the kubelet past this, even if the CLI is gone. */
+  activeDeadlineSeconds: number;
+  keep: boolean;
+}
+
+export interface Progress {
+  /** A new phase: always one line. */
+  phase(text: string): void;
+  /** A status that replaces the previous one (a TTY shows it, a log may drop it). */
+  status(text: string): void;
+  /** Something the user should know at once. */
+  warn(text: string): void;
+}
+
+/** A pod of the run and what it is for. */
+export interface TrackedPod {
+  name: string;
+  node: string;
+  role: PodRole;
+  path: NetworkPath;
+}
+
+/** A run that cannot go on for a reason the user can fix: shown as one line. */
+export class DeployError extends Error {}
+
+export class RunAborted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+export class ProbeSession {
+  /** Nodes without data, and why, in the order they were found. */
+  readonly noData = new Map<string, string>();
+  private readonly limit = pLimit(API_CONCURRENCY);
+  private readonly client: KubeClient;
+  private readonly settings: SessionSettings;
+  private readonly progress: Progress;
+  private readonly tracker: PodTracker;
+  private readonly run: RunObjects;
+  private owner: V1OwnerReference | undefined;
+
+  private constructor(client: KubeClient, settings: SessionSettings, progress: Progress) {
+    this.client = client;
+    this.settings = settings;
+    this.progress = progress;
+    this.tracker = new PodTracker(client, settings.namespace, runSelector(settings.runId));
+    this.run = {
+      runId: settings.runId, namespace: settings.namespace, image: settings.image, tolerations: settings.tolerations, activeDeadlineSeconds: settings.activeDeadlineSeconds,
+    };
+  }
+
+  /** Prepares the namespace, stores the agent, starts watching. On failure removes what it made. */
+  static async open(client: KubeClient, settings: SessionSettings, agentCode: string, progress: Progress): Promise<ProbeSession> {
+    const session = new ProbeSession(client, settings, progress);
+    await session.prepareNamespace();
+    try {
+      session.owner = ownerReferenceTo(await client.createConfigMap(settings.namespace, agentConfigMap(session.run, agentCode)));
+      await session.tracker.start();
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    return session;
+  }
+
+  markNoData(node: string, reason: string): void {
+    if (this.noData.has(node)) return;
+    this.noData.set(node, reason);
+    this.progress.warn(`node ${node}: no data: ${reason}`);
+  }
+
+  /** Creates one agent pod per (node, plan), in parallel. */
+  async createPods(role: PodRole, path: NetworkPath, plans: readonly { node: string; plan: object }[]): Promise<{ tracked: TrackedPod[]; pods: V1Pod[] }> {
+    const pods = plans.map(({ node, plan }, i) => probePod(this.run, this.owner!, role, path, node, i, plan));
+    await Promise.all(pods.map((pod) => this.limit(() => this.client.createPod(this.settings.namespace, pod))));
+    const tracked = pods.map((pod, i) => ({ name: pod.metadata!.name!, node: plans[i].node, role, path }));
+    return { tracked, pods };
+  }
+
+  get runObjects(): RunObjects {
+    return this.run;
+  }
+
+  get ownerReference(): V1OwnerReference {
+    return this.owner!;
+  }
+
+  /**
+   * Waits until every pod is running (with an IP) or finished, or has failed, the
+   * timeout passed or the run was interrupted. Every pod that did not make it
+   * becomes a no-data node with its reason, as soon as that is known.
+   */
+  async waitFor(pods: readonly TrackedPod[], goal: 'running' | 'finished', timeoutMs: number, signal: AbortSignal): Promise<Map<string, PodVerdict>> {
+    const settled = new Map<string, PodVerdict>();
+    const reached = (v: PodVerdict) => v.state === 'failed' || v.state === 'succeeded' || (goal === 'running' && v.state === 'running');
+    await this.tracker.waitFor(() => {
+      for (const pod of pods) {
+        if (settled.has(pod.name)) continue;
+        const current = this.tracker.get(pod.name);
+        if (!current) continue;
+        const verdict = podVerdict(current);
+        if (!reached(verdict)) continue;
+        settled.set(pod.name, verdict);
+        if (verdict.state === 'failed') this.markNoData(pod.node, `${pod.role} pod ${pod.name} (${pod.path} network): ${verdict.reason}`);
+      }
+      this.progress.status(`${rolePlural(pods)} ${goal}: ${settled.size}/${pods.length}`);
+      return settled.size === pods.length ? true : undefined;
+    }, timeoutMs, signal);
+    if (signal.aborted) throw new RunAborted();
+    for (const pod of pods) {
+      if (!settled.has(pod.name)) this.markNoData(pod.node, `${pod.role} pod ${pod.name} not ${goal} after ${Math.round(timeoutMs / 1000)}s (${describeWaiting(this.tracker.get(pod.name))})`);
+    }
+    return settled;
+  }
+
+  /** Each succeeded pod's parsed log; a log that does not parse makes its node no-data. */
+  async results<T>(pods: readonly TrackedPod[], parse: (log: string, source: string, pod: TrackedPod) => T): Promise<T[]> {
+    const parsed = await Promise.all(pods.map((pod) => this.limit(async () => {
+      const current = this.tracker.get(pod.name);
+      if (!current || podVerdict(current).state !== 'succeeded') return undefined;
+      const source = `pod ${pod.name} on ${pod.node}`;
+      try {
+        return parse(await this.client.podLogs(this.settings.namespace, pod.name), source, pod);
+      } catch (err) {
+        const message = (err as Error).message;
+        this.markNoData(pod.node, message.startsWith(source) ? message : `${source}: ${message}`);
+        return undefined;
+      }
+    })));
+    return parsed.filter((r): r is Awaited<T> => r !== undefined) as T[];
+  }
+
+  /** Removes the run (or, with --keep, says how to). Safe to call twice. */
+  async close(): Promise<void> {
+    this.tracker.stop();
+    if (this.settings.keep) {
+      this.progress.phase(`--keep: leaving the run's pods in namespace ${this.settings.namespace}; remove with: kubectl netprobe cleanup --run ${this.settings.runId}`);
+      return;
+    }
+    await removeRun(this.client, this.settings.namespace, this.settings.runId, this.settings.ownNamespace, this.progress);
+  }
+
+  private async prepareNamespace(): Promise<void> {
+    const { namespace } = this.settings;
+    const existing = await this.client.readNamespace(namespace);
+    if (this.settings.ownNamespace) {
+      if (existing) throw new DeployError(`namespace ${namespace} already exists: pick another run id or pass -n`);
+      await this.client.createNamespace(namespaceManifest(namespace, this.settings.runId, this.settings.namespaceLabels, this.settings.hostNetwork));
+      return;
+    }
+    if (!existing) throw new DeployError(`namespace ${namespace} not found (leave out -n and netprobe makes its own)`);
+    if (existing.status?.phase === 'Terminating' || existing.metadata?.deletionTimestamp) throw new DeployError(`namespace ${namespace} is being deleted: wait for it to go, or use another`);
+  }
+}
+
+function rolePlural(pods: readonly TrackedPod[]): string {
+  return `${pods[0]?.role ?? 'pod'}s`;
+}
+
+function describeWaiting(pod: V1Pod | undefined): string {
+  if (!pod) return 'never seen';
+  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+  return waiting?.reason ? `${pod.status?.phase}: ${waiting.reason}${waiting.message ? ` ${waiting.message}` : ''}` : `phase ${pod.status?.phase ?? 'unknown'}`;
+}
+
+/** Deletes the run's pods (the ConfigMap's garbage collection would too, but later), the ConfigMap, and an own namespace. */
+export async function removeRun(client: KubeClient, namespace: string, runId: string, ownNamespace: boolean, progress: Progress): Promise<void> {
+  progress.phase('cleaning up');
+  const selector = runSelector(runId);
+  const limit = pLimit(API_CONCURRENCY);
+  const { items } = await client.listPods(namespace, selector);
+  await Promise.all(items.map((pod) => limit(() => client.deletePod(namespace, pod.metadata!.name!))));
+  for (const configMap of await client.listConfigMaps(namespace, selector)) await client.deleteConfigMap(namespace, configMap.metadata!.name!);
+  if (ownNamespace) await client.deleteNamespace(namespace);
+}
