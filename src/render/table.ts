@@ -59,8 +59,9 @@ function matrixSection(report: MatrixReport, path: NetworkPath | null, pairs: Pa
   if (options.groupBy) return groupedSection(report, pairs, resolverPairs, options.groupBy, `${title}${dnsTitle}, by ${options.groupBy}`, options.color, width);
 
   const nodeNames = report.nodes.map((node) => node.name);
+  const modelWith = nodeModel(report.nodes, pairs, resolverPairs, path === null);
   for (const labels of labelCandidates(nodeNames)) {
-    const model = nodeModel(report.nodes, pairs, resolverPairs, labels, path === null);
+    const model = modelWith(labels);
     if (heatmapWidth(model) <= width) return [wrap(`${title}${dnsTitle}:`, width, ''), renderHeatmap(model, options.color), wrap(labels.legend, width, '')].filter(Boolean).join('\n');
   }
   const tooMany = `${nodeNames.length} nodes do not fit ${width} columns`;
@@ -71,20 +72,21 @@ function matrixSection(report: MatrixReport, path: NetworkPath | null, pairs: Pa
   return worstPairsSection([...pairs, ...resolverPairs], `${title}${dnsTitle}: ${tooMany} and have no zone label; the worst ${WORST_PAIRS_SHOWN} pairs (-o html shows every node, --group-by LABEL groups them):`, options.color, width);
 }
 
-function nodeModel(nodes: readonly NodeReport[], pairs: PairReport[], resolverPairs: PairReport[], labels: ReadonlyMap<string, string>, dnsOnly: boolean): HeatmapModel {
+/** The node heatmap, indexed once, for whichever labels fit. */
+function nodeModel(nodes: readonly NodeReport[], pairs: PairReport[], resolverPairs: PairReport[], dnsOnly: boolean): (labels: ReadonlyMap<string, string>) => HeatmapModel {
   const names = nodes.map((node) => node.name);
   const noData = new Set(nodes.filter((node) => node.status === 'no-data').map((node) => node.name));
   const byCell = groupBy(pairs, (pair) => `${pair.source}|${pair.destination}`);
   const dnsBySource = groupBy(resolverPairs, (pair) => pair.source);
   const measuredOr = (found: PairReport[] | undefined, ends: string[]): HeatCell =>
     found ? lossCell(found) : ends.some((end) => noData.has(end)) ? NO_DATA_CELL : UNMEASURED_CELL;
-  return {
+  return (labels) => ({
     rows: names,
     columns: dnsOnly ? [] : names,
     labels,
     cell: (row, column) => (row === column ? DIAGONAL_CELL : measuredOr(byCell.get(`${row}|${column}`), [row, column])),
     extra: resolverPairs.length ? { title: 'DNS', cell: (row) => measuredOr(dnsBySource.get(row), [row]) } : undefined,
-  };
+  });
 }
 
 function groupedSection(report: MatrixReport, pairs: PairReport[], resolverPairs: PairReport[], label: string, title: string, color: boolean, width: number): string {
