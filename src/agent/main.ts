@@ -1,6 +1,7 @@
 // netprobe agent: one process per probe pod. Prints one JSON result on stdout at
 // the end, progress on stderr. Exit 0 whatever the network did (a bad network is
 // data); exit 2 only for the agent's own failures (bad plan, port in use).
+// A plan's `mode` picks what the agent does (default 'probe': the matrix probes).
 import { parsePlan, readPlanText } from './plan-input.ts';
 import { AgentSetupError } from './responder.ts';
 import { startAgent } from './run.ts';
@@ -8,12 +9,40 @@ import { startAgent } from './run.ts';
 const EXIT_SETUP = 2;
 const EXIT_INTERNAL = 1;
 
+/** A running mode: its result document once done, and an early stop (SIGTERM, Ctrl-C). */
+export interface ModeRun {
+  node: string;
+  result: Promise<object>;
+  stop(): void;
+}
+
+type Log = (line: string) => void;
+type LogFor = (node: string) => Log;
+
+const MODES: Record<string, (planText: string, logFor: LogFor) => Promise<ModeRun>> = {
+  probe: async (text, logFor) => {
+    const plan = parsePlan(text);
+    return { node: plan.node, ...(await startAgent(plan, logFor(plan.node))) };
+  },
+};
+
+function modeOf(text: string): string {
+  try {
+    const mode = (JSON.parse(text) as { mode?: unknown }).mode ?? 'probe';
+    if (typeof mode !== 'string' || !(mode in MODES)) throw new AgentSetupError(`plan mode ${JSON.stringify(mode)} is not one of ${Object.keys(MODES).join(', ')}`);
+    return mode;
+  } catch (err) {
+    if (err instanceof AgentSetupError) throw err;
+    throw new AgentSetupError(`plan is not JSON: ${(err as Error).message}`);
+  }
+}
+
 async function main(): Promise<number> {
-  const plan = parsePlan(readPlanText(process.argv.slice(2), process.env));
-  const log = (line: string) => process.stderr.write(`netprobe-agent[${plan.node}]: ${line}\n`);
-  const run = await startAgent(plan, log);
+  const text = readPlanText(process.argv.slice(2), process.env);
+  const logFor: LogFor = (node) => (line) => process.stderr.write(`netprobe-agent[${node}]: ${line}\n`);
+  const run = await MODES[modeOf(text)](text, logFor);
   const onSignal = (signal: string) => {
-    log(`${signal}: stopping, reporting what was measured`);
+    logFor(run.node)(`${signal}: stopping, reporting what was measured`);
     run.stop();
   };
   process.once('SIGTERM', onSignal);
