@@ -22,9 +22,13 @@ type LogFor = (node: string) => Log;
 const MODES: Record<string, (planText: string, logFor: LogFor) => Promise<ModeRun>> = {
   probe: async (text, logFor) => {
     const plan = parsePlan(text);
-    return { node: plan.node, ...(await startAgent(plan, logFor(plan.node))) };
+    return { node: plan.node, ...(await startAgent(plan, logFor(plan.node), printLine)) };
   },
 };
+
+function printLine(doc: object): void {
+  process.stdout.write(`${JSON.stringify(doc)}\n`);
+}
 
 function modeOf(text: string): string {
   try {
@@ -47,8 +51,7 @@ async function main(): Promise<number> {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  const result = await run.result;
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  printLine(await run.result);
   return 0;
 }
 

@@ -62,6 +62,7 @@ export function parsePlan(text: string): AgentPlan {
     if (Number.isNaN(Date.parse(startAt))) throw new AgentSetupError(`startAt must be an ISO 8601 time, got ${JSON.stringify(startAt)}`);
     parsed.startAt = startAt;
   }
+  if (plan.windowMs !== undefined) parsed.windowMs = positive(plan.windowMs, 'windowMs');
   if (plan.serveMs !== undefined) parsed.serveMs = positive(plan.serveMs, 'serveMs');
   if (protocols.includes('dns')) parsed.dns = dnsPlan(plan.dns ?? {});
   return parsed;

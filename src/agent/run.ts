@@ -6,6 +6,7 @@ import { defaultResolver, DnsProber } from './dns-probe.ts';
 import { readKernelInfo } from './kernel.ts';
 import { pace, type PacedLoop } from './pacer.ts';
 import { startResponder, type Responder } from './responder.ts';
+import type { WindowClock } from './series.ts';
 import { synRetransmitMarks } from './syn-schedule.ts';
 import { TcpProber } from './tcp-probe.ts';
 import { UdpProber } from './udp-probe.ts';
@@ -23,7 +24,11 @@ interface Prober {
   close?(): void;
 }
 
-export async function startAgent(plan: AgentPlan, log: (line: string) => void): Promise<AgentRun> {
+/**
+ * `printInterim` gets a cumulative result at the end of each window (plan.windowMs), so
+ * that what was measured survives a run cut short: the last complete line is the result.
+ */
+export async function startAgent(plan: AgentPlan, log: (line: string) => void, printInterim: (doc: AgentResult) => void = () => {}): Promise<AgentRun> {
   const warnings: string[] = [];
   const startedAt = new Date();
   const kernel = readKernelInfo(warnings);
@@ -33,11 +38,13 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void): 
     ? await startResponder(plan.listen.host ?? '0.0.0.0', plan.listen.tcpPort, plan.listen.udpPort, plan.runToken)
     : undefined;
 
-  const probers = buildProbers(plan, synRetransmitMarks(kernel.synLinearTimeouts, kernel.synRetries));
+  const untilStart = plan.startAt ? Math.max(0, Date.parse(plan.startAt) - Date.now()) : 0;
+  const clock: WindowClock | undefined = plan.windowMs ? { originMs: performance.now() + untilStart, windowMs: plan.windowMs } : undefined;
+  const originAt = new Date(Date.now() + untilStart).toISOString();
+  const probers = buildProbers(plan, synRetransmitMarks(kernel.synLinearTimeouts, kernel.synRetries), clock);
   if (probers.length > 0) log(`probing ${plan.peers.length} peer(s), ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${probers.length} series)`);
   if (responder) log(`serving tcp :${plan.listen!.tcpPort} udp :${plan.listen!.udpPort}`);
 
-  const untilStart = plan.startAt ? Math.max(0, Date.parse(plan.startAt) - Date.now()) : 0;
   const loops: PacedLoop[] = probers.map((p) => pace(plan.ratePerSecond, plan.durationMs, () => p.probe(), untilStart));
   let stopServing!: () => void;
   const serving = new Promise<void>((resolve) => (stopServing = resolve));
@@ -45,13 +52,7 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void): 
   const serveTimer = setTimeout(stopServing, plan.serveMs ?? untilStart + plan.durationMs + longestProbeMs);
   if (!responder) stopServing();
 
-  const result = (async (): Promise<AgentResult> => {
-    await Promise.all(loops.map((l) => l.done));
-    if (probers.length > 0) log('probing done');
-    await serving;
-    clearTimeout(serveTimer);
-    probers.forEach((p) => p.close?.());
-    await responder?.close();
+  const snapshot = (final: boolean): AgentResult => {
     const countersAtEnd = readNetCounters(warnings);
     const usage = process.resourceUsage();
     return {
@@ -63,12 +64,32 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void): 
       endedAt: new Date().toISOString(),
       kernel,
       settings: { durationMs: plan.durationMs, ratePerSecond: plan.ratePerSecond, protocols: plan.protocols },
+      ...(clock && { timeline: { originAt, windowMs: clock.windowMs }, final }),
       series: probers.map((p) => p.toSeries()),
       served: responder ? { ...responder.counts } : null,
       counters: { start: countersAtStart, end: countersAtEnd, delta: counterDelta(countersAtStart, countersAtEnd) },
       self: { cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssBytes: usage.maxRSS * 1024 },
       warnings,
     };
+  };
+  let interimTimer: NodeJS.Timeout | undefined;
+  if (clock && probers.length > 0) {
+    const printAtWindowEnds = () => {
+      printInterim(snapshot(false));
+      interimTimer = setTimeout(printAtWindowEnds, clock.windowMs);
+    };
+    interimTimer = setTimeout(printAtWindowEnds, untilStart + clock.windowMs);
+  }
+
+  const result = (async (): Promise<AgentResult> => {
+    await Promise.all(loops.map((l) => l.done));
+    clearTimeout(interimTimer);
+    if (probers.length > 0) log('probing done');
+    await serving;
+    clearTimeout(serveTimer);
+    probers.forEach((p) => p.close?.());
+    await responder?.close();
+    return snapshot(true);
   })();
 
   return {
@@ -84,15 +105,15 @@ function dnsLookupMs(plan: AgentPlan): number {
   return plan.dns ? Math.max(plan.dns.queryTimeoutMs, plan.dns.resolverTimeoutMs * plan.dns.resolverAttempts) : 0;
 }
 
-function buildProbers(plan: AgentPlan, synMarks: number[]): Prober[] {
+function buildProbers(plan: AgentPlan, synMarks: number[], clock: WindowClock | undefined): Prober[] {
   const probers: Prober[] = [];
   for (const peer of plan.peers) {
     if (plan.protocols.includes('tcp')) {
-      const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks);
+      const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks, clock);
       probers.push({ probe: () => tcp.probe(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) });
     }
     if (plan.protocols.includes('udp')) {
-      const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs);
+      const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs, clock);
       probers.push({ probe: () => udp.probe(), toSeries: () => ({ ...udp.series.toJSON(), udp: udp.detail() }), close: () => udp.close() });
     }
   }

@@ -1,30 +1,56 @@
 // Accumulates one (destination, protocol) series: counts by outcome and a latency
 // histogram of the successes. A probe is counted when it ends, so probes cut off by
 // a stop signal are not mistaken for losses.
-import type { ProbeOutcome, ProbeSeries } from '../shared/agent-result.ts';
+import type { ProbeOutcome, ProbeSeries, SeriesWindows } from '../shared/agent-result.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
 import type { NetworkPath, Protocol } from '../shared/plan.ts';
+
+/** Splits the probing window into fixed windows: probes count in the window they started in. */
+export interface WindowClock {
+  /** performance.now() at the start of the probing window. */
+  originMs: number;
+  windowMs: number;
+}
+
+export interface ProbeTiming {
+  /** performance.now() when the probe started. */
+  startedAt: number;
+  /** Succeeded, but the hard way: a connect after SYN retransmits, a DNS answer at a resolver mark. */
+  degraded?: boolean;
+}
 
 export class SeriesRecorder {
   readonly latency = new LatencyHistogram();
   attempts = 0;
   successes = 0;
   private readonly outcomes: Record<string, number> = {};
+  private readonly windows: SeriesWindows | undefined;
   readonly protocol: Protocol;
   readonly destination: string;
   readonly path: NetworkPath;
   readonly target: string;
+  private readonly clock: WindowClock | undefined;
 
-  constructor(protocol: Protocol, destination: string, path: NetworkPath, target: string) {
+  constructor(protocol: Protocol, destination: string, path: NetworkPath, target: string, clock?: WindowClock) {
     this.protocol = protocol;
     this.destination = destination;
     this.path = path;
     this.target = target;
+    this.clock = clock;
+    if (clock) this.windows = { attempts: [], failures: [], degraded: [] };
   }
 
-  record(outcome: ProbeOutcome, latencyMs?: number): void {
+  record(outcome: ProbeOutcome, latencyMs?: number, timing?: ProbeTiming): void {
     this.attempts++;
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+    if (this.windows && this.clock) {
+      const at = timing?.startedAt ?? performance.now();
+      const w = Math.max(0, Math.floor((at - this.clock.originMs) / this.clock.windowMs));
+      for (const counts of [this.windows.attempts, this.windows.failures, this.windows.degraded]) while (counts.length <= w) counts.push(0);
+      this.windows.attempts[w]++;
+      if (outcome !== 'ok') this.windows.failures[w]++;
+      else if (timing?.degraded) this.windows.degraded[w]++;
+    }
     if (outcome === 'ok') {
       this.successes++;
       if (latencyMs !== undefined) this.latency.record(latencyMs);
@@ -41,6 +67,7 @@ export class SeriesRecorder {
       successes: this.successes,
       latency: this.latency.toJSON(),
       outcomes: { ...this.outcomes },
+      ...(this.windows && { windows: { attempts: [...this.windows.attempts], failures: [...this.windows.failures], degraded: [...this.windows.degraded] } }),
     };
   }
 }

@@ -7,7 +7,7 @@ import { LatencyHistogram } from '../shared/histogram.ts';
 import type { PeerTarget } from '../shared/plan.ts';
 import { outcomeOfError } from './errno.ts';
 import { TCP_ANSWER, tcpRequestHeader } from './responder.ts';
-import { elapsedMs, SeriesRecorder } from './series.ts';
+import { elapsedMs, SeriesRecorder, type WindowClock } from './series.ts';
 import { inferSynRetransmits } from './syn-schedule.ts';
 
 export class TcpProber {
@@ -19,13 +19,13 @@ export class TcpProber {
   private readonly timeoutMs: number;
   private readonly synMarks: readonly number[];
 
-  constructor(peer: PeerTarget, runToken: string, timeoutMs: number, payloadBytes: number, synMarks: readonly number[]) {
+  constructor(peer: PeerTarget, runToken: string, timeoutMs: number, payloadBytes: number, synMarks: readonly number[], clock?: WindowClock) {
     this.peer = peer;
     // One buffer for every probe: the payload's content does not matter, its size does.
     this.request = Buffer.concat([Buffer.from(tcpRequestHeader(runToken, payloadBytes)), Buffer.alloc(payloadBytes, 0x2e)]);
     this.timeoutMs = timeoutMs;
     this.synMarks = synMarks;
-    this.series = new SeriesRecorder('tcp', peer.node, peer.path, `${peer.ip}:${peer.tcpPort}`);
+    this.series = new SeriesRecorder('tcp', peer.node, peer.path, `${peer.ip}:${peer.tcpPort}`, clock);
   }
 
   probe(): Promise<void> {
@@ -40,8 +40,9 @@ export class TcpProber {
         clearTimeout(timer);
         socket.destroy();
         // Retransmits happened before the handshake completed, or before we gave up on it.
-        this.synRetransmits += inferSynRetransmits(connectMs ?? elapsedMs(start), this.synMarks);
-        this.series.record(outcome, latencyMs);
+        const retransmits = inferSynRetransmits(connectMs ?? elapsedMs(start), this.synMarks);
+        this.synRetransmits += retransmits;
+        this.series.record(outcome, latencyMs, { startedAt: start, degraded: retransmits > 0 });
         resolve();
       };
       const timer = setTimeout(() => finish('timeout'), this.timeoutMs);

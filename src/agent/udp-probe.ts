@@ -4,7 +4,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { UdpDetail } from '../shared/agent-result.ts';
 import type { PeerTarget } from '../shared/plan.ts';
 import { outcomeOfError } from './errno.ts';
-import { elapsedMs, SeriesRecorder } from './series.ts';
+import { elapsedMs, SeriesRecorder, type WindowClock } from './series.ts';
 
 interface Pending {
   sentAt: number;
@@ -26,11 +26,11 @@ export class UdpProber {
   private readonly token: string;
   private readonly timeoutMs: number;
 
-  constructor(peer: PeerTarget, runToken: string, timeoutMs: number) {
+  constructor(peer: PeerTarget, runToken: string, timeoutMs: number, clock?: WindowClock) {
     this.peer = peer;
     this.token = runToken;
     this.timeoutMs = timeoutMs;
-    this.series = new SeriesRecorder('udp', peer.node, peer.path, `${peer.ip}:${peer.udpPort}`);
+    this.series = new SeriesRecorder('udp', peer.node, peer.path, `${peer.ip}:${peer.udpPort}`, clock);
     this.socket = createSocket({ type: peer.ip.includes(':') ? 'udp6' : 'udp4' });
     this.socket.on('message', (msg) => this.onEcho(msg));
     // Asynchronous ICMP errors (e.g. port unreachable) surface here, not per send.
@@ -44,7 +44,7 @@ export class UdpProber {
       const timer = setTimeout(() => {
         this.pending.delete(seq);
         this.expired.add(seq);
-        this.series.record('timeout');
+        this.series.record('timeout', undefined, { startedAt: sentAt });
         resolve();
       }, this.timeoutMs);
       this.pending.set(seq, { sentAt, timer, resolve });
@@ -53,7 +53,7 @@ export class UdpProber {
         clearTimeout(timer);
         this.pending.delete(seq);
         this.answered.add(seq);
-        this.series.record(outcomeOfError(err));
+        this.series.record(outcomeOfError(err), undefined, { startedAt: sentAt });
         resolve();
       });
     });
@@ -74,7 +74,7 @@ export class UdpProber {
     this.answered.add(seq);
     if (seq < this.highestAnswered) this.counts.reordered++;
     else this.highestAnswered = seq;
-    this.series.record('ok', elapsedMs(pending.sentAt));
+    this.series.record('ok', elapsedMs(pending.sentAt), { startedAt: pending.sentAt });
     pending.resolve();
   }
 

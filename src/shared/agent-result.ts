@@ -55,6 +55,14 @@ export interface DnsDetail {
   rcodes: Record<string, number>;
 }
 
+/** Per-window counts (--window): index i covers [origin + i·windowMs, origin + (i+1)·windowMs). */
+export interface SeriesWindows {
+  attempts: number[];
+  failures: number[];
+  /** Succeeded the hard way: connects after SYN retransmits, DNS answers at a resolver mark. */
+  degraded: number[];
+}
+
 /** One (destination, protocol) series of probes from this agent. */
 export interface ProbeSeries {
   protocol: Protocol;
@@ -72,6 +80,7 @@ export interface ProbeSeries {
   tcp?: TcpDetail;
   udp?: UdpDetail;
   dns?: DnsDetail;
+  windows?: SeriesWindows;
 }
 
 export interface AgentResult {
@@ -88,6 +97,10 @@ export interface AgentResult {
     synRetries: number;
   };
   settings: { durationMs: number; ratePerSecond: number; protocols: Protocol[] };
+  /** With --window: where window 0 starts, and the window length. */
+  timeline?: { originAt: string; windowMs: number };
+  /** False on the interim documents printed at each window's end; true on the last. */
+  final?: boolean;
   series: ProbeSeries[];
   served: { tcpAccepted: number; udpEchoed: number; udpIgnored: number } | null;
   counters: { start: NetCounters; end: NetCounters; delta: NetCounters };

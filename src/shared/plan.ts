@@ -50,6 +50,8 @@ export interface AgentPlan {
   protocols: Protocol[];
   /** Probing window. Probes in flight at its end are waited for (up to their timeout). */
   durationMs: number;
+  /** Count probes per window of this length too, and print a cumulative result at each window's end (--window). */
+  windowMs?: number;
   /** Probes per second, per peer and protocol. */
   ratePerSecond: number;
   /** TCP connect timeout: long enough to see several SYN retransmits (field notes). */

@@ -37,6 +37,20 @@ describe('agent process', () => {
     expect(exit.result!.self.maxRssBytes).toBeGreaterThan(0);
   });
 
+  test('with windows, a cumulative result at each window\'s end, the last one final', async () => {
+    const exit = await runAgent(loopbackPlan({ durationMs: 3000, windowMs: 1000, serveMs: 4000 }));
+    const docs = exit.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(docs.length).toBeGreaterThanOrEqual(3);
+    expect(docs.map((d) => d.final)).toEqual([...new Array(docs.length - 1).fill(false), true]);
+    const udp = seriesOf(exit.result ?? docs.at(-1), 'udp', 'self');
+    expect(udp.windows!.attempts).toHaveLength(3);
+    expect(udp.windows!.attempts.reduce((a: number, b: number) => a + b, 0)).toBe(udp.attempts);
+    expect(udp.windows!.failures).toEqual([0, 0, 0]);
+    // Cumulative: each interim document holds at least what the one before did.
+    const attemptsOf = (d: { series: { attempts: number }[] }) => d.series.reduce((n, s) => n + s.attempts, 0);
+    for (let i = 1; i < docs.length; i++) expect(attemptsOf(docs[i])).toBeGreaterThanOrEqual(attemptsOf(docs[i - 1]));
+  });
+
   test('a refused port is data, not a failure: outcome "refused", exit 0', async () => {
     const closed = freshPorts();
     const exit = await runAgent(loopbackPlan({ listen: undefined, serveMs: undefined, protocols: ['tcp'], peers: [{ node: 'gone', ip: '127.0.0.1', ...closed, path: 'pod' }] }));

@@ -41,7 +41,8 @@ export function runAgent(plan: AgentPlan | string, launch: AgentLaunch = {}): Pr
     child.on('close', (code) => {
       let result: AgentResult | undefined;
       try {
-        result = JSON.parse(stdout) as AgentResult;
+        // The last line: with windows, earlier lines are interim results.
+        result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as AgentResult;
       } catch {
         /* the caller asserts on stdout/stderr */
       }
