@@ -5,7 +5,9 @@ import { KubeApiError } from '../kube/errors.ts';
 import { DeployError } from '../deploy/session.ts';
 import { ConfigError } from '../kube/client-node.ts';
 import { PlanError } from '../plan/select-nodes.ts';
+import { ReportFileError } from '../compare/load-report.ts';
 import { runCleanupCommand } from './cleanup-command.ts';
+import { COMPARE_OPTIONS, runCompareCommand } from './compare-command.ts';
 import { runMatrixCommand, MATRIX_OPTIONS } from './matrix-command.ts';
 import { UsageError } from './parse-options.ts';
 
@@ -39,6 +41,12 @@ export async function runCli(argv: string[]): Promise<number> {
         run: { type: 'string', describe: 'only this run id' },
         'dry-run': { type: 'boolean', default: false, describe: 'list, do not delete' },
       }), (args) => guard(() => runCleanupCommand(args))())
+      .command('compare <before> <after>', 'what regressed between two saved runs (matrix -o json --out FILE), e.g. before and after a kernel upgrade', (y) => y
+        .positional('before', { type: 'string', demandOption: true, describe: 'report of the earlier run (JSON or YAML)' })
+        .positional('after', { type: 'string', demandOption: true, describe: 'report of the later run' })
+        .options(COMPARE_OPTIONS)
+        .example('$0 compare before.json after.json', 'exit 2 when a pair or node regressed significantly'),
+      (args) => guard(async () => runCompareCommand(args))())
       .demandCommand(1, 'name a command: matrix or cleanup')
       .strict()
       .help()
@@ -59,6 +67,6 @@ export async function runCli(argv: string[]): Promise<number> {
 
 function describeError(err: unknown): string {
   if (err instanceof KubeApiError && err.status === 403) return `${err.message}\n(the Role netprobe needs is in manifests/rbac.yaml)`;
-  if (err instanceof UsageError || err instanceof PlanError || err instanceof ConfigError || err instanceof DeployError || err instanceof KubeApiError) return err.message;
+  if (err instanceof UsageError || err instanceof ReportFileError || err instanceof PlanError || err instanceof ConfigError || err instanceof DeployError || err instanceof KubeApiError) return err.message;
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

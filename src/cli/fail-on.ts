@@ -31,22 +31,28 @@ export interface FailCondition {
   value: number;
 }
 
-export function parseFailOn(text: string): FailCondition[] {
+const MATRIX_METRICS = [...Object.keys(PAIR_METRICS), ...Object.keys(REPORT_METRICS)];
+
+/** Conditions on `metrics` (by default the matrix report's; compare passes its own). */
+export function parseFailOn(text: string, metrics: readonly string[] = MATRIX_METRICS): FailCondition[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
     const m = /^(\w+)\s*(>=|>)\s*(\d+(?:\.\d+)?)\s*(%|ms|s)?$/.exec(item);
-    if (!m) throw new UsageError(`--fail-on: "${item}" is not METRIC>VALUE (e.g. loss>1%, p99>200ms, dnsTimeouts>0)`);
+    if (!m) throw new UsageError(`--fail-on: "${item}" is not METRIC>VALUE (e.g. ${metrics === MATRIX_METRICS ? 'loss>1%, p99>200ms, dnsTimeouts>0' : `${metrics[0]}>0`})`);
     const [, metric, op, number, unit] = m;
-    if (!(metric in PAIR_METRICS) && !(metric in REPORT_METRICS)) {
-      throw new UsageError(`--fail-on: unknown metric "${metric}" (one of ${[...Object.keys(PAIR_METRICS), ...Object.keys(REPORT_METRICS)].join(', ')})`);
+    if (!metrics.includes(metric)) {
+      throw new UsageError(`--fail-on: unknown metric "${metric}" (one of ${metrics.join(', ')})`);
     }
     const value = unit === '%' ? Number(number) / 100 : unit === 's' ? Number(number) * 1000 : Number(number);
     return { text: item, metric, op: op as FailCondition['op'], value };
   });
 }
 
+export function exceeds(x: number, c: FailCondition): boolean {
+  return c.op === '>' ? x > c.value : x >= c.value;
+}
+
 /** The conditions that hold, each with where (the first pair that breaks it). */
 export function failedConditions(report: MatrixReport, conditions: readonly FailCondition[]): string[] {
-  const exceeds = (x: number, c: FailCondition) => (c.op === '>' ? x > c.value : x >= c.value);
   const failed: string[] = [];
   for (const c of conditions) {
     if (c.metric in REPORT_METRICS) {

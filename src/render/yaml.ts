@@ -1,8 +1,9 @@
 // `-o yaml`: the same document as `-o json`, in the same key order.
 import { dump } from 'js-yaml';
 import type { MatrixReport } from '../shared/report.ts';
+import type { CompareReport } from '../compare/compare-report.ts';
 
-export function renderYaml(report: MatrixReport): string {
+export function renderYaml(report: MatrixReport | CompareReport): string {
   // noRefs: evidence objects can appear twice (pair and finding); YAML anchors would confuse readers.
   return dump(report, { noRefs: true, lineWidth: -1 });
 }

@@ -1,0 +1,74 @@
+// Is one run's latency distribution slower than another's? A report keeps p50/p90/p99/max
+// per pair (from histograms, within RELATIVE_ACCURACY), not the samples, so a rank test
+// (Mann-Whitney) cannot be run on it. What the quantiles do bound is how many samples lie
+// above a latency: by nearest rank, at most n - ceil(q·n) samples lie above the q-quantile,
+// and at least n - ceil(r·n) + 1 lie at or above the r-quantile. So for a bar T, "faster
+// run has at most kF samples above T, slower run at least kS" is a 2×2 table whose Fisher
+// test (fisher.ts) is conservative: the true counts can only make it more significant.
+// This is Mood's median test (Mood, "Introduction to the Theory of Statistics", 1950)
+// generalised to the quantiles a report has. The bar is the faster run's quantile raised
+// by the same factor and margin the matrix analysis judges a latency problem by, so a
+// significant shift is also a large one, and scheduling jitter between runs is not one.
+// (With per-pair histograms in the report, an additive `latencyHistogram` field, the
+// counts above T would be exact instead of bounds.)
+import type { LatencySummary } from '../shared/report.ts';
+import { RELATIVE_ACCURACY } from '../shared/histogram.ts';
+import { fisherUpperTail } from './fisher.ts';
+
+export type LatencyQuantile = keyof LatencySummary;
+
+export interface LatencySample extends LatencySummary {
+  /** Successful probes behind the quantiles. */
+  n: number;
+}
+
+/** A shift worth reporting: slower's quantile at least factor × and margin above faster's. */
+export interface LatencyBar {
+  factor: number;
+  marginMs: number;
+}
+
+export interface LatencyShift {
+  /** One-sided, Bonferroni-adjusted over the quantiles tried as bars. */
+  pValue: number;
+  /** The faster run's quantile the bar was raised from, and the bar. */
+  fasterQuantile: LatencyQuantile;
+  barMs: number;
+  /** The slower run's lowest quantile above the bar. */
+  slowerQuantile: LatencyQuantile;
+  /** Samples above the bar: at most `fasterAbove` of `fasterN`, at least `slowerAbove` of `slowerN`. */
+  fasterAbove: number;
+  fasterN: number;
+  slowerAbove: number;
+  slowerN: number;
+}
+
+const QUANTILES: readonly { name: LatencyQuantile; q: number }[] = [
+  { name: 'p50', q: 0.5 }, { name: 'p90', q: 0.9 }, { name: 'p99', q: 0.99 }, { name: 'max', q: 1 },
+];
+
+/** The histogram's error: a quantile is within RELATIVE_ACCURACY of a sample; the maximum is exact. */
+const accuracy = (q: number) => (q === 1 ? 0 : RELATIVE_ACCURACY);
+
+/** The strongest evidence that `slower` is slower than `faster` by more than the bar; null when none. */
+export function latencyShift(slower: LatencySample, faster: LatencySample, bar: LatencyBar): LatencyShift | null {
+  let best: LatencyShift | null = null;
+  for (const from of QUANTILES) {
+    const value = faster[from.name];
+    if (value === null || faster.n === 0 || slower.n === 0) continue;
+    const sampleAtMost = value / (1 - accuracy(from.q));
+    const barMs = Math.max(bar.factor * sampleAtMost, sampleAtMost + bar.marginMs);
+    const to = QUANTILES.find(({ name, q }) => {
+      const sample = slower[name];
+      return sample !== null && sample / (1 + accuracy(q)) > barMs;
+    });
+    if (!to) continue;
+    const fasterAbove = faster.n - Math.ceil(from.q * faster.n);
+    const slowerAbove = slower.n - Math.ceil(to.q * slower.n) + 1;
+    const pValue = Math.min(1, QUANTILES.length * fisherUpperTail(slowerAbove, slower.n, fasterAbove, faster.n));
+    if (!best || pValue < best.pValue) {
+      best = { pValue, fasterQuantile: from.name, barMs, slowerQuantile: to.name, fasterAbove, fasterN: faster.n, slowerAbove, slowerN: slower.n };
+    }
+  }
+  return best;
+}
