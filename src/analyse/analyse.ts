@@ -3,10 +3,11 @@ import type { AgentResult } from '../shared/agent-result.ts';
 import { PROTOCOLS } from '../shared/plan.ts';
 import { REPORT_KIND, REPORT_SCHEMA_VERSION, type MatrixReport, type PairReport, type RunInfo, type Thresholds } from '../shared/report.ts';
 import { findings } from './findings.ts';
+import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { nodeReports, type NodeInfo, type NoDataEntry } from './nodes.ts';
 import { resolveThresholds } from './options.ts';
-import { tallyPairs } from './pairs.ts';
+import { cellKey, tallyPairs } from './pairs.ts';
 import { judgePairs } from './verdicts.ts';
 
 export type { NodeInfo, NoDataEntry };
@@ -33,7 +34,7 @@ export function analyse(input: AnalysisInput): MatrixReport {
     thresholds,
     nodes,
     pairs: judged.map((j) => j.report),
-    findings: findings({ nodes: new Map(nodes.map((node) => [node.name, node])), judged, thresholds }),
+    findings: findings({ nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds }),
   };
 }
 

@@ -2,12 +2,13 @@
 // the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
 import { describeProportion, pairName } from '../shared/format.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
-import type { Finding, NodeEvidence, NodeReport, PairFlag, Thresholds } from '../shared/report.ts';
+import type { Finding, NodeEvidence, NodeReport, PairEvidence, PairFlag, Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
 import { P99_TAIL_SHARE } from './options.ts';
+import { cellKey } from './pairs.ts';
 import { applyFlag, type JudgedPair } from './verdicts.ts';
 
 type MatrixMetric = Extract<PairFlag, 'loss' | 'syn-loss' | 'latency'>;
@@ -24,6 +25,8 @@ interface PairCell extends MatrixCell {
 export interface FindingContext {
   nodes: ReadonlyMap<string, NodeReport>;
   judged: readonly JudgedPair[];
+  /** The judged pairs by heatmap cell (cellKey: path, source, destination). */
+  cells: ReadonlyMap<string, readonly JudgedPair[]>;
   thresholds: Thresholds;
 }
 
@@ -79,6 +82,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     groupLabel ? `The groups line up with the node label ${groupLabel}.` : '',
     metric === 'latency' ? LATENCY_HINT : '',
     synContext?.hint ?? '',
+    kind === 'nodes' ? otherNetworkContrast(evidence, metric, path, context) : '',
   ];
   const measure = evidence[0].measure;
   const pooled = pattern.pattern === 'pair' ? '' : `; pooled, ${describeProportion({ ...pattern.pooled, measure })}`;
@@ -108,7 +112,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
 function subjectOf(pattern: MatrixPattern<PairCell>, groups: string[][] | null): string {
   if (pattern.node) return pattern.node;
   if (groups) return groups.map((group) => group.join(', ')).join(' | ');
-  if (pattern.pattern === 'pair') return pairName(pattern.cells[0]);
+  if (pattern.pattern === 'pair') return pattern.cells.length > 1 ? `${pattern.cells[0].source} <-> ${pattern.cells[0].destination}` : pairName(pattern.cells[0]);
   return 'cluster';
 }
 
@@ -122,7 +126,7 @@ function scopeSentence(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, k
   const share = `${pattern.cells.length} of ${pattern.measured}`;
   const pair = pattern.cells[0];
   switch (pattern.pattern) {
-    case 'pair': return `${noun} from ${pair.source} to ${pair.destination}`;
+    case 'pair': return pattern.cells.length > 1 ? `${noun} between ${pair.source} and ${pair.destination}, both ways` : `${noun} from ${pair.source} to ${pair.destination}`;
     case 'bad-source': return `${noun} from ${pattern.node} to ${share} destinations: a bad row`;
     case 'bad-destination': return `${noun} to ${pattern.node} from ${share} sources: a bad column`;
     case 'bad-node': return `${noun} to and from ${pattern.node} on ${share} of its pairs: a bad row and column`;
@@ -146,6 +150,21 @@ const RESOLVER_HINTS: Partial<Record<MatrixPatternName, string>> = {
 };
 
 const LATENCY_HINT = 'A slow path rather than a broken one: CPU or softirq saturation, a congested queue or link; compare --network pod and host to tell the overlay from the underlay.';
+
+/**
+ * With --network both, the same node pairs on the other network tell overlay trouble from
+ * underlay trouble: pod network bad while the host network is clean points at the CNI.
+ */
+function otherNetworkContrast(evidence: readonly PairEvidence[], metric: MatrixMetric, path: NetworkPath, context: FindingContext): string {
+  const other: NetworkPath | null = path === 'pod' ? 'host' : path === 'host' ? 'pod' : null;
+  if (!other) return '';
+  const samePairs = evidence.flatMap((e) => context.cells.get(cellKey({ ...e, path: other })) ?? []).filter((j) => j.measurements[metric]);
+  if (samePairs.length === 0) return '';
+  if (samePairs.some((j) => j.measurements[metric]!.elevated)) return `The ${other} network between the same nodes shows it too: look below the overlay (the nodes' links, the underlay).`;
+  return other === 'host'
+    ? 'The host network between the same nodes is clean: the overlay is at fault (CNI agent, VXLAN/IP-in-IP encapsulation, overlay MTU), not the underlay.'
+    : `The pod network between the same nodes is clean: the fault is specific to the ${path} network.`;
+}
 
 /** A label whose value is the same within each group and differs between groups (e.g. a zone). */
 function labelSeparating(groups: readonly string[][], nodes: ReadonlyMap<string, NodeReport>): string | null {

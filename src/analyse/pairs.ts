@@ -19,8 +19,13 @@ export interface PairTally {
   dnsAnsweredAtResolverMarks: number[];
 }
 
+/** One heatmap cell: a (path, source, destination), all protocols. */
+export function cellKey(pair: { source: string; destination: string; path: NetworkPath }): string {
+  return `${pair.path}|${pair.source}|${pair.destination}`;
+}
+
 export function pairKey(pair: { source: string; destination: string; protocol: Protocol; path: NetworkPath }): string {
-  return `${pair.path}|${pair.protocol}|${pair.source}|${pair.destination}`;
+  return `${cellKey(pair)}|${pair.protocol}`;
 }
 
 export function tallyPairs(results: readonly AgentResult[]): PairTally[] {

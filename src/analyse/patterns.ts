@@ -88,9 +88,15 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
     }
   }
 
+  // What is left are pairs, said once for both directions when both are flagged.
   const explained = new Set(patterns.flatMap((p) => p.cells));
+  const byEnds = new Map(cells.map((cell) => [`${cell.source}|${cell.destination}`, cell]));
   for (const cell of cells) {
-    if (cell.flagged && !explained.has(cell)) patterns.push({ pattern: 'pair', node: null, groups: null, cells: [cell], measured: 1, pooled: pooledOf([cell]) });
+    if (!cell.flagged || explained.has(cell)) continue;
+    const reverse = byEnds.get(`${cell.destination}|${cell.source}`);
+    const both = reverse?.flagged && !explained.has(reverse) ? [cell, reverse] : [cell];
+    both.forEach((c) => explained.add(c));
+    patterns.push({ pattern: 'pair', node: null, groups: null, cells: both, measured: both.length, pooled: pooledOf(both) });
   }
   return patterns;
 }

@@ -2,17 +2,16 @@
 // notes' suspects: listen queue overflows at the destination (TcpExt ListenOverflows /
 // ListenDrops), SNAT port-allocation races (fixed by --random-fully on MASQUERADE) and
 // tcp_tw_recycle behind NAT (the sysctl existed until Linux 4.12).
-import { pairName } from '../shared/format.ts';
 import type { NodeEvidence, PairEvidence } from '../shared/report.ts';
 import { kernelBefore } from './kernel.ts';
 import type { FindingContext } from './matrix-findings.ts';
+import { cellKey } from './pairs.ts';
 
 export function synDropContext(evidence: readonly PairEvidence[], context: FindingContext): { hint: string; nodes: NodeEvidence[] } {
   const nodes: NodeEvidence[] = [];
   const sentences = ['SYN-specific drops: a lost SYN makes a connect slow, not failed.'];
 
-  const flaggedPairs = new Set(evidence.map((e) => `${e.path}|${pairName(e)}`));
-  const udpSamePairs = context.judged.filter((j) => j.report.protocol === 'udp' && flaggedPairs.has(`${j.report.path}|${pairName(j.report)}`));
+  const udpSamePairs = evidence.flatMap((e) => context.cells.get(cellKey(e)) ?? []).filter((j) => j.report.protocol === 'udp');
   if (udpSamePairs.length > 0 && udpSamePairs.every((j) => !j.report.flags.includes('loss'))) {
     sentences.push('UDP between the same nodes shows no significant loss, so the drops single out SYNs.');
   }

@@ -158,7 +158,7 @@ export interface Finding {
   severity: Severity;
   kind: FindingKind;
   pattern: FindingPattern;
-  /** A node, 'a -> b', a resolver 'dns:<ip>', 'cluster', or the groups of a partition. */
+  /** A node, 'a -> b' (or 'a <-> b': both directions), a resolver 'dns:<ip>', 'cluster', or the groups of a partition. */
   subject: string;
   path: NetworkPath | null;
   protocols: Protocol[];

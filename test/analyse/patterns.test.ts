@@ -188,6 +188,29 @@ describe('protocol-specific findings', () => {
   });
 });
 
+describe('pod network vs host network (--network both)', () => {
+  const run = (hostToo: boolean) => {
+    const broken = (s: string, d: string) => (s === 'node-2' && d === 'node-5') || (s === 'node-5' && d === 'node-2');
+    const results = matrixResults(NODES, ['tcp', 'udp'], (s, d, _p, path) => (broken(s, d) && (path === 'pod' || hostToo) ? { attempts: 300, lost: 30 } : clean), undefined, ['pod', 'host']);
+    return analyse({ run: RUN, nodes: NODES.map((name) => ({ name })), results });
+  };
+
+  test('only the pod network broken between two nodes: one finding for both directions, blaming the overlay', () => {
+    const report = run(false);
+    expect(summary(report)).toEqual(['critical loss pair node-2 <-> node-5']);
+    expect(report.findings[0].message).toBe('Probe loss between node-2 and node-5, both ways (tcp, udp, pod network).');
+    expect(report.findings[0].hint).toContain('The host network between the same nodes is clean: the overlay is at fault');
+  });
+
+  test('both networks broken: a finding per network, each pointing below the overlay', () => {
+    const report = run(true);
+    expect(summary(report)).toEqual(['critical loss pair node-2 <-> node-5', 'critical loss pair node-2 <-> node-5']);
+    expect(report.findings.map((f) => f.path)).toEqual(['pod', 'host']);
+    expect(report.findings[0].hint).toContain('The host network between the same nodes shows it too: look below the overlay');
+    expect(report.findings[1].hint).toContain('The pod network between the same nodes shows it too');
+  });
+});
+
 describe('report contents', () => {
   test('pairs carry the contract fields; a node without a result is listed with its reason', () => {
     const results = matrixResults(['a', 'b'], ['tcp'], () => ({ attempts: 100, lost: 0, latencyMs: (i) => 1 + i / 100 }));

@@ -76,15 +76,19 @@ export function agentResult(node: string, series: ProbeSeries[], options: Result
   };
 }
 
-export type PairSpecOf = (source: string, destination: string, protocol: Protocol) => PairSpec;
+export type PairSpecOf = (source: string, destination: string, protocol: Protocol, path?: NetworkPath) => PairSpec;
 
-/** Every node probes every other node (and the resolver, for 'dns'). */
-export function matrixResults(nodes: readonly string[], protocols: readonly Protocol[], specOf: PairSpecOf, options: (node: string) => ResultOptions = () => ({})): AgentResult[] {
+/** Every node probes every other node on each path (and the resolver, for 'dns'). */
+export function matrixResults(
+  nodes: readonly string[], protocols: readonly Protocol[], specOf: PairSpecOf, options: (node: string) => ResultOptions = () => ({}), paths: readonly NetworkPath[] = ['pod'],
+): AgentResult[] {
   return nodes.map((source) => {
     const series: ProbeSeries[] = [];
     for (const protocol of protocols) {
-      const destinations = protocol === 'dns' ? [RESOLVER] : nodes.filter((d) => d !== source);
-      for (const destination of destinations) series.push(probeSeries(destination, protocol, specOf(source, destination, protocol)));
+      for (const path of protocol === 'dns' ? ['service' as const] : paths) {
+        const destinations = protocol === 'dns' ? [RESOLVER] : nodes.filter((d) => d !== source);
+        for (const destination of destinations) series.push(probeSeries(destination, protocol, specOf(source, destination, protocol, path), path));
+      }
     }
     return agentResult(source, series, options(source));
   });

@@ -1,7 +1,7 @@
 // Named clusters for rendering tests: each Pingmesh pattern, noise, protocol-specific
 // faults, nodes without data, and sizes and names that force shortening or grouping.
 import type { AnalysisInput } from '../../src/analyse/analyse.ts';
-import type { Protocol } from '../../src/shared/plan.ts';
+import type { NetworkPath, Protocol } from '../../src/shared/plan.ts';
 import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpec, type PairSpecOf, type ResultOptions } from './agent-results.ts';
 
 export interface Scenario {
@@ -17,6 +17,7 @@ interface ClusterSpec {
   protocols?: Protocol[];
   pairs: PairSpecOf;
   results?: (node: string) => ResultOptions;
+  paths?: NetworkPath[];
   labels?: (node: string) => Record<string, string>;
   noData?: { node: string; reason: string }[];
 }
@@ -26,7 +27,7 @@ function cluster(spec: ClusterSpec): AnalysisInput {
   return {
     run: RUN,
     nodes: spec.nodes.map((name) => ({ name, internalIP: `198.18.0.${spec.nodes.indexOf(name) + 10}`, kernelVersion: null, labels: spec.labels?.(name) ?? {} })),
-    results: matrixResults(withData, spec.protocols ?? ['tcp', 'udp', 'dns'], spec.pairs, spec.results),
+    results: matrixResults(withData, spec.protocols ?? ['tcp', 'udp', 'dns'], spec.pairs, spec.results, spec.paths),
     noData: spec.noData,
   };
 }
@@ -91,6 +92,15 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'worst-pairs-30',
     input: cluster({ nodes: nodeNames(30), protocols: ['tcp'], pairs: (s, d) => (s === 'node-7' && d === 'node-8' ? { attempts: 60, lost: 12 } : { attempts: 60 }) }),
+  },
+  {
+    // --network both: the overlay between two nodes is broken while the node network is clean.
+    name: 'pod-and-host',
+    input: cluster({
+      nodes: nodeNames(4),
+      paths: ['pod', 'host'],
+      pairs: (s, d, p, path) => (path === 'pod' && p === 'tcp' && ((s === 'node-1' && d === 'node-3') || (s === 'node-3' && d === 'node-1')) ? { attempts: 300, lost: 300 } : clean),
+    }),
   },
   {
     name: 'dns-only',
