@@ -77,7 +77,7 @@ export interface NodeComparison {
   kernelChanged: boolean;
   statusBefore: NodeStatus;
   statusAfter: NodeStatus;
-  /** Pooled over the node's pairs in both runs, as source or destination. */
+  /** Pooled over the node's pairs in both runs (as source or destination) that did not change on their own. */
   measures: ProportionComparison[];
   pairsRegressed: number;
   pairsImproved: number;

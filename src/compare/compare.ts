@@ -145,9 +145,12 @@ function compareNodes(before: readonly NodeReport[], after: readonly NodeReport[
   const afterByName = new Map(after.map((node) => [node.name, node]));
   const names = [...new Set([...beforeByName.keys(), ...afterByName.keys()])].sort(byNodeName);
   const involves = (name: string) => (pair: PairKey) => pair.source === name || pair.destination === name;
+  const changeOf = new Map(pairs.map((pair) => [pairKey(pair), pair.change]));
   const perNode = names.map((name) => {
-    // Pooled over the node's row and column: a node whose every pair lost a little is one regression.
-    const own = common.filter(({ before: pair }) => involves(name)(pair));
+    // Pooled over the node's row and column: a node whose every pair lost a little is one
+    // regression. Pairs that changed on their own are left out, so one bad pair does not
+    // make both its ends bad nodes.
+    const own = common.filter(({ before: pair }) => involves(name)(pair) && changeOf.get(pairKey(pair)) === 'unchanged');
     const tcp = own.filter(({ before: pair }) => pair.protocol === 'tcp');
     const tests: Tested<ProportionComparison>[] = own.length === 0 ? [] : [
       proportionTest('loss', sumCounts(own.map((p) => lostProbes(p.before))), sumCounts(own.map((p) => lostProbes(p.after)))),

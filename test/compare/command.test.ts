@@ -1,0 +1,86 @@
+// `kubectl netprobe compare` as a user runs it, on files as `matrix -o json|yaml --out` writes
+// them: exit 0 without a regression, 2 with one (or past --fail-on), 1 with one line naming
+// a file compare cannot read.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyse } from '../../src/analyse/analyse.ts';
+import type { CompareReport } from '../../src/compare/compare-report.ts';
+import { loadReport } from '../../src/compare/load-report.ts';
+import { renderJson } from '../../src/render/json.ts';
+import { renderYaml } from '../../src/render/yaml.ts';
+import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpecOf } from '../support/agent-results.ts';
+import { exec, PLUGIN } from '../support/lab-session.ts';
+
+const NODES = nodeNames(4);
+const dir = mkdtempSync(join(tmpdir(), 'netprobe-compare-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function save(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const report = (specOf: PairSpecOf) => analyse({ run: RUN, nodes: NODES.map((name) => ({ name })), results: matrixResults(NODES, ['tcp', 'udp', 'dns'], specOf) });
+const faulty: PairSpecOf = (s, d, p) => ({ ...healthyNoise(2)(s, d, p), ...(s === 'node-3' && d === 'node-4' && p === 'tcp' ? { lost: 40 } : {}) });
+const clean1 = save('clean1.json', renderJson(report(healthyNoise(1))));
+const clean2 = save('clean2.yaml', renderYaml(report(healthyNoise(3))));
+const fault = save('fault.json', renderJson(report(faulty)));
+
+const compare = (...args: string[]) => exec(process.execPath, [PLUGIN, 'compare', ...args], { NO_COLOR: '' }, 30_000);
+
+describe('kubectl netprobe compare', () => {
+  test('two clean runs (JSON and YAML): exit 0, nothing on stderr', async () => {
+    const result = await compare(clean1, clean2);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('no significant regression');
+  });
+
+  test('a clean run then one with a fault: exit 2, the pair named first, the gate on stderr', async () => {
+    const result = await compare(clean1, fault);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/Regressions \(1\), worst first:\n.*\nnode-3 -> node-4 +tcp\/pod +loss/);
+    expect(result.stderr).toBe('--fail-on met: regressions>0: regressions = 1\n');
+  });
+
+  test('-o json is the compare document; --fail-on replaces the default gate, "" never fails', async () => {
+    const json = await compare(clean1, fault, '-o', 'json', '--fail-on', 'lossIncrease>20%');
+    expect(json.code).toBe(0);
+    const document = JSON.parse(json.stdout) as CompareReport;
+    expect(document).toMatchObject({ kind: 'netprobe-compare-report', schemaVersion: 1, summary: { regressions: 1 } });
+    expect(document.regressions[0]).toMatchObject({ source: 'node-3', destination: 'node-4', protocol: 'tcp', measure: 'loss', after: { k: 40, n: 300 } });
+    expect((await compare(clean1, fault, '--fail-on', 'lossIncrease>10%')).code).toBe(2);
+    expect((await compare(clean1, fault, '--fail-on', '')).code).toBe(0);
+  });
+
+  test.each([
+    ['a missing file', () => join(dir, 'missing.json'), /missing\.json: cannot read it \(ENOENT\)/],
+    ['not JSON or YAML', () => save('garbage.json', '{ "kind": '), /garbage\.json: not JSON or YAML/],
+    ['another kind of document', () => save('pod.yaml', 'kind: Pod\napiVersion: v1\n'), /pod\.yaml: kind is "Pod", not a netprobe-matrix-report/],
+    ['a later schema', () => save('v2.json', JSON.stringify({ ...JSON.parse(renderJson(report(healthyNoise(1)))), schemaVersion: 2 })), /v2\.json: schemaVersion 2 is not 1/],
+    ['a pair without counts', () => {
+      const document = JSON.parse(renderJson(report(healthyNoise(1))));
+      delete document.pairs[3].attempts;
+      return save('cut.json', JSON.stringify(document));
+    }, /cut\.json: pairs\[3\]\.attempts is null, which a matrix report never has/],
+  ])('%s: exit 1, one line naming the file', async (_what, file, message) => {
+    const result = await compare(clean1, file());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: /);
+  });
+
+  test('bad flags are usage errors', async () => {
+    const result = await compare(clean1, clean2, '--fail-on', 'loss>1%');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--fail-on: unknown metric "loss" \(one of regressions, nodeRegressions, onlyBefore, lossIncrease, p99Increase\)/);
+  });
+
+  test('YAML and JSON of one run load the same', () => {
+    const r = report(healthyNoise(5));
+    expect(loadReport(save('r.yaml', renderYaml(r))).report).toEqual(loadReport(save('r.json', renderJson(r))).report);
+  });
+});
