@@ -9,7 +9,7 @@ import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPattern
 import { synDropContext } from './syn-drops.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { cellKey } from './pairs.ts';
-import { applyFlag, type JudgedPair } from './verdicts.ts';
+import { applyFlag, evidenceOf, type JudgedPair } from './verdicts.ts';
 
 type MatrixMetric = Extract<PairFlag, 'loss' | 'syn-loss' | 'latency'>;
 const MATRIX_METRICS: readonly MatrixMetric[] = ['loss', 'syn-loss', 'latency'];
@@ -55,13 +55,13 @@ function matrixKind(destination: string): MatrixKind {
 
 function toCell(pairs: readonly JudgedPair[], metric: MatrixMetric): PairCell | null {
   const measured = pairs.filter((j) => j.measurements[metric]);
-  const n = measured.reduce((total, j) => total + j.measurements[metric]!.evidence.n, 0);
+  const n = measured.reduce((total, j) => total + j.measurements[metric]!.n, 0);
   if (n === 0) return null;
   const elevatedPairs = measured.filter((j) => j.measurements[metric]!.elevated);
   return {
     source: pairs[0].report.source,
     destination: pairs[0].report.destination,
-    k: measured.reduce((total, j) => total + j.measurements[metric]!.evidence.k, 0),
+    k: measured.reduce((total, j) => total + j.measurements[metric]!.k, 0),
     n,
     elevated: elevatedPairs.length > 0,
     flagged: measured.some((j) => j.report.flags.includes(metric)),
@@ -71,7 +71,7 @@ function toCell(pairs: readonly JudgedPair[], metric: MatrixMetric): PairCell | 
 
 function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path: NetworkPath, kind: MatrixKind, context: FindingContext): Finding {
   const pairs = pattern.cells.flatMap((cell) => cell.elevatedPairs);
-  const evidence = pairs.map((j) => j.measurements[metric]!.evidence).sort((a, b) => b.low - a.low);
+  const evidence = pairs.map((j) => evidenceOf(j, metric)).sort((a, b) => b.low - a.low);
   const protocols = PROTOCOLS.filter((protocol) => evidence.some((e) => e.protocol === protocol));
   const groups = pattern.groups?.map((group) => [...group].sort(byNodeName)).sort((a, b) => byNodeName(a[0], b[0])) ?? null;
   const groupLabel = groups ? labelSeparating(groups, context.nodes) : null;

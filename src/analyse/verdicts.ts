@@ -7,15 +7,19 @@ import { errorCounts, type PairTally } from './pairs.ts';
 import { binomialUpperTail, falseDiscoveryCutoff } from './significance.ts';
 import { proportionInterval, wilsonInterval } from './wilson.ts';
 
-/** One pair's test of one measure: k of n against the null rate p0. */
+/** One pair's test of one measure: k of n against the null rate p0 (evidence objects are built only for what is reported). */
 export interface Measurement {
-  evidence: PairEvidence;
+  measure: PairEvidence['measure'];
+  k: number;
+  n: number;
   /** The rate k/n is tested against: the loss threshold, or the 1 % tail of a p99 limit. */
   p0: number;
   /** One-sided exact binomial p-value of k or more in n at p0. */
   pValue: number;
   /** The 95 % Wilson lower bound is above p0 (and no measure before it in FLAG_ORDER is). */
   elevated: boolean;
+  /** Latency only: the limit the slow samples were counted above. */
+  reference?: LatencyReference;
 }
 
 export interface JudgedPair {
@@ -59,20 +63,23 @@ export function judgePairs(tallies: readonly PairTally[], thresholds: Thresholds
 
 /** Marks the pair with its elevated measure: alone significant, or part of a pattern. */
 export function applyFlag(pair: JudgedPair, flag: PairFlag, thresholds: Thresholds): void {
-  const { evidence } = pair.measurements[flag]!;
+  const evidence = evidenceOf(pair, flag);
   const lossLike = evidence.measure === 'lost' || evidence.measure === 'syn-retransmits';
   pair.report.flags = [flag];
   pair.report.status = lossLike && evidence.low > thresholds.criticalLossRatio ? 'critical' : 'warning';
   pair.evidence = evidence;
 }
 
+/** The measurement as report evidence: k of n with its interval, and for latency the p99 and its reference. */
+export function evidenceOf(pair: JudgedPair, flag: PairFlag): PairEvidence {
+  const { measure, k, n, reference } = pair.measurements[flag]!;
+  const { source, destination, protocol, path, latencyMs } = pair.report;
+  return { source, destination, protocol, path, measure, n, k, ...wilsonInterval(k, n), ...(reference ? { p99Ms: latencyMs.p99, ...reference } : {}) };
+}
+
 function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyReference | undefined): Partial<Record<PairFlag, Measurement>> {
-  const measurement = (measure: PairEvidence['measure'], k: number, n: number, p0: number, extra = {}): Measurement => {
-    const evidence: PairEvidence = {
-      source: tally.source, destination: tally.destination, protocol: tally.protocol, path: tally.path, measure, n, k, ...wilsonInterval(k, n), ...extra,
-    };
-    return { evidence, p0, pValue: binomialUpperTail(k, n, p0), elevated: evidence.low > p0 };
-  };
+  const measurement = (measure: PairEvidence['measure'], k: number, n: number, p0: number): Measurement =>
+    ({ measure, k, n, p0, pValue: binomialUpperTail(k, n, p0), elevated: wilsonInterval(k, n).low > p0 });
   const measurements: Partial<Record<PairFlag, Measurement>> = {};
   if (tally.attempts > 0) {
     measurements.loss = measurement('lost', tally.attempts - tally.successes, tally.attempts, thresholds.lossRatio);
@@ -83,7 +90,7 @@ function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyRef
   if (reference && tally.successes >= thresholds.minLatencySamples) {
     // "p99 above the limit" is "more than 1 % of samples above it": tested like loss.
     const slow = tally.latency.countAtLeast(reference.limitMs);
-    measurements.latency = measurement('slow', slow, tally.successes, P99_TAIL_SHARE, { p99Ms: tally.latency.quantile(0.99), ...reference });
+    measurements.latency = { ...measurement('slow', slow, tally.successes, P99_TAIL_SHARE), reference };
   }
   let earlierElevated = false;
   for (const flag of FLAG_ORDER) {
