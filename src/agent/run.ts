@@ -2,7 +2,8 @@
 import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, type AgentResult, type ProbeSeries } from '../shared/agent-result.ts';
 import type { AgentPlan } from '../shared/plan.ts';
 import { counterDelta, readNetCounters } from './counters.ts';
-import { defaultResolver, DnsProber } from './dns-probe.ts';
+import { DnsProber } from './dns-probe.ts';
+import { defaultResolver } from './resolv-conf.ts';
 import { readKernelInfo } from './kernel.ts';
 import { pace, type PacedLoop } from './pacer.ts';
 import { startResponder, type Responder } from './responder.ts';

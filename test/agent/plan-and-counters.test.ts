@@ -1,5 +1,5 @@
 import { counterDelta, parseProcNetTable, readNetCounters } from '../../src/agent/counters.ts';
-import { resolverFromResolvConf } from '../../src/agent/dns-probe.ts';
+import { parseResolvConf } from '../../src/agent/resolv-conf.ts';
 import { parsePlan } from '../../src/agent/plan-input.ts';
 
 const NETSTAT = `TcpExt: SyncookiesSent TCPSynRetrans ListenOverflows ListenDrops
@@ -66,6 +66,6 @@ describe('plan', () => {
 });
 
 test('the resolver comes from the first nameserver line of resolv.conf', () => {
-  expect(resolverFromResolvConf('search ns.svc.cluster.local\noptions ndots:5\nnameserver 198.18.64.10\nnameserver 198.18.64.11\n')).toBe('198.18.64.10');
-  expect(resolverFromResolvConf('# none\n')).toBeUndefined();
+  expect(parseResolvConf('search ns.svc.cluster.local\noptions ndots:5\nnameserver 198.18.64.10\nnameserver 198.18.64.11\n')).toEqual({ nameserver: '198.18.64.10', search: ['ns.svc.cluster.local'], ndots: 5 });
+  expect(parseResolvConf('# none\n').nameserver).toBeUndefined();
 });
