@@ -2,9 +2,9 @@
 import type { AgentResult } from '../shared/agent-result.ts';
 import { PROTOCOLS } from '../shared/plan.ts';
 import { REPORT_KIND, REPORT_SCHEMA_VERSION, type MatrixReport, type PairReport, type RunInfo, type Thresholds } from '../shared/report.ts';
-import { findings } from './findings.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
+import { findings } from './findings.ts';
 import { nodeReports, type NodeInfo, type NoDataEntry } from './nodes.ts';
 import { resolveThresholds } from './options.ts';
 import { cellKey, tallyPairs } from './pairs.ts';
@@ -27,6 +27,8 @@ export function analyse(input: AnalysisInput): MatrixReport {
   const thresholds = resolveThresholds(input.thresholds);
   const nodes = nodeReports(input.nodes, input.results, input.noData ?? []);
   const judged = judgePairs(tallyPairs(input.results), thresholds).sort((a, b) => byPairOrder(a.report, b.report));
+  // Before the pairs are read: pairs that a pattern explains get its flag here.
+  const reportFindings = findings({ nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds });
   return {
     kind: REPORT_KIND,
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -34,7 +36,7 @@ export function analyse(input: AnalysisInput): MatrixReport {
     thresholds,
     nodes,
     pairs: judged.map((j) => j.report),
-    findings: findings({ nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds }),
+    findings: reportFindings,
   };
 }
 

@@ -19,7 +19,8 @@ const EVIDENCE_INDENT = ' '.repeat('evidence: '.length);
 
 export function renderFindings(findings: readonly Finding[], thresholds: Thresholds, options: FindingsOptions): string {
   if (findings.length === 0) {
-    return wrap(`No findings: no pair's loss is above ${formatPercent(thresholds.lossRatio)} at 95% confidence, and no p99 latency above `
+    return wrap(`No findings: no pair, row, column or group loses more than ${formatPercent(thresholds.lossRatio)} with significance `
+      + `(95% intervals, ${formatPercent(thresholds.falseDiscoveryRate)} false discovery rate), and no p99 latency is above `
       + `${thresholds.latencyFactor}× the cluster's median pair (+${formatMs(thresholds.latencyMarginMs)} at least).`, options.width, '');
   }
   return [`Findings (${findings.length}), worst first:`, ...findings.map((finding) => renderFinding(finding, options))].join('\n\n');
