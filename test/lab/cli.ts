@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { IS_ROOT } from '../support/netns.ts';
 import { validateLabOptions } from './lab.ts';
 import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultKind } from './net/faults.ts';
-import { nodeAddressing } from './net/topology.ts';
+import { nodeAddressing, parseKernelVersions } from './net/topology.ts';
 import { checkPrerequisites } from './prerequisites.ts';
 import { labDir, readState, type LabState, type Overlay } from './state.ts';
 import { down, isAlive } from './teardown.ts';
@@ -15,7 +15,8 @@ import { down, isAlive } from './teardown.ts';
 const READY_TIMEOUT_MS = 60_000;
 const ROOTLESS_NOTE = 'without root: pods are plain processes on 127.0.0.0/8 addresses; no Service DNAT, cluster DNS or faults (they need network namespaces and nftables)';
 const USAGE = `usage: npm run lab -- <command>
-  up --nodes N [--overlay vxlan|routed] [--kubeconfig PATH] [--tainted K]
+  up --nodes N [--overlay vxlan|routed] [--kubeconfig PATH] [--tainted K] [--kernel NODE=VERSION ...]
+    (--kernel: the kernel version the API reports for NODE, e.g. node3=6.12.0-canary)
   down
   status
   fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT]
@@ -32,16 +33,21 @@ function runningLab(dir: string): LabState {
 async function up(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { nodes: { type: 'string' }, overlay: { type: 'string', default: 'vxlan' }, kubeconfig: { type: 'string' }, tainted: { type: 'string', default: '0' } },
+    options: {
+      nodes: { type: 'string' }, overlay: { type: 'string', default: 'vxlan' }, kubeconfig: { type: 'string' }, tainted: { type: 'string', default: '0' },
+      kernel: { type: 'string', multiple: true, default: [] },
+    },
     strict: true,
   });
   if (values.nodes === undefined) throw new Error('up needs --nodes N');
   const options = { nodes: Number(values.nodes), overlay: values.overlay as Overlay, tainted: Number(values.tainted) };
   validateLabOptions(options);
   if (IS_ROOT) checkPrerequisites(options.overlay);
+  parseKernelVersions(values.kernel, nodeAddressing('', options.nodes, true));
   const dir = labDir();
   const existing = readState(dir);
   if (existing && isAlive(existing.daemonPid)) {
+    if (values.kernel.length) throw new Error('a lab is already up; --kernel applies when a lab starts: run `npm run lab -- down` first');
     if (existing.nodes === options.nodes && existing.overlay === options.overlay && existing.tainted === options.tainted) {
       process.stdout.write(`the lab is already up (${existing.nodes} nodes, ${existing.overlay}); kubeconfig: ${existing.kubeconfig}\n`);
       return;
@@ -60,6 +66,7 @@ async function up(args: string[]): Promise<void> {
   const daemon = spawn(process.execPath, [
     fileURLToPath(new URL('./daemon.ts', import.meta.url)),
     '--nodes', String(options.nodes), '--overlay', options.overlay, '--tainted', String(options.tainted), '--kubeconfig', kubeconfig,
+    ...values.kernel.flatMap((spec) => ['--kernel', spec]),
   ], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NETPROBE_LAB_DIR: dir } });
   closeSync(log);
   daemon.unref();

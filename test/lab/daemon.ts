@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startApiServer } from './api/server.ts';
 import { createLab } from './lab.ts';
 import { kubeDnsObjects, waitForClusterDns } from './kube-dns.ts';
+import { nodeAddressing, parseKernelVersions, withKernelVersions } from './net/topology.ts';
 import { labDir, type Overlay } from './state.ts';
 
 const DNS_READY_TIMEOUT_MS = 20_000;
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     overlay: { type: 'string' },
     tainted: { type: 'string' },
     kubeconfig: { type: 'string' },
+    kernel: { type: 'string', multiple: true, default: [] },
   },
   strict: true,
 });
@@ -30,8 +32,9 @@ const lab = await createLab({
   tainted: Number(values.tainted ?? 0),
   kubeconfig: values.kubeconfig!,
 });
+const kernelVersions = parseKernelVersions(values.kernel, nodeAddressing(lab.store.current.prefix, lab.network.nodes.length, lab.store.current.rootless));
 const api = await startApiServer({
-  nodes: lab.network.nodes, runtime: lab.runtime, network: lab.network,
+  nodes: withKernelVersions(lab.network.nodes, kernelVersions), runtime: lab.runtime, network: lab.network,
   host: '127.0.0.1', stateDir: dir,
   onError: (err) => process.stderr.write(`${new Date().toISOString()} ${err.message}\n`),
 });

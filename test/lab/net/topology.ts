@@ -28,6 +28,9 @@ export function nodeAddressing(prefix: string, count: number, rootless = false):
 }
 
 const CONTROL_PLANE_ROLE = 'node-role.kubernetes.io/control-plane';
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
+/** Odd nodes in zone-a, even in zone-b: a label to group by (`matrix --group-by`), as clouds set it. */
+const zoneOf = (index: number): string => (index % 2 === 1 ? 'zone-a' : 'zone-b');
 
 /** The nodes as the API shows them; the first `tainted` are control-plane-like (tainted NoSchedule). */
 export function labNodes(addressing: NodeAddressing[], tainted: number): LabNode[] {
@@ -41,11 +44,33 @@ export function labNodes(addressing: NodeAddressing[], tainted: number): LabNode
       'kubernetes.io/hostname': n.name,
       'kubernetes.io/os': 'linux',
       'kubernetes.io/arch': 'amd64',
+      [ZONE_LABEL]: zoneOf(n.index),
       ...(n.index <= tainted ? { [CONTROL_PLANE_ROLE]: '' } : {}),
     },
     taints: n.index <= tainted ? [{ key: CONTROL_PLANE_ROLE, effect: 'NoSchedule' as const }] : [],
     kernelVersion,
   }));
+}
+
+/**
+ * `up --kernel node3=6.12.0-canary`: node name → the kernel version the API reports for it.
+ * Every lab node runs on this machine's one kernel; the override changes only what the lab
+ * API (the stand-in for a cluster) shows as status.nodeInfo.kernelVersion, which is what
+ * `matrix --group-by kernel` and `compare` read: enough to stand for canary nodes.
+ */
+export function parseKernelVersions(specs: readonly string[], nodes: NodeAddressing[]): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0 || eq === spec.length - 1) throw new Error(`--kernel "${spec}" is not NODE=VERSION (e.g. node3=6.12.0-canary)`);
+    versions[findNode(nodes, spec.slice(0, eq)).name] = spec.slice(eq + 1);
+  }
+  return versions;
+}
+
+/** The nodes as the API shows them, with the kernel versions `up --kernel` asked for. */
+export function withKernelVersions(nodes: readonly LabNode[], versions: Record<string, string>): LabNode[] {
+  return nodes.map((node) => (node.name in versions ? { ...node, kernelVersion: versions[node.name] } : node));
 }
 
 /** The node by name, or an error that lists the lab's nodes. */
