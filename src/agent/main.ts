@@ -2,6 +2,7 @@
 // the end, progress on stderr. Exit 0 whatever the network did (a bad network is
 // data); exit 2 only for the agent's own failures (bad plan, port in use).
 // A plan's `mode` picks what the agent does (default 'probe': the matrix probes).
+import { runDnsLoadMode } from './dns-load.ts';
 import { parsePlan, readPlanText } from './plan-input.ts';
 import { AgentSetupError } from './responder.ts';
 import { startAgent } from './run.ts';
@@ -24,6 +25,7 @@ const MODES: Record<string, (planText: string, logFor: LogFor) => Promise<ModeRu
     const plan = parsePlan(text);
     return { node: plan.node, ...(await startAgent(plan, logFor(plan.node), printLine)) };
   },
+  'dns-load': runDnsLoadMode,
 };
 
 function printLine(doc: object): void {
