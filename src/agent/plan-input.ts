@@ -96,19 +96,19 @@ function peer(raw: unknown, where: string): PeerTarget {
   };
 }
 
-function object(v: unknown, where: string): Record<string, unknown> {
+export function object(v: unknown, where: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new AgentSetupError(`${where} must be an object`);
   return v as Record<string, unknown>;
 }
-function array(v: unknown, where: string): unknown[] {
+export function array(v: unknown, where: string): unknown[] {
   if (!Array.isArray(v)) throw new AgentSetupError(`${where} must be a list`);
   return v;
 }
-function nonEmptyString(v: unknown, where: string): string {
+export function nonEmptyString(v: unknown, where: string): string {
   if (typeof v !== 'string' || v === '') throw new AgentSetupError(`${where} must be a non-empty string`);
   return v;
 }
-function positive(v: unknown, where: string): number {
+export function positive(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new AgentSetupError(`${where} must be a number > 0, got ${JSON.stringify(v)}`);
   return v;
 }
@@ -116,7 +116,7 @@ function byteCount(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_TCP_PAYLOAD) throw new AgentSetupError(`${where} must be a whole number 0..${MAX_TCP_PAYLOAD}, got ${JSON.stringify(v)}`);
   return v;
 }
-function port(v: unknown, where: string): number {
+export function port(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) throw new AgentSetupError(`${where} must be a port 1..65535, got ${JSON.stringify(v)}`);
   return v;
 }
