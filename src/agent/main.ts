@@ -3,6 +3,7 @@
 // data); exit 2 only for the agent's own failures (bad plan, port in use).
 // A plan's `mode` picks what the agent does (default 'probe': the matrix probes).
 import { runDnsLoadMode } from './dns-load.ts';
+import { runInspectMode } from './inspect/inspect.ts';
 import { parsePlan, readPlanText } from './plan-input.ts';
 import { AgentSetupError } from './responder.ts';
 import { startAgent } from './run.ts';
@@ -25,6 +26,7 @@ const MODES: Record<string, (planText: string, logFor: LogFor) => Promise<ModeRu
     const plan = parsePlan(text);
     return { node: plan.node, ...(await startAgent(plan, logFor(plan.node), printLine)) };
   },
+  inspect: async (text) => runInspectMode(text),
   'dns-load': runDnsLoadMode,
 };
 

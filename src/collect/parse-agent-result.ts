@@ -45,9 +45,10 @@ export function parseAgentResult(text: string, source: string, expected: Expecte
   }
 }
 
-class DocumentError extends Error {}
+export class DocumentError extends Error {}
 
-function findDocument(text: string): unknown {
+/** The result document in what an agent printed: the whole text, or its last line that is a JSON object. */
+export function findDocument(text: string): unknown {
   const trimmed = text.trim();
   if (trimmed === '') throw new DocumentError('the agent printed nothing: no result document (did it start, or was it killed before the end?)');
   const candidates = trimmed.startsWith('{') ? [trimmed] : [];

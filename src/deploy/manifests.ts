@@ -7,6 +7,7 @@ import type { NetworkPath } from '../shared/plan.ts';
 import { ANNOTATION_NODE, LABEL_PATH, LABEL_POD, LABEL_ROLE, runLabels, type PodRole } from './labels.ts';
 
 export const AGENT_MOUNT_DIR = '/netprobe';
+export const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
 export const AGENT_FILE = 'agent.cjs';
 /** An unprivileged user: restricted PodSecurity wants a non-zero UID. 65534 is "nobody". */
 const NOBODY = 65534;
@@ -23,7 +24,7 @@ export interface RunObjects {
 export function namespaceManifest(name: string, runId: string, extraLabels: Record<string, string>, hostNetwork: boolean): V1Namespace {
   const labels = { ...runLabels(runId), ...extraLabels };
   // Host-network probes need the privileged level; pod-network ones pass restricted.
-  labels['pod-security.kubernetes.io/enforce'] ??= hostNetwork ? 'privileged' : 'restricted';
+  labels[POD_SECURITY_ENFORCE] ??= hostNetwork ? 'privileged' : 'restricted';
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
@@ -44,7 +45,7 @@ export function ownerReferenceTo(configMap: V1ConfigMap): V1OwnerReference {
 /** An agent pod pinned to `node`; `plan` is any of the agent's plans (it travels as JSON in NETPROBE_PLAN). */
 export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole, path: NetworkPath, node: string, index: number, plan: object): V1Pod {
   const hostNetwork = path === 'host';
-  const name = `netprobe-${run.runId}-${role === 'responder' ? 'r' : 'p'}${hostNetwork ? 'h' : ''}-${index}`;
+  const name = `netprobe-${run.runId}-${role[0]}${hostNetwork ? 'h' : ''}-${index}`;
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -4,10 +4,11 @@
 // (matrix, nodes, dns) decide which pods with which plans; this does the rest.
 import type { V1OwnerReference, V1Pod, V1Toleration } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
+import { KubeApiError } from '../kube/errors.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { NetworkPath } from '../shared/plan.ts';
 import { runSelector, type PodRole } from './labels.ts';
-import { agentConfigMap, namespaceManifest, ownerReferenceTo, probePod, type RunObjects } from './manifests.ts';
+import { agentConfigMap, namespaceManifest, ownerReferenceTo, POD_SECURITY_ENFORCE, probePod, type RunObjects } from './manifests.ts';
 import { PodTracker } from './pod-tracker.ts';
 import { podVerdict, type PodVerdict } from './pod-state.ts';
 
@@ -99,7 +100,15 @@ export class ProbeSession {
   /** Creates one agent pod per (node, plan), in parallel. */
   async createPods(role: PodRole, path: NetworkPath, plans: readonly { node: string; plan: object }[]): Promise<{ tracked: TrackedPod[]; pods: V1Pod[] }> {
     const pods = plans.map(({ node, plan }, i) => probePod(this.run, this.owner!, role, path, node, i, plan));
-    await Promise.all(pods.map((pod) => this.limit(() => this.client.createPod(this.settings.namespace, pod))));
+    await Promise.all(pods.map((pod) => this.limit(async () => {
+      try {
+        await this.client.createPod(this.settings.namespace, pod);
+      } catch (err) {
+        // A namespace without the label still gets the cluster's default level, which may refuse host networking.
+        if (path === 'host' && err instanceof KubeApiError && err.status === 403 && /PodSecurity/.test(err.message)) throw new DeployError(privilegedNeeded(this.settings.namespace, 'refuses host-network pods'));
+        throw err;
+      }
+    })));
     const tracked = pods.map((pod, i) => ({ name: pod.metadata!.name!, node: plans[i].node, role, path }));
     return { tracked, pods };
   }
@@ -177,7 +186,13 @@ export class ProbeSession {
     }
     if (!existing) throw new DeployError(`namespace ${namespace} not found (leave out -n and netprobe makes its own)`);
     if (existing.status?.phase === 'Terminating' || existing.metadata?.deletionTimestamp) throw new DeployError(`namespace ${namespace} is being deleted: wait for it to go, or use another`);
+    const enforced = existing.metadata?.labels?.[POD_SECURITY_ENFORCE];
+    if (this.settings.hostNetwork && enforced && enforced !== 'privileged') throw new DeployError(privilegedNeeded(namespace, `enforces PodSecurity "${enforced}"`));
   }
+}
+
+function privilegedNeeded(namespace: string, why: string): string {
+  return `namespace ${namespace} ${why}: host-network pods need the "privileged" level. Label it: kubectl label ns ${namespace} ${POD_SECURITY_ENFORCE}=privileged --overwrite (or leave out -n: netprobe's own namespace is labelled so)`;
 }
 
 function rolePlural(pods: readonly TrackedPod[]): string {

@@ -9,6 +9,8 @@ export interface NodeSelection {
   names?: string[];
   /** --max-nodes: keep the first N (by name) of what was selected. */
   maxNodes?: number;
+  /** Fewer nodes than this is an error (default 2: a matrix needs pairs). */
+  minNodes?: number;
 }
 
 /** Nodes as listed (already filtered by -l on the server). */
@@ -34,6 +36,6 @@ export function selectNodes(listed: readonly ClusterNode[], selection: NodeSelec
     notes.push(`probing ${selection.maxNodes} of ${nodes.length} nodes (--max-nodes)`);
     nodes = nodes.slice(0, selection.maxNodes);
   }
-  if (nodes.length < 2) throw new PlanError(`a matrix needs at least 2 nodes, selected ${nodes.length} (${nodes.map((n) => n.name).join(', ') || 'none'})`);
+  if (nodes.length < (selection.minNodes ?? 2)) throw new PlanError(`a matrix needs at least 2 nodes, selected ${nodes.length} (${nodes.map((n) => n.name).join(', ') || 'none'})`);
   return { nodes, notes };
 }

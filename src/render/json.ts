@@ -2,7 +2,8 @@
 // builds every object in, so the output is stable from run to run.
 import type { MatrixReport } from '../shared/report.ts';
 import type { CompareReport } from '../compare/compare-report.ts';
+import type { NodesReport } from '../shared/nodes-report.ts';
 
-export function renderJson(report: MatrixReport | CompareReport): string {
+export function renderJson(report: MatrixReport | CompareReport | NodesReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }

@@ -2,8 +2,9 @@
 import { dump } from 'js-yaml';
 import type { MatrixReport } from '../shared/report.ts';
 import type { CompareReport } from '../compare/compare-report.ts';
+import type { NodesReport } from '../shared/nodes-report.ts';
 
-export function renderYaml(report: MatrixReport | CompareReport): string {
+export function renderYaml(report: MatrixReport | CompareReport | NodesReport): string {
   // noRefs: evidence objects can appear twice (pair and finding); YAML anchors would confuse readers.
   return dump(report, { noRefs: true, lineWidth: -1 });
 }

@@ -1,0 +1,108 @@
+// kubectl netprobe nodes: list nodes and pods → one inspector pod per node (host network)
+// → judge every check → render. Exit 0 all pass (WARN included), 2 any FAIL, 1 on errors.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { agentCode } from '../deploy/agent-code.ts';
+import { tolerationsFrom } from '../deploy/manifests.ts';
+import { RunAborted } from '../deploy/session.ts';
+import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
+import { clusterFacts } from '../nodes/cluster-facts.ts';
+import { judgeNodes } from '../nodes/judge.ts';
+import { runInspection } from '../nodes/run-inspection.ts';
+import { toClusterNode } from '../plan/cluster-node.ts';
+import { PlanError, selectNodes } from '../plan/select-nodes.ts';
+import { renderJson } from '../render/json.ts';
+import { renderNodesTable } from '../render/nodes-table.ts';
+import { renderYaml } from '../render/yaml.ts';
+import type { NodesReport } from '../shared/nodes-report.ts';
+import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './cli.ts';
+import { interruptible } from './interrupt.ts';
+import { MATRIX_OPTIONS } from './matrix-command.ts';
+import { useColor } from './output.ts';
+import { parseDuration, parseLabels, parseList, parseOneOf } from './parse-options.ts';
+import { stderrProgress } from './progress.ts';
+
+const FORMATS = ['table', 'json', 'yaml'] as const;
+type NodesFormat = (typeof FORMATS)[number];
+
+export const NODES_OPTIONS = {
+  nodes: MATRIX_OPTIONS.nodes,
+  selector: MATRIX_OPTIONS.selector,
+  image: MATRIX_OPTIONS.image,
+  'namespace-labels': MATRIX_OPTIONS['namespace-labels'],
+  tolerations: MATRIX_OPTIONS.tolerations,
+  'tolerate-all': MATRIX_OPTIONS['tolerate-all'],
+  timeout: MATRIX_OPTIONS.timeout,
+  keep: MATRIX_OPTIONS.keep,
+  output: { alias: 'o', type: 'string', default: 'table', describe: `output format: ${FORMATS.join('|')} (docs/nodes-report.md)` },
+  out: MATRIX_OPTIONS.out,
+} as const;
+
+export const NODES_EPILOGUE = 'Needs host-network pods: netprobe\'s own namespace is labelled pod-security.kubernetes.io/enforce=privileged; '
+  + 'with -n NS, label NS so. Exit status: 0 every check passed (warnings included), 2 some check FAILed, 1 error.';
+
+interface NodesArgs {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  nodes?: string;
+  selector?: string;
+  image: string;
+  'namespace-labels'?: string;
+  tolerations?: string;
+  'tolerate-all': boolean;
+  timeout: string;
+  keep: boolean;
+  output: string;
+  out?: string;
+}
+
+export async function runNodesCommand(args: NodesArgs): Promise<number> {
+  const format = parseOneOf<NodesFormat>(FORMATS, args.output, '--output');
+  const startTimeoutMs = parseDuration(args.timeout, '--timeout');
+  const tolerations = tolerationsFrom(parseList(args.tolerations), args['tolerate-all']);
+  const namespaceLabels = parseLabels(args['namespace-labels'], '--namespace-labels');
+
+  const client = createKubeClient(loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context }));
+  const progress = stderrProgress();
+  const [allNodes, pods] = await Promise.all([client.listNodes(), client.listPods(undefined)]);
+  const listed = args.selector ? (await client.listNodes(args.selector)).map(toClusterNode) : allNodes.map(toClusterNode);
+  const selected = selectNodes(listed, { names: args.nodes ? parseList(args.nodes) : undefined, minNodes: 1 }, args.selector);
+  selected.notes.forEach((note) => progress.phase(note));
+  const names = selected.nodes.map((n) => n.name);
+
+  const runId = randomBytes(3).toString('hex');
+  const namespace = args.namespace ?? `netprobe-${runId}`;
+  progress.phase(`run ${runId}: inspecting ${names.length} node(s) (${client.describeTarget})`);
+  try {
+    const outcome = await interruptible(runId, async (signal) => runInspection(client, names, {
+      runId, namespace, ownNamespace: args.namespace === undefined, namespaceLabels, image: args.image, tolerations, startTimeoutMs, keep: args.keep,
+    }, await agentCode(), progress, signal));
+    if (outcome.inspections.length === 0) throw new PlanError(`no node could be inspected: ${[...outcome.noData].map(([n, why]) => `${n}: ${why}`).join('; ')}`);
+    const report = judgeNodes({
+      run: { id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(), namespace, image: args.image },
+      cluster: clusterFacts(allNodes, pods.items),
+      nodes: names,
+      inspections: outcome.inspections,
+      noData: outcome.noData,
+    });
+    progress.done();
+    writeReport(report, format, args);
+    return report.summary.fail > 0 ? EXIT_GATE : EXIT_OK;
+  } catch (err) {
+    if (err instanceof RunAborted) return EXIT_INTERRUPTED;
+    throw err;
+  }
+}
+
+function writeReport(report: NodesReport, format: NodesFormat, args: NodesArgs): void {
+  const text = format === 'json' ? renderJson(report)
+    : format === 'yaml' ? renderYaml(report)
+      : renderNodesTable(report, { color: !args.out && useColor(process.stdout), width: process.stdout.columns });
+  if (args.out) {
+    writeFileSync(args.out, text);
+    process.stderr.write(`wrote ${args.out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
