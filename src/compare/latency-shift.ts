@@ -1,16 +1,17 @@
 // Is one run's latency distribution slower than another's? A report keeps p50/p90/p99/max
 // per pair (from histograms, within RELATIVE_ACCURACY), not the samples, so a rank test
-// (Mann-Whitney) cannot be run on it. What the quantiles do bound is how many samples lie
-// above a latency: by nearest rank, at most n - ceil(q·n) samples lie above the q-quantile,
-// and at least n - ceil(r·n) + 1 lie at or above the r-quantile. So for a bar T, "faster
-// run has at most kF samples above T, slower run at least kS" is a 2×2 table whose Fisher
-// test (fisher.ts) is conservative: the true counts can only make it more significant.
-// This is Mood's median test (Mood, "Introduction to the Theory of Statistics", 1950)
-// generalised to the quantiles a report has. The bar is the faster run's quantile raised
-// by the same factor and margin the matrix analysis judges a latency problem by, so a
-// significant shift is also a large one, and scheduling jitter between runs is not one.
-// (With per-pair histograms in the report, an additive `latencyHistogram` field, the
-// counts above T would be exact instead of bounds.)
+// (Mann-Whitney) cannot be run on it. The quantiles do support a precedence test (Nelson,
+// "Tables for a precedence life test", Technometrics 1963): take the faster run's q-quantile,
+// an order statistic with m = n - ceil(q·n) samples above it; if the slower run's r-quantile
+// lies above it, at least x = n - ceil(r·n) + 1 of the slower run's samples do. With the two
+// runs exchangeable (no change), P(at least x above the faster run's (m+1)-th largest) is the
+// hypergeometric tail of the 2×2 table (x of n_slow, m of n_fast), i.e. Fisher's one-sided
+// test (fisher.ts; checked against the precedence formula). Bounds only make it conservative.
+// The bar is the faster quantile raised by the factor and margin the matrix analysis judges
+// a latency problem by, so a significant shift is also a large one and scheduling jitter
+// between runs is not one; the test tries four quantiles as the bar (Bonferroni).
+// With per-pair histograms in the report (an additive `latencyHistogram` field in pairs[])
+// a rank test on the bucket counts would replace these bounds.
 import type { LatencySummary } from '../shared/report.ts';
 import { RELATIVE_ACCURACY } from '../shared/histogram.ts';
 import { fisherUpperTail } from './fisher.ts';

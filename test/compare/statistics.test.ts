@@ -42,6 +42,19 @@ describe("Fisher's exact test", () => {
 });
 
 describe('latency shift (quantile test)', () => {
+  // Precedence test (Nelson 1963), straight from its definition: P(at least x of the slow run's
+  // samples above the fast run's (m+1)-th largest) when the runs are exchangeable.
+  function precedenceTail(x: number, nSlow: number, m: number, nFast: number): number {
+    const choose = (n: number, k: number) => { let c = 1; for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i; return c; };
+    let tail = 0;
+    for (let j = x; j <= nSlow; j++) tail += choose(j + m, j) * choose(nSlow + nFast - j - m - 1, nFast - m - 1);
+    return tail / choose(nSlow + nFast, nFast);
+  }
+
+  test.each([[3, 20, 0, 20], [9, 30, 2, 30], [12, 25, 4, 40], [15, 20, 10, 20]])('Fisher tail = precedence tail: %i of %i above the (m+1)-th largest, m = %i of %i', (x, nSlow, m, nFast) => {
+    expect(fisherUpperTail(x, nSlow, m, nFast)).toBeCloseTo(precedenceTail(x, nSlow, m, nFast), 12);
+  });
+
   const bar = { factor: 3, marginMs: 5 };
   const fast: LatencySample = { n: 80, p50: 0.4, p90: 0.6, p99: 1, max: 2 };
 
