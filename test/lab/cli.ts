@@ -20,7 +20,7 @@ const USAGE = `usage: npm run lab -- <command>
   down
   status
   fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT]
-    (bird-stop: routed labs only)
+    (bird-stop: routed labs only; fdb-flush: vxlan labs only)
   fault clear
 The lab lives in $NETPROBE_LAB_DIR (default ${labDir()}).`;
 

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { startApiServer } from './api/server.ts';
 import { createLab } from './lab.ts';
+import { cniAgentObjects } from './cni-agents.ts';
 import { kubeDnsObjects, waitForClusterDns } from './kube-dns.ts';
 import { nodeAddressing, parseKernelVersions, withKernelVersions } from './net/topology.ts';
 import { labDir, type Overlay } from './state.ts';
@@ -42,7 +43,7 @@ api.kubeconfig(lab.store.current.kubeconfig);
 lab.store.update((s) => { s.apiServer = api.url; });
 // Without root nothing could reach dnsmasq at the kube-dns ClusterIP (no DNAT): no cluster DNS.
 if (!lab.store.current.rootless) {
-  api.seed(kubeDnsObjects(lab.network.nodes.length));
+  api.seed([...kubeDnsObjects(lab.network.nodes.length), ...cniAgentObjects(values.overlay as Overlay, lab.network.nodes.map((n) => n.name))]);
   await waitForClusterDns(lab.network.nodes[0].netns, DNS_READY_TIMEOUT_MS);
 }
 lab.store.update((s) => { s.ready = true; });

@@ -47,7 +47,7 @@ export const overlayCheck: Check = (ctx) => {
   if (problems.length) {
     return checkResult('overlay', 'fail', problems[0], {
       evidence: [...evidence, ...problems.slice(1)], unseen,
-      fix: vxlan ? 'flanneld is not programming this node: check its pod and logs (kubectl -n kube-flannel logs), restart it; compare `ip neigh show dev flannel.1` and `bridge fdb show dev flannel.1` with the peers'
+      fix: vxlan ? 'flanneld is not programming this node: check the logs of its flannel pod and restart it; compare `ip neigh show dev flannel.1` and `bridge fdb show dev flannel.1` with the peers'
         : 'the CNI agent does not program routes here: check calico-node (BGP) / the agent on this node and on the peers named',
     });
   }

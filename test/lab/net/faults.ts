@@ -7,22 +7,24 @@
 // `forward` for pod traffic (after Service DNAT, so a ClusterIP is judged by its backend),
 // in `output` for hostNetwork traffic, before any VXLAN encapsulation. Each rule carries its
 // fault as a comment, which is also how `status` lists the faults: the namespaces are the truth.
-// `bird-stop` (routed labs) stops a node's BGP daemon, as when calico-node's bird dies.
+// `bird-stop` (routed labs) stops a node's BGP daemon, as when calico-node's bird dies;
+// `fdb-flush` (vxlan labs) removes a node's flannel.1 FDB and neighbour entries for its peers,
+// as when flanneld is not running to program them.
 import { IS_ROOT, nsExec } from '../../support/netns.ts';
 import type { Overlay } from '../state.ts';
 import { birdPid, startBird, waitForBgpRoutes } from './routed.ts';
 import { applyNft } from './services.ts';
 import { findNode, type NodeAddressing } from './topology.ts';
 import { UNDERLAY_MTU } from './underlay.ts';
-import { VXLAN_PORT } from './vxlan.ts';
+import { bridgeFdbEntries, flushPeerEntries, VXLAN_PORT, writePeerEntries } from './vxlan.ts';
 
-export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop'] as const;
+export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop', 'fdb-flush'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
   kind: FaultKind;
   from: string;
-  /** Required except for dns-drop (then: queries to any node), mtu and bird-stop (properties of --from). */
+  /** Required except for dns-drop (then: queries to any node), mtu, bird-stop and fdb-flush (properties of --from). */
   to?: string;
   /** syn-drop, udp-loss, dns-drop: share of packets dropped (default 100). */
   percent?: number;
@@ -60,6 +62,7 @@ function requireRoot(): void {
 export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Required<Pick<Fault, 'kind' | 'from'>> & Fault {
   if (!FAULT_KINDS.includes(fault.kind)) throw new Error(`unknown fault kind "${fault.kind}"; kinds: ${FAULT_KINDS.join(', ')}`);
   if (fault.kind === 'bird-stop' && overlay !== 'routed') throw new Error(`bird-stop needs a lab with --overlay routed (BGP); this one is ${overlay}`);
+  if (fault.kind === 'fdb-flush' && overlay !== 'vxlan') throw new Error(`fdb-flush needs a lab with --overlay vxlan (Flannel); this one is ${overlay}`);
   findNode(nodes, fault.from);
   if (fault.to !== undefined) findNode(nodes, fault.to);
   if (fault.to === undefined && NEEDS_TO.includes(fault.kind)) throw new Error(`fault ${fault.kind} needs --to NODE`);
@@ -74,7 +77,8 @@ export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Re
     case 'mtu': return { kind: fault.kind, from: fault.from, mtu };
     case 'slow': return { kind: fault.kind, from: fault.from, to: fault.to, rateKbit };
     case 'blackhole': return { kind: fault.kind, from: fault.from, to: fault.to };
-    case 'bird-stop': return { kind: fault.kind, from: fault.from };
+    case 'bird-stop':
+    case 'fdb-flush': return { kind: fault.kind, from: fault.from };
     default: return { kind: fault.kind, from: fault.from, to: fault.to, percent };
   }
 }
@@ -89,6 +93,10 @@ export function addFault(target: FaultTarget, requested: Fault): Fault {
   if (fault.kind === 'bird-stop') {
     const pid = birdPid(from);
     if (pid !== undefined) process.kill(pid, 'SIGTERM');
+    return fault;
+  }
+  if (fault.kind === 'fdb-flush') {
+    flushPeerEntries(from);
     return fault;
   }
   const { nodes } = target;
@@ -131,7 +139,7 @@ export function addFault(target: FaultTarget, requested: Fault): Fault {
 }
 
 /** Removes every fault from every node: the fault table, the MTU change, the rate limit, a
- *  stopped BIRD (restarted; resolves once BGP has converged again). */
+ *  stopped BIRD (restarted; resolves once BGP has converged again), flushed VXLAN peers. */
 export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise<void> {
   requireRoot();
   if (overlay === 'routed') {
@@ -139,6 +147,7 @@ export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise
     for (const node of stopped) startBird(dir, node);
     if (stopped.length) await waitForBgpRoutes(nodes, BGP_RECONVERGE_TIMEOUT_MS);
   }
+  if (overlay === 'vxlan') for (const node of nodes) writePeerEntries(node, nodes.filter((p) => p !== node));
   for (const node of nodes) {
     // Adding the table first makes the delete succeed whether or not a fault was ever added.
     applyNft(node.netns, `${BASE}delete table ${TABLE}\n`);
@@ -149,10 +158,12 @@ export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise
   }
 }
 
-/** The faults in place, read back from the rules' comments (and, routed, from BIRD's absence). */
+/** The faults in place, read back from the rules' comments (and from BIRD's absence, or missing VXLAN peers). */
 export function listFaults({ nodes, overlay }: FaultTarget): Fault[] {
   if (!IS_ROOT) return [];
-  const stopped: Fault[] = overlay === 'routed' ? nodes.filter((n) => birdPid(n) === undefined).map((n) => ({ kind: 'bird-stop', from: n.name })) : [];
+  const stateFaults: Fault[] = overlay === 'routed'
+    ? nodes.filter((n) => birdPid(n) === undefined).map((n) => ({ kind: 'bird-stop', from: n.name }))
+    : nodes.filter((n) => bridgeFdbEntries(n).length < nodes.length - 1).map((n) => ({ kind: 'fdb-flush', from: n.name }));
   const seen = new Set<string>();
   for (const node of nodes) {
     const json = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'tables'])) as { nftables: { table?: { name: string } }[] };
@@ -160,7 +171,7 @@ export function listFaults({ nodes, overlay }: FaultTarget): Fault[] {
     const rules = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'table', ...TABLE.split(' ')])) as { nftables: { rule?: { comment?: string } }[] };
     for (const e of rules.nftables) if (e.rule?.comment) seen.add(e.rule.comment);
   }
-  return [...stopped, ...[...seen].map((comment): Fault => {
+  return [...stateFaults, ...[...seen].map((comment): Fault => {
     const fields = Object.fromEntries(comment.split(' ').map((kv) => kv.split('=') as [string, string]));
     const num = (k: string): number | undefined => (fields[k] === undefined ? undefined : Number(fields[k]));
     return { kind: fields.kind as FaultKind, from: fields.from, to: fields.to, percent: num('percent'), mtu: num('mtu'), rateKbit: num('rateKbit') };

@@ -10,6 +10,8 @@ export const NODE_BIN_DIR = dirname(fileURLToPath(new URL('../../../node_modules
 
 export const DNSMASQ_IMAGE = 'netprobe-lab/dnsmasq';
 const SHELL_IMAGES = new Set(['busybox', 'alpine', 'debian', 'ubuntu', 'bash', 'nicolaka/netshoot', 'curlimages/curl']);
+/** CNI agents (../cni-agents.ts): the lab does their work itself, so they just stay up. */
+const CNI_AGENT_IMAGES = new Set(['flannel/flannel', 'calico/node']);
 
 export class UnknownImageError extends Error {}
 
@@ -31,6 +33,7 @@ export function imageRepository(image: string): string {
 export function containerArgv(container: ContainerSpec, dnsmasqArgs: string[]): string[] {
   const repo = imageRepository(container.image);
   const args = container.args ?? [];
+  if (CNI_AGENT_IMAGES.has(repo)) return ['sleep', 'infinity'];
   if (repo !== 'node' && repo !== DNSMASQ_IMAGE && !SHELL_IMAGES.has(repo)) {
     throw new UnknownImageError(`image "${container.image}" has no local runtime in the lab (known: node:*, ${[...SHELL_IMAGES].join(', ')}, ${DNSMASQ_IMAGE})`);
   }
