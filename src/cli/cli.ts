@@ -8,6 +8,7 @@ import { PlanError } from '../plan/select-nodes.ts';
 import { ReportFileError } from '../compare/load-report.ts';
 import { runCleanupCommand } from './cleanup-command.ts';
 import { COMPARE_OPTIONS, runCompareCommand } from './compare-command.ts';
+import { DNS_OPTIONS, runDnsCommand } from './dns-command.ts';
 import { runMatrixCommand, MATRIX_OPTIONS } from './matrix-command.ts';
 import { NODES_EPILOGUE, NODES_OPTIONS, runNodesCommand } from './nodes-command.ts';
 import { UsageError } from './parse-options.ts';
@@ -49,6 +50,7 @@ export async function runCli(argv: string[]): Promise<number> {
         .example('$0 compare before.json after.json', 'exit 2 when a pair or node regressed significantly'),
       (args) => guard(async () => runCompareCommand(args))())
       .command('nodes', 'check each node\'s network state (kernel, CNI agent, ARP table, conntrack, MTU, overlay, BGP): PASS/WARN/FAIL; exit 2 on any FAIL', (y) => y.options(NODES_OPTIONS).epilogue(NODES_EPILOGUE), (args) => guard(() => runNodesCommand(args))())
+      .command('dns', 'DNS capacity: DNS pods vs the autoscaler formula, NodeLocal DNSCache, a stepped load ramp to the knee, replicas for --peak-qps', (y) => y.options(DNS_OPTIONS), (args) => guard(() => runDnsCommand(args))())
       .demandCommand(1, 'name a command: matrix or cleanup')
       .strict()
       .help()

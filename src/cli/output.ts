@@ -1,5 +1,6 @@
 // -o: the renderers by name, and the colour rule (no-color.org: NO_COLOR set and
 // non-empty turns colour off; so does output that is not a terminal).
+import { writeFileSync } from 'node:fs';
 import { renderHtml } from '../render/html.ts';
 import { renderJson } from '../render/json.ts';
 import { renderTable } from '../render/table.ts';
@@ -26,4 +27,14 @@ export function renderReport(report: MatrixReport, format: OutputFormat, setting
 
 export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
   return stream.isTTY === true && !env.NO_COLOR;
+}
+
+/** --out FILE (saying so on stderr), else stdout. */
+export function writeOutput(text: string, out: string | undefined): void {
+  if (out) {
+    writeFileSync(out, text);
+    process.stderr.write(`wrote ${out}\n`);
+  } else {
+    process.stdout.write(text);
+  }
 }

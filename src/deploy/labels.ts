@@ -13,7 +13,7 @@ export const ANNOTATION_NODE = 'netprobe.io/node';
 export const APP = 'netprobe';
 export const MANAGER = 'kubectl-netprobe';
 
-export type PodRole = 'responder' | 'prober' | 'inspector';
+export type PodRole = 'responder' | 'prober' | 'inspector' | 'loader';
 
 export function runLabels(runId: string): Record<string, string> {
   return { [LABEL_APP]: APP, [LABEL_MANAGED_BY]: MANAGER, [LABEL_RUN]: runId };

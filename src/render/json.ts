@@ -3,7 +3,8 @@
 import type { MatrixReport } from '../shared/report.ts';
 import type { CompareReport } from '../compare/compare-report.ts';
 import type { NodesReport } from '../shared/nodes-report.ts';
+import type { DnsReport } from '../dns/report.ts';
 
-export function renderJson(report: MatrixReport | CompareReport | NodesReport): string {
+export function renderJson(report: MatrixReport | CompareReport | NodesReport | DnsReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }

@@ -1,0 +1,59 @@
+// A loader's dns-load result from its pod's log, checked field by field like a probe
+// result (parse-agent-result.ts), so bad output becomes one error naming its source.
+import { DNS_LOAD_RESULT_KIND, DNS_LOAD_RESULT_SCHEMA_VERSION, type DnsLoadResult } from '../shared/dns-load.ts';
+import { LatencyHistogram, type HistogramJSON } from '../shared/histogram.ts';
+import { AgentResultError, DocumentError, findDocument, type ExpectedResult } from './parse-agent-result.ts';
+import { describeValue, readArray, readCount, readCountList, readCounts, readNullable, readNumber, readObject, readString, ShapeError } from './shape.ts';
+
+export function parseDnsLoadResult(text: string, source: string, expected: ExpectedResult): DnsLoadResult {
+  try {
+    return checkDnsLoadResult(findDocument(text), expected);
+  } catch (error) {
+    if (error instanceof ShapeError) throw new AgentResultError(source, `bad dns-load document: ${error.message}`);
+    if (error instanceof DocumentError) throw new AgentResultError(source, error.message);
+    throw error;
+  }
+}
+
+function checkDnsLoadResult(value: unknown, expected: ExpectedResult): DnsLoadResult {
+  const doc = readObject(value, 'the document');
+  if (doc.kind !== DNS_LOAD_RESULT_KIND) throw new DocumentError(`not a netprobe dns-load result (kind ${describeValue(doc.kind)}, expected "${DNS_LOAD_RESULT_KIND}")`);
+  if (doc.schemaVersion !== DNS_LOAD_RESULT_SCHEMA_VERSION) {
+    throw new DocumentError(`dns-load schema ${describeValue(doc.schemaVersion)}, this netprobe reads ${DNS_LOAD_RESULT_SCHEMA_VERSION}: use matching versions of the agent and the CLI`);
+  }
+  const node = readString(doc.node, 'node');
+  if (expected.node !== undefined && node !== expected.node) throw new DocumentError(`the result says it comes from node ${node}, but the pod ran on ${expected.node}`);
+  if (expected.runToken !== undefined && readString(doc.runToken, 'runToken') !== expected.runToken) throw new DocumentError(`the result belongs to another run (token ${describeValue(doc.runToken)})`);
+  const resolver = readObject(doc.resolver, 'resolver');
+  readString(resolver.server, 'resolver.server');
+  readCount(resolver.port, 'resolver.port');
+  readArray(resolver.search, 'resolver.search').forEach((d, i) => readString(d, `resolver.search[${i}]`));
+  readCount(resolver.ndots, 'resolver.ndots');
+  readArray(doc.lookups, 'lookups').forEach((v, i) => {
+    const lookup = readObject(v, `lookups[${i}]`);
+    readString(lookup.name, `lookups[${i}].name`);
+    readArray(lookup.tried, `lookups[${i}].tried`).forEach((n, j) => readString(n, `lookups[${i}].tried[${j}]`));
+    readCount(lookup.queriesPerLookup, `lookups[${i}].queriesPerLookup`);
+    readString(lookup.rcode, `lookups[${i}].rcode`);
+  });
+  readArray(doc.steps, 'steps').forEach((v, i) => {
+    const at = `steps[${i}]`;
+    const step = readObject(v, at);
+    readNumber(step.offeredQps, `${at}.offeredQps`);
+    readNumber(step.durationMs, `${at}.durationMs`);
+    const [planned, sent, unsent, answered, timeouts, abandoned] = ['planned', 'sent', 'unsent', 'answered', 'timeouts', 'abandoned'].map((k) => readCount(step[k], `${at}.${k}`));
+    const errors = Object.values(readCounts(step.errors, `${at}.errors`)).reduce((a, b) => a + b, 0);
+    if (sent + unsent !== planned) throw new ShapeError(`${at}: ${sent} sent and ${unsent} unsent, but ${planned} planned`);
+    if (answered + timeouts + errors + abandoned !== sent) throw new ShapeError(`${at}: ${answered} answered, ${timeouts} timeouts, ${errors} errors and ${abandoned} abandoned do not add up to ${sent} sent`);
+    readCountList(step.answeredAtResolverMarks, `${at}.answeredAtResolverMarks`);
+    readCounts(step.rcodes, `${at}.rcodes`);
+    try {
+      LatencyHistogram.fromJSON(readObject(step.latency, `${at}.latency`) as unknown as HistogramJSON);
+    } catch (error) {
+      throw new ShapeError(`${at}.latency: ${(error as Error).message}`);
+    }
+  });
+  readNullable(doc.stoppedEarly, 'stoppedEarly', readString);
+  readArray(doc.warnings, 'warnings').forEach((w, i) => readString(w, `warnings[${i}]`));
+  return doc as unknown as DnsLoadResult;
+}
