@@ -25,10 +25,23 @@ export function dnsRaceFinding(context: FindingContext): Finding | null {
     protocols: ['dns'],
     message: `DNS lookups from ${countOf(nodes.length, 'node')} were answered only at the resolver's retry marks (~5 s): the signature of the conntrack race `
       + `that drops one of the A/AAAA pair sent from one socket. ${kernels.join('; ')}.`,
-    hint: "Workarounds: `options single-request-reopen` in the pods' dnsConfig (glibc only; musl ignores it), `options use-vc` (DNS over TCP), "
-      + 'or NodeLocal DNSCache (no DNAT, no conntrack on the way); for good, a kernel with the fixes (5.0, and 5.6 for the third race).',
+    hint: RACE_WORKAROUNDS,
     evidence: { thresholdRatio: context.thresholds.lossRatio, pairs: flagged.map((j) => j.evidence!), nodes },
   };
+}
+
+const RACE_WORKAROUNDS = "Workarounds: `options single-request-reopen` in the pods' dnsConfig (glibc only; musl ignores it), `options use-vc` (DNS over TCP), "
+  + 'or NodeLocal DNSCache (no DNAT, no conntrack on the way); for good, a kernel with the fixes (5.0, and 5.6 for the third race).';
+
+/**
+ * For DNS timeout findings: a race drop on every resend is a timeout, so on kernels
+ * without the fixes the race is a suspect too. '' when every source kernel has them.
+ */
+export function raceSuspicion(sources: readonly string[], context: FindingContext): string {
+  const unfixed = sources.filter((node) => kernelBefore(context.nodes.get(node)?.kernelVersion ?? null, 5, 6) === true);
+  if (unfixed.length === 0) return '';
+  const kernels = unfixed.map((node) => `${node}: ${context.nodes.get(node)!.kernelVersion}`).join(', ');
+  return `On kernels before 5.6 (${kernels}) the conntrack A/AAAA race can also end in timeouts. ${RACE_WORKAROUNDS}`;
 }
 
 function raceFixesIn(release: string | null): string {

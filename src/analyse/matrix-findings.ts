@@ -7,6 +7,7 @@ import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
+import { raceSuspicion } from './dns-race.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { cellKey } from './pairs.ts';
 import { applyFlag, evidenceOf, type JudgedPair } from './verdicts.ts';
@@ -83,6 +84,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     metric === 'latency' ? LATENCY_HINT : '',
     synContext?.hint ?? '',
     kind === 'nodes' ? otherNetworkContrast(evidence, metric, path, context) : '',
+    kind === 'resolvers' && metric === 'loss' ? raceSuspicion([...new Set(evidence.map((e) => e.source))], context) : '',
   ];
   const measure = evidence[0].measure;
   const pooled = pattern.pattern === 'pair' ? '' : `; pooled, ${describeProportion({ ...pattern.pooled, measure })}`;

@@ -168,6 +168,15 @@ describe('protocol-specific findings', () => {
     expect(report.pairs.find((p) => p.protocol === 'dns')!.dnsTimeouts).toBe(40);
   });
 
+  test('DNS timeouts from a node on an old kernel also name the race as a suspect', () => {
+    const report = analyseMatrix(
+      (s, _d, protocol) => (s === 'node-3' && protocol === 'dns' ? { attempts: 300, lost: 20 } : clean),
+      (node) => (node === 'node-3' ? { kernel: '5.4.0-150-generic' } : {}),
+    );
+    expect(summary(report)).toEqual([`warning loss pair node-3 -> ${RESOLVER}`]);
+    expect(report.findings[0].hint).toContain('On kernels before 5.6 (node-3: 5.4.0-150-generic) the conntrack A/AAAA race can also end in timeouts.');
+  });
+
   test('ENOBUFS outcomes and SndbufErrors → neighbour table / buffers', () => {
     const report = analyseMatrix(
       (s, d, protocol) => (s === 'node-5' && d === 'node-1' && protocol === 'tcp' ? { attempts: 300, enobufs: 1 } : clean),
