@@ -1,6 +1,7 @@
 // DNS answers that arrive only after the resolver's resend (~5 s, ~10 s): glibc and musl
 // send A and AAAA together from one socket, and before Linux 5.0 (a third race: 5.6)
 // conntrack could drop one of the two (netfilter UDP insert race). Field notes.
+import { countOf } from '../shared/format.ts';
 import type { Finding, NodeEvidence } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
@@ -49,8 +50,4 @@ function raceFixesIn(release: string | null): string {
   if (kernelBefore(release, 5, 6)) return 'older than 5.6, without the fix for the third race';
   if (kernelBefore(release, 5, 6) === false) return 'has the kernel fixes (5.0, 5.6), so look for what else drops one query of the pair (DNAT rules, resolver load)';
   return 'the kernel version is unknown';
-}
-
-export function countOf(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

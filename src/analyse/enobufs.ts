@@ -2,8 +2,8 @@
 // sees ENOBUFS (EINVAL on kernels 3.6-6.5), UDP only in the Udp SndbufErrors counter
 // because the kernel swallows the error without IP_RECVERR. Field notes.
 import type { Finding, NodeEvidence } from '../shared/report.ts';
+import { countOf } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
-import { countOf } from './dns-race.ts';
 import { kernelBefore } from './kernel.ts';
 import type { FindingContext } from './matrix-findings.ts';
 

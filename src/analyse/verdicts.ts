@@ -30,7 +30,7 @@ export interface JudgedPair {
 }
 
 /** A pair gets at most one flag, the first that applies: a lost probe is also a slow one. */
-export const FLAG_ORDER: readonly PairFlag[] = ['loss', 'syn-loss', 'resolver-marks', 'latency'];
+const FLAG_ORDER: readonly PairFlag[] = ['loss', 'syn-loss', 'resolver-marks', 'latency'];
 
 /** A common measure for one (protocol, path): the median over pairs of their p99, and the limit derived from it. */
 interface LatencyReference {

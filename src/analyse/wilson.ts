@@ -5,7 +5,7 @@
 import type { ProportionInterval } from '../shared/report.ts';
 
 /** Two-sided 95 %: the normal quantile 1 - 0.05/2. */
-export const Z_95 = 1.959963984540054;
+const Z_95 = 1.959963984540054;
 
 export interface Proportion {
   ratio: number;
@@ -13,7 +13,8 @@ export interface Proportion {
   high: number;
 }
 
-export function wilsonInterval(k: number, n: number, z = Z_95): Proportion {
+export function wilsonInterval(k: number, n: number): Proportion {
+  const z = Z_95;
   if (!(n > 0) || k < 0 || k > n) throw new RangeError(`wilsonInterval needs 0 <= k <= n and n > 0, got k=${k} n=${n}`);
   const p = k / n;
   const z2 = z * z;

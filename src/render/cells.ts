@@ -40,7 +40,7 @@ export function lossCell(pairs: readonly PairReport[]): HeatCell {
 }
 
 /** At most three characters: "0", "<.1", "0.5", "9.9", "12", "100" (percent). */
-export function compactPercent(ratio: number): string {
+function compactPercent(ratio: number): string {
   const percent = ratio * 100;
   if (percent === 0) return '0';
   if (percent < 0.1) return '<.1';

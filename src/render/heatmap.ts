@@ -17,7 +17,7 @@ export interface HeatmapModel {
 
 const GRADE_PAINT: Record<CellGrade, Paint> = { ok: 'green', warning: 'yellow', critical: 'red', diagonal: 'grey', unmeasured: 'grey', 'no-data': 'grey' };
 /** "100!" is the widest cell text. */
-export const CELL_WIDTH = 4;
+const CELL_WIDTH = 4;
 
 function columnWidths(model: Pick<HeatmapModel, 'rows' | 'columns' | 'labels' | 'extra'>): number[] {
   const label = (key: string) => model.labels.get(key)!.length;

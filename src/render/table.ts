@@ -24,7 +24,7 @@ export interface TableOptions {
 }
 
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
-export const GROUP_BY_KERNEL = 'kernel';
+const GROUP_BY_KERNEL = 'kernel';
 const DEFAULT_WIDTH = 80;
 const WORST_PAIRS_SHOWN = 15;
 const PATHS: readonly NetworkPath[] = ['pod', 'host', 'service'];

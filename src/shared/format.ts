@@ -18,6 +18,11 @@ export function formatMs(ms: number): string {
   return `${ms.toFixed(0)} ms`;
 }
 
+/** "1 node", "3 nodes". */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function pairName(pair: { source: string; destination: string }): string {
   return `${pair.source} -> ${pair.destination}`;
 }
