@@ -79,7 +79,7 @@ export async function startDnsLoad(plan: DnsLoadPlan, log: (line: string) => voi
       // The step before the one just ended has had a whole step's time to be answered.
       const judged = steps[current - 2];
       if (judged && judged.lossRatio() > plan.stopLossRatio) {
-        stoppedEarly = `step ${current - 1} (${judged.offeredQps}/s) lost ${(judged.lossRatio() * 100).toFixed(1)} % of its queries`;
+        stoppedEarly = `step ${current - 1} lost ${(judged.lossRatio() * 100).toFixed(1)} % of this loader's ${judged.offeredQps} queries/s`;
         current--;
         return endRamp();
       }

@@ -28,8 +28,11 @@ export interface Recommendation {
   replicas: number;
 }
 
+/** Null when nothing can be said: no capacity measured, no replica running, or no knee and no peak to plan for. */
 export function recommendReplicas(knee: Knee, currentReplicas: number, headroom: number, peakQps?: number): Recommendation | null {
   if (knee.qps === null || currentReplicas === 0) return null;
+  // Without a knee the capacity is only a lower bound: planning for it would just restate the headroom.
+  if (knee.verdict === 'none-up-to-max' && peakQps === undefined) return null;
   const perReplicaQps = knee.qps / currentReplicas;
   const peak = peakQps ?? knee.qps;
   // The epsilon keeps 180.00000000000003 / 60 from asking for a fourth replica.

@@ -24,7 +24,7 @@ export function renderDnsTable(report: DnsReport, color: boolean): string {
       String(s.step), s.offeredQps.toFixed(0), s.answeredQps.toFixed(0), formatPercent(s.answeredRatio),
       s.p50Ms === null ? '-' : formatMs(s.p50Ms), s.p99Ms === null ? '-' : formatMs(s.p99Ms),
       String(s.timeouts), String(s.answeredAtResolverMarks), String(s.unsent + Object.values(s.errors).reduce((x, y) => x + y, 0)),
-      Object.entries(s.rcodes).map(([k, n]) => `${k} ${n}`).join(', '),
+      Object.entries(s.rcodes).sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k} ${n}`).join(', '),
     ];
     const marked = s.step === knee.step ? cells.map((c) => paint(c, 'bold', color)) : cells;
     return clean ? marked : marked.map((c) => paint(c, 'red', color));
@@ -47,7 +47,9 @@ export function renderDnsTable(report: DnsReport, color: boolean): string {
       `recommendation: ${atMost}${rec.replicas} replicas for a peak of ${rec.peakQps.toFixed(0)} queries/s${rec.peakFrom === 'capacity' ? ' (no --peak-qps: the measured capacity)' : ''} with ${formatPercent(rec.headroom)} headroom; the autoscaler formula says ${a.replicas}; running ${rec.currentReplicas}`,
     );
   } else {
-    lines.push(`recommendation: none (${cluster.readyReplicas === 0 ? 'no ready DNS pod' : 'no capacity measured'})`);
+    lines.push(`recommendation: none (${cluster.readyReplicas === 0 ? 'no ready DNS pod'
+      : knee.verdict === 'none-up-to-max' ? `the ${cluster.readyReplicas} replicas carry at least ${knee.qps!.toFixed(0)} queries/s; give --peak-qps to plan for a peak`
+        : 'no capacity measured'})`);
   }
   for (const n of report.noData) lines.push(paint(`no data from ${n.node}: ${n.reason}`, 'yellow', color));
   for (const w of report.warnings) lines.push(paint(`warning: ${w}`, 'yellow', color));

@@ -19,7 +19,7 @@ const USAGE = `usage: npm run lab -- <command>
     (--kernel: the kernel version the API reports for NODE, e.g. node3=6.12.0-canary)
   down
   status
-  fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT]
+  fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT] [--qps Q]
     (bird-stop: routed labs only; fdb-flush: vxlan labs only)
   fault clear
 The lab lives in $NETPROBE_LAB_DIR (default ${labDir()}).`;
@@ -121,12 +121,12 @@ async function fault(args: string[]): Promise<void> {
   if (action !== 'add') throw new Error(USAGE);
   const { values } = parseArgs({
     args: rest,
-    options: { kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, percent: { type: 'string' }, mtu: { type: 'string' }, rate: { type: 'string' } },
+    options: { kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, percent: { type: 'string' }, mtu: { type: 'string' }, rate: { type: 'string' }, qps: { type: 'string' } },
     strict: true,
   });
   if (!values.kind || !values.from) throw new Error('fault add needs --kind and --from');
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-  const added = addFault(target, { kind: values.kind as FaultKind, from: values.from, to: values.to, percent: num(values.percent), mtu: num(values.mtu), rateKbit: num(values.rate) });
+  const added = addFault(target, { kind: values.kind as FaultKind, from: values.from, to: values.to, percent: num(values.percent), mtu: num(values.mtu), rateKbit: num(values.rate), qps: num(values.qps) });
   process.stdout.write(`fault added: ${Object.entries(added).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
 }
 

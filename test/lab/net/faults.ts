@@ -18,7 +18,7 @@ import { findNode, type NodeAddressing } from './topology.ts';
 import { UNDERLAY_MTU } from './underlay.ts';
 import { bridgeFdbEntries, flushPeerEntries, VXLAN_PORT, writePeerEntries } from './vxlan.ts';
 
-export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop', 'fdb-flush'] as const;
+export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop', 'fdb-flush', 'dns-slow'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface Fault {
@@ -32,6 +32,8 @@ export interface Fault {
   mtu?: number;
   /** slow: rate towards --to in kbit/s (default 1000). */
   rateKbit?: number;
+  /** dns-slow: DNS queries per second the --from node's pods answer at most (required). */
+  qps?: number;
 }
 
 /** The lab as faults need it: its nodes, and for BGP its overlay and directory (BIRD's files). */
@@ -73,12 +75,14 @@ export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Re
   if (!Number.isInteger(mtu) || mtu < 576 || mtu >= UNDERLAY_MTU) throw new Error(`--mtu must be from 576 to ${UNDERLAY_MTU - 1}, not ${fault.mtu}`);
   const rateKbit = fault.rateKbit ?? DEFAULT_RATE_KBIT;
   if (!(rateKbit > 0)) throw new Error(`--rate must be a positive number of kbit/s, not ${fault.rateKbit}`);
+  if (fault.kind === 'dns-slow' && !(Number.isInteger(fault.qps) && fault.qps! > 0)) throw new Error(`dns-slow needs --qps, a whole number of queries per second > 0, not ${fault.qps}`);
   switch (fault.kind) {
     case 'mtu': return { kind: fault.kind, from: fault.from, mtu };
     case 'slow': return { kind: fault.kind, from: fault.from, to: fault.to, rateKbit };
     case 'blackhole': return { kind: fault.kind, from: fault.from, to: fault.to };
     case 'bird-stop':
     case 'fdb-flush': return { kind: fault.kind, from: fault.from };
+    case 'dns-slow': return { kind: fault.kind, from: fault.from, qps: fault.qps };
     default: return { kind: fault.kind, from: fault.from, to: fault.to, percent };
   }
 }
@@ -115,6 +119,13 @@ export function addFault(target: FaultTarget, requested: Fault): Fault {
     // The VXLAN packets that carry the node's pod traffic are UDP too: losing them is not this fault.
     case 'udp-loss': rules = both(`udp dport != ${VXLAN_PORT} ${chance}`); break;
     case 'dns-drop': rules = both(`meta l4proto { tcp, udp } th dport 53 ${chance}`); break;
+    // A DNS server that answers only so many queries a second: queries to the node's pods
+    // (the kube-dns pods there, after the Service's DNAT) beyond the rate are dropped. The
+    // burst stands for the server's socket queue, 200 ms of the rate: with nft's default of
+    // 5 packets, random arrival bursts well below the rate would already lose queries.
+    case 'dns-slow':
+      rules = [`add rule ${TABLE} forward ip daddr ${from.podCIDR} udp dport 53 limit rate over ${fault.qps}/second burst ${Math.max(5, Math.ceil(fault.qps! / 5))} packets drop ${comment}`];
+      break;
     case 'blackhole': rules = both(''); break;
     case 'mtu':
       // veth hands over oversize (GSO) frames whatever the receiver's MTU; a real NIC would not
@@ -174,6 +185,6 @@ export function listFaults({ nodes, overlay }: FaultTarget): Fault[] {
   return [...stateFaults, ...[...seen].map((comment): Fault => {
     const fields = Object.fromEntries(comment.split(' ').map((kv) => kv.split('=') as [string, string]));
     const num = (k: string): number | undefined => (fields[k] === undefined ? undefined : Number(fields[k]));
-    return { kind: fields.kind as FaultKind, from: fields.from, to: fields.to, percent: num('percent'), mtu: num('mtu'), rateKbit: num('rateKbit') };
+    return { kind: fields.kind as FaultKind, from: fields.from, to: fields.to, percent: num('percent'), mtu: num('mtu'), rateKbit: num('rateKbit'), qps: num('qps') };
   })];
 }
