@@ -4,7 +4,9 @@ import { PROTOCOLS } from '../shared/plan.ts';
 import { REPORT_KIND, REPORT_SCHEMA_VERSION, type MatrixReport, type PairReport, type RunInfo, type Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
+import { burstFindings } from './bursts.ts';
 import { findings } from './findings.ts';
+import { timeline } from './timeline.ts';
 import { nodeReports, type NodeInfo, type NoDataEntry } from './nodes.ts';
 import { resolveThresholds } from './options.ts';
 import { cellKey, tallyPairs } from './pairs.ts';
@@ -26,9 +28,11 @@ export interface AnalysisInput {
 export function analyse(input: AnalysisInput): MatrixReport {
   const thresholds = resolveThresholds(input.thresholds);
   const nodes = nodeReports(input.nodes, input.results, input.noData ?? []);
-  const judged = judgePairs(tallyPairs(input.results), thresholds).sort((a, b) => byPairOrder(a.report, b.report));
+  const judged = judgePairs(tallyPairs(input.results), thresholds);
+  sortPairs(judged);
   // Before the pairs are read: pairs that a pattern explains get its flag here.
-  const reportFindings = findings({ nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds });
+  const trouble = timeline(input.results);
+  const reportFindings = findings({ nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds }, burstFindings(trouble));
   return {
     kind: REPORT_KIND,
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -37,14 +41,19 @@ export function analyse(input: AnalysisInput): MatrixReport {
     nodes,
     pairs: judged.map((j) => j.report),
     findings: reportFindings,
+    ...(trouble && { timeline: trouble }),
   };
 }
 
 const PATH_ORDER = ['pod', 'host', 'service'];
 
-function byPairOrder(a: PairReport, b: PairReport): number {
-  return PATH_ORDER.indexOf(a.path) - PATH_ORDER.indexOf(b.path)
+/** By path, protocol, source, destination; names ranked once (a collator per comparison is slow on N² pairs). */
+function sortPairs(judged: { report: PairReport }[]): void {
+  const names = [...new Set(judged.flatMap(({ report }) => [report.source, report.destination]))].sort(byNodeName);
+  const rank = new Map(names.map((name, i) => [name, i]));
+  judged.sort(({ report: a }, { report: b }) =>
+    PATH_ORDER.indexOf(a.path) - PATH_ORDER.indexOf(b.path)
     || PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol)
-    || byNodeName(a.source, b.source)
-    || byNodeName(a.destination, b.destination);
+    || rank.get(a.source)! - rank.get(b.source)!
+    || rank.get(a.destination)! - rank.get(b.destination)!);
 }

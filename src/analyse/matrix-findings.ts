@@ -39,6 +39,8 @@ export function matrixFindings(context: FindingContext): Finding[] {
     const [path, kind] = group.split('|') as [NetworkPath, MatrixKind];
     const cellsPairs = [...groupBy(pairs, (j) => pairName(j.report)).values()];
     for (const metric of MATRIX_METRICS) {
+      // Most runs are clean: no elevated pair, no pattern to look for.
+      if (!pairs.some((j) => j.measurements[metric]?.elevated)) continue;
       const cells = cellsPairs.map((cellPairs) => toCell(cellPairs, metric)).filter((cell): cell is PairCell => cell !== null);
       const rules = { p0: metric === 'latency' ? P99_TAIL_SHARE : thresholds.lossRatio, share: thresholds.patternShare, alpha: thresholds.falseDiscoveryRate, square: kind === 'nodes' };
       for (const pattern of detectPatterns(cells, rules)) {
