@@ -8,11 +8,12 @@ import { matrixFindings, type FindingContext } from './matrix-findings.ts';
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 const PATTERN_RANK: Record<FindingPattern, number> = {
-  'all-but-diagonal': 0, partition: 1, 'bad-node': 2, 'bad-source': 3, 'bad-destination': 4, nodes: 5, pair: 6,
+  'all-but-diagonal': 0, partition: 1, 'bad-node': 2, 'bad-source': 3, 'bad-destination': 4, nodes: 5, pair: 6, window: 7,
 };
 
-export function findings(context: FindingContext): Finding[] {
-  const all = [...matrixFindings(context), dnsRaceFinding(context), enobufsFinding(context)].filter((f): f is Finding => f !== null);
+/** `extra`: findings made elsewhere (e.g. bursts over time), ranked with the rest. */
+export function findings(context: FindingContext, extra: readonly Finding[] = []): Finding[] {
+  const all = [...matrixFindings(context), dnsRaceFinding(context), enobufsFinding(context), ...extra].filter((f): f is Finding => f !== null);
   return all.sort((a, b) =>
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]
     || PATTERN_RANK[a.pattern] - PATTERN_RANK[b.pattern]

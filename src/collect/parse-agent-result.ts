@@ -70,16 +70,31 @@ export function findDocument(text: string): unknown {
   throw new DocumentError(`no result document in the agent's output; its last line was: ${lastLine.length > 120 ? `${lastLine.slice(0, 120)}…` : lastLine}`);
 }
 
-function checkAgentResult(value: unknown, expected: ExpectedResult): AgentResult {
+/** What every agent document starts with: its kind and schema version (named `schema` in errors), node and run. */
+export interface DocumentHeader {
+  kind: string;
+  schemaVersion: number;
+  /** "agent result", "node inspection": what the kind is called in errors. */
+  what: string;
+  schema: string;
+}
+
+/** The document as an object, once its kind, schema version, node and run are the expected ones. */
+export function readDocumentHeader(value: unknown, header: DocumentHeader, expected: ExpectedResult): Record<string, unknown> {
   const doc = readObject(value, 'the document');
-  if (doc.kind !== AGENT_RESULT_KIND) throw new DocumentError(`not a netprobe agent result (kind ${describeValue(doc.kind)}, expected "${AGENT_RESULT_KIND}")`);
-  if (doc.schemaVersion !== AGENT_RESULT_SCHEMA_VERSION) {
-    throw new DocumentError(`agent schema ${describeValue(doc.schemaVersion)}, this netprobe reads ${AGENT_RESULT_SCHEMA_VERSION}: use matching versions of the agent and the CLI`);
+  if (doc.kind !== header.kind) throw new DocumentError(`not a netprobe ${header.what} (kind ${describeValue(doc.kind)}, expected "${header.kind}")`);
+  if (doc.schemaVersion !== header.schemaVersion) {
+    throw new DocumentError(`${header.schema} schema ${describeValue(doc.schemaVersion)}, this netprobe reads ${header.schemaVersion}: use matching versions of the agent and the CLI`);
   }
   const node = readString(doc.node, 'node');
   const runToken = readString(doc.runToken, 'runToken');
   if (expected.node !== undefined && node !== expected.node) throw new DocumentError(`the result says it comes from node ${node}, but the pod ran on ${expected.node}`);
   if (expected.runToken !== undefined && runToken !== expected.runToken) throw new DocumentError(`the result belongs to another run (token ${runToken})`);
+  return doc;
+}
+
+function checkAgentResult(value: unknown, expected: ExpectedResult): AgentResult {
+  const doc = readDocumentHeader(value, { kind: AGENT_RESULT_KIND, schemaVersion: AGENT_RESULT_SCHEMA_VERSION, what: 'agent result', schema: 'agent' }, expected);
   readString(doc.startedAt, 'startedAt');
   readString(doc.endedAt, 'endedAt');
 
@@ -93,6 +108,11 @@ function checkAgentResult(value: unknown, expected: ExpectedResult): AgentResult
   readNumber(settings.ratePerSecond, 'settings.ratePerSecond');
   readArray(settings.protocols, 'settings.protocols').forEach((p, i) => readOneOf(p, `settings.protocols[${i}]`, PROTOCOLS));
 
+  if (doc.timeline !== undefined) {
+    const timeline = readObject(doc.timeline, 'timeline');
+    if (Number.isNaN(Date.parse(readString(timeline.originAt, 'timeline.originAt')))) throw new ShapeError('timeline.originAt is not a time');
+    if (readNumber(timeline.windowMs, 'timeline.windowMs') <= 0) throw new ShapeError('timeline.windowMs must be > 0');
+  }
   readArray(doc.series, 'series').forEach((series, i) => checkSeries(series, `series[${i}]`));
 
   const counters = readObject(doc.counters, 'counters');
@@ -121,6 +141,7 @@ function checkSeries(value: unknown, at: string): void {
   if (outcomeTotal !== attempts || (outcomes.ok ?? 0) !== successes) {
     throw new ShapeError(`${at}.outcomes add up to ${outcomeTotal} probes (${outcomes.ok ?? 0} ok), but attempts is ${attempts} and successes ${successes}`);
   }
+  if (series.windows !== undefined) checkWindows(series.windows, `${at}.windows`, attempts);
   if (protocol === 'tcp') {
     const tcp = readObject(series.tcp, `${at}.tcp`);
     readCount(tcp.synRetransmits, `${at}.tcp.synRetransmits`);
@@ -137,6 +158,19 @@ function checkSeries(value: unknown, at: string): void {
     readCountList(dns.answeredAtResolverMarks, `${at}.dns.answeredAtResolverMarks`);
     readCounts(dns.rcodes, `${at}.dns.rcodes`);
   }
+}
+
+/** Per-window counts: as many windows in each list, trouble within each window's probes, all adding up to the series. */
+function checkWindows(value: unknown, at: string, attempts: number): void {
+  const windows = readObject(value, at);
+  const perWindow = readCountList(windows.attempts, `${at}.attempts`);
+  const failures = readCountList(windows.failures, `${at}.failures`);
+  const degraded = readCountList(windows.degraded, `${at}.degraded`);
+  if (failures.length !== perWindow.length || degraded.length !== perWindow.length) throw new ShapeError(`${at} lists differ in length`);
+  perWindow.forEach((n, i) => {
+    if (failures[i] + degraded[i] > n) throw new ShapeError(`${at} window ${i} has more trouble than probes`);
+  });
+  if (perWindow.reduce((a, b) => a + b, 0) !== attempts) throw new ShapeError(`${at}.attempts do not add up to the series' ${attempts} attempts`);
 }
 
 function checkHistogram(value: unknown, at: string): LatencyHistogram {

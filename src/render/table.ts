@@ -10,6 +10,7 @@ import { paint } from './ansi.ts';
 import { DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, worstLossRatio, type HeatCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
 import { renderFindings } from './findings.ts';
+import { renderTimeline } from './timeline.ts';
 import { heatmapWidth, renderHeatmap, type HeatmapModel } from './heatmap.ts';
 import { labelCandidates } from './names.ts';
 import { wrap } from './wrap.ts';
@@ -42,6 +43,7 @@ export function renderTable(report: MatrixReport, options: TableOptions): string
     ...matrices,
     legend(options.color, width),
     noDataSection(report.nodes, width),
+    report.timeline ? renderTimeline(report.timeline, { color: options.color, width }) : '',
     renderFindings(report.findings, report.thresholds, { color: options.color, width }),
   ].filter(Boolean).join('\n\n') + '\n';
 }

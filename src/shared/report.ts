@@ -102,7 +102,7 @@ export interface PairReport {
   errors: Record<string, number>;
 }
 
-export type FindingKind = 'loss' | 'syn-loss' | 'latency' | 'dns-conntrack-race' | 'enobufs';
+export type FindingKind = 'loss' | 'syn-loss' | 'latency' | 'dns-conntrack-race' | 'enobufs' | 'burst';
 
 /** Where a finding lies: one pair, one node's row/column/both, the whole matrix, or groups. */
 export type FindingPattern =
@@ -112,7 +112,8 @@ export type FindingPattern =
   | 'bad-node'
   | 'all-but-diagonal'
   | 'partition'
-  | 'nodes';
+  | 'nodes'
+  | 'window';
 
 /** One measured proportion behind a finding: k of n, with its 95 % Wilson interval. */
 export interface PairEvidence {
@@ -141,6 +142,8 @@ export interface NodeEvidence {
 }
 
 export interface FindingEvidence {
+  /** Burst findings: the window and how its trouble compares with the run's average. */
+  burst?: TimelineBurst;
   /** The ratio the lower bounds were compared with (loss-like findings). */
   thresholdRatio?: number;
   /** Pattern findings: how many of the pattern's measured pairs are elevated, and their pooled count. */
@@ -168,6 +171,35 @@ export interface Finding {
   evidence: FindingEvidence;
 }
 
+/** --window: per-window totals, the pairs that had trouble in any window, and the bursts. */
+export interface TimelineReport {
+  originAt: string;
+  windowMs: number;
+  /** All pairs together, per window: probes, and trouble (failed, or succeeded after SYN retransmits or at a DNS resolver mark). */
+  windows: { attempts: number; trouble: number }[];
+  pairs: { source: string; destination: string; protocol: Protocol; path: NetworkPath; attempts: number[]; trouble: number[] }[];
+  bursts: TimelineBurst[];
+}
+
+/** A window with more trouble than the run's average rate explains (exact binomial test, Bonferroni over windows). */
+export interface TimelineBurst {
+  window: number;
+  /** ISO 8601 start of the window. */
+  start: string;
+  attempts: number;
+  trouble: number;
+  /** Trouble expected at the run's average rate. */
+  expected: number;
+  pValue: number;
+  pairsHit: number;
+  pairsMeasured: number;
+  sourcesHit: number;
+  protocols: Protocol[];
+  /** Most probing nodes hit at once; or one node's pairs; or neither. */
+  scope: 'cluster-wide' | 'node' | 'some-pairs';
+  node: string | null;
+}
+
 export interface MatrixReport {
   kind: typeof REPORT_KIND;
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
@@ -177,4 +209,6 @@ export interface MatrixReport {
   pairs: PairReport[];
   /** Worst first. */
   findings: Finding[];
+  /** Only with --window. */
+  timeline?: TimelineReport;
 }

@@ -1,0 +1,74 @@
+// --window: failures over time. A window is a burst when it holds more trouble
+// (failed probes, plus connects that needed SYN retransmits and DNS answers at a
+// resolver mark) than the run's own average rate explains: an exact binomial test,
+// Bonferroni-corrected over the windows. Then where it struck tells what it was:
+// across most nodes at once (a DNS or control-plane event, an overlay-wide hiccup)
+// or around one node (that node's trouble).
+import type { AgentResult } from '../shared/agent-result.ts';
+import type { NetworkPath, Protocol } from '../shared/plan.ts';
+import type { TimelineBurst, TimelineReport } from '../shared/report.ts';
+import { binomialUpperTail } from './significance.ts';
+
+/** Family-wise error over all windows of a run (Bonferroni). */
+const BURST_ALPHA = 0.001;
+/** A burst is cluster-wide when it hits at least this share of the probing nodes. */
+const CLUSTER_WIDE_SHARE = 0.5;
+/** A burst belongs to one node when pairs touching it hold at least this share of its trouble. */
+const ONE_NODE_SHARE = 0.8;
+
+export function timeline(results: readonly AgentResult[]): TimelineReport | null {
+  const timed = results.filter((r) => r.timeline);
+  if (timed.length === 0) return null;
+  const { windowMs } = timed[0].timeline!;
+  const originAt = timed.map((r) => r.timeline!.originAt).sort()[0];
+  const pairs = timed.flatMap((r) => r.series.filter((s) => s.windows).map((s) => ({
+    source: r.node, destination: s.destination, protocol: s.protocol as Protocol, path: s.path as NetworkPath,
+    attempts: s.windows!.attempts, trouble: s.windows!.failures.map((f, i) => f + (s.windows!.degraded[i] ?? 0)),
+  })));
+  const windows = Math.max(0, ...pairs.map((p) => p.attempts.length));
+  const perWindow = Array.from({ length: windows }, (_, w) => ({
+    attempts: sum(pairs.map((p) => p.attempts[w] ?? 0)),
+    trouble: sum(pairs.map((p) => p.trouble[w] ?? 0)),
+  }));
+  const rate = sum(perWindow.map((w) => w.trouble)) / Math.max(1, sum(perWindow.map((w) => w.attempts)));
+  const sources = new Set(pairs.map((p) => p.source));
+
+  const bursts: TimelineBurst[] = [];
+  perWindow.forEach((w, index) => {
+    // Expected trouble at the run's average rate; a window far above it did not happen by chance.
+    const pValue = binomialUpperTail(w.trouble, w.attempts, Math.max(rate, 1e-6));
+    if (w.trouble === 0 || pValue > BURST_ALPHA / windows) return;
+    const hit = pairs.filter((p) => (p.trouble[index] ?? 0) > 0);
+    const hitSources = new Set(hit.map((p) => p.source));
+    const troubleAround = (node: string) => sum(hit.filter((p) => p.source === node || p.destination === node).map((p) => p.trouble[index]));
+    const nodes = [...new Set(hit.flatMap((p) => [p.source, p.destination]))].filter((n) => sources.has(n));
+    const focus = nodes.map((node) => ({ node, share: troubleAround(node) / w.trouble })).sort((a, b) => b.share - a.share)[0];
+    const scope = focus && focus.share >= ONE_NODE_SHARE && hitSources.size < sources.size * CLUSTER_WIDE_SHARE
+      ? { scope: 'node' as const, node: focus.node }
+      : hitSources.size >= sources.size * CLUSTER_WIDE_SHARE ? { scope: 'cluster-wide' as const, node: null } : { scope: 'some-pairs' as const, node: null };
+    bursts.push({
+      window: index,
+      start: new Date(Date.parse(originAt) + index * windowMs).toISOString(),
+      attempts: w.attempts,
+      trouble: w.trouble,
+      expected: w.attempts * rate,
+      pValue,
+      pairsHit: hit.length,
+      pairsMeasured: pairs.filter((p) => (p.attempts[index] ?? 0) > 0).length,
+      sourcesHit: hitSources.size,
+      protocols: [...new Set(hit.map((p) => p.protocol))].sort(),
+      ...scope,
+    });
+  });
+  return {
+    originAt,
+    windowMs,
+    windows: perWindow,
+    pairs: pairs.filter((p) => p.trouble.some((t) => t > 0)).map(({ source, destination, protocol, path, attempts, trouble }) => ({ source, destination, protocol, path, attempts, trouble })),
+    bursts,
+  };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
