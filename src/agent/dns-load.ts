@@ -13,6 +13,7 @@ import { StepCounter } from './dns-load-step.ts';
 import { discoverLookup, queryMix } from './dns-lookups.ts';
 import type { ModeRun } from './main.ts';
 import { readResolvConf, type ResolvConf } from './resolv-conf.ts';
+import { selfUsage } from './self-usage.ts';
 
 /** Each tick sends the queries due since the last: 10 ms keeps a step's rate exact without busy-looping. */
 const TICK_MS = 10;
@@ -98,7 +99,6 @@ export async function startDnsLoad(plan: DnsLoadPlan, log: (line: string) => voi
   }, untilStart);
 
   const result = runOver.then((): DnsLoadResult => {
-    const usage = process.resourceUsage();
     return {
       kind: DNS_LOAD_RESULT_KIND,
       schemaVersion: DNS_LOAD_RESULT_SCHEMA_VERSION,
@@ -110,7 +110,7 @@ export async function startDnsLoad(plan: DnsLoadPlan, log: (line: string) => voi
       lookups,
       steps: steps.slice(0, current + 1).map((s) => s.toJSON()),
       stoppedEarly,
-      self: { cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssBytes: usage.maxRSS * 1024 },
+      self: selfUsage(),
       warnings,
     };
   });

@@ -3,10 +3,11 @@ import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, type AgentResult, type 
 import type { AgentPlan } from '../shared/plan.ts';
 import { counterDelta, readNetCounters } from './counters.ts';
 import { DnsProber } from './dns-probe.ts';
-import { defaultResolver } from './resolv-conf.ts';
 import { readKernelInfo } from './kernel.ts';
 import { pace, type PacedLoop } from './pacer.ts';
+import { defaultResolver } from './resolv-conf.ts';
 import { startResponder, type Responder } from './responder.ts';
+import { selfUsage } from './self-usage.ts';
 import type { WindowClock } from './series.ts';
 import { synRetransmitMarks } from './syn-schedule.ts';
 import { TcpProber } from './tcp-probe.ts';
@@ -55,7 +56,6 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void, p
 
   const snapshot = (final: boolean): AgentResult => {
     const countersAtEnd = readNetCounters(warnings);
-    const usage = process.resourceUsage();
     return {
       kind: AGENT_RESULT_KIND,
       schemaVersion: AGENT_RESULT_SCHEMA_VERSION,
@@ -69,7 +69,7 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void, p
       series: probers.map((p) => p.toSeries()),
       served: responder ? { ...responder.counts } : null,
       counters: { start: countersAtStart, end: countersAtEnd, delta: counterDelta(countersAtStart, countersAtEnd) },
-      self: { cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000, maxRssBytes: usage.maxRSS * 1024 },
+      self: selfUsage(),
       warnings,
     };
   };

@@ -38,15 +38,13 @@ export const DNS_OPTIONS = {
   loss: { type: 'string', default: '1%', describe: 'a step is clean when at most this share of its queries is not answered on the first send; the knee is the last clean step' },
   'peak-qps': { type: 'number', describe: 'the peak to plan replicas for, in queries/s (CoreDNS: rate(coredns_dns_requests_total)); default: the measured capacity' },
   headroom: { type: 'string', default: `${DEFAULT_HEADROOM * 100}%`, describe: 'spare capacity to keep above the peak' },
-  image: MATRIX_OPTIONS.image,
-  'namespace-labels': MATRIX_OPTIONS['namespace-labels'],
-  tolerations: MATRIX_OPTIONS.tolerations,
-  'tolerate-all': MATRIX_OPTIONS['tolerate-all'],
-  timeout: MATRIX_OPTIONS.timeout,
-  keep: MATRIX_OPTIONS.keep,
   output: { alias: 'o', type: 'string', default: 'table', describe: `output format: ${FORMATS.join('|')}` },
-  out: MATRIX_OPTIONS.out,
+  ...pick(MATRIX_OPTIONS, 'image', 'namespace-labels', 'tolerations', 'tolerate-all', 'timeout', 'keep', 'out'),
 } as const;
+
+function pick<T extends object, K extends keyof T>(from: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, from[k]])) as Pick<T, K>;
+}
 
 interface DnsArgs {
   kubeconfig?: string;

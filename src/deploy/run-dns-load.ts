@@ -5,8 +5,7 @@ import { parseDnsLoadResult } from '../collect/parse-dns-load-result.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { DNS_LOAD_MODE, DNS_LOAD_PLAN_VERSION, type DnsLoadPlan, type DnsLoadResult } from '../shared/dns-load.ts';
 import { PLAN_DEFAULTS } from '../shared/plan.ts';
-import type { RunObjects } from './manifests.ts';
-import { ProbeSession, RunAborted, type Progress } from './session.ts';
+import { ProbeSession, type Progress, type SessionSettings } from './session.ts';
 
 /** The ramp starts this long after the loaders are created, so every loader is up for the first step. */
 const START_DELAY_MS = 5000;
@@ -21,13 +20,7 @@ const MAX_OUTSTANDING = 500;
 /** A loader stops its ramp at twice the knee's loss threshold: past the knee, not at a single unlucky step. */
 const STOP_FACTOR = 2;
 
-export interface DnsLoadRunSettings {
-  runId: string;
-  namespace: string;
-  ownNamespace: boolean;
-  namespaceLabels: Record<string, string>;
-  image: string;
-  tolerations: RunObjects['tolerations'];
+export interface DnsLoadRunSettings extends Pick<SessionSettings, 'runId' | 'namespace' | 'ownNamespace' | 'namespaceLabels' | 'image' | 'tolerations' | 'keep'> {
   loaders: string[];
   names: string[];
   /** Total queries per second offered in each step, over all loaders. */
@@ -36,7 +29,6 @@ export interface DnsLoadRunSettings {
   server?: string;
   lossThreshold: number;
   startTimeoutMs: number;
-  keep: boolean;
 }
 
 export interface DnsLoadRunOutcome {
@@ -51,10 +43,9 @@ export async function runDnsLoad(client: KubeClient, settings: DnsLoadRunSetting
   // An unanswered query is resent after the resolver timeout: the last step's queries end by then.
   const drainMs = PLAN_DEFAULTS.resolverTimeoutMs * PLAN_DEFAULTS.resolverAttempts + 1000;
   const runMs = settings.startTimeoutMs + START_DELAY_MS + settings.stepQps.length * settings.stepMs + drainMs;
+  const { runId, namespace, ownNamespace, namespaceLabels, image, tolerations, keep } = settings;
   const session = await ProbeSession.open(client, {
-    runId: settings.runId, namespace: settings.namespace, ownNamespace: settings.ownNamespace, namespaceLabels: settings.namespaceLabels,
-    hostNetwork: false, image: settings.image, tolerations: settings.tolerations,
-    activeDeadlineSeconds: Math.ceil(runMs / 1000) + DEADLINE_SLACK_SECONDS, keep: settings.keep,
+    runId, namespace, ownNamespace, namespaceLabels, image, tolerations, keep, hostNetwork: false, activeDeadlineSeconds: Math.ceil(runMs / 1000) + DEADLINE_SLACK_SECONDS,
   }, agentCode, progress);
   let results: DnsLoadResult[] = [];
   try {
@@ -63,13 +54,7 @@ export async function runDnsLoad(client: KubeClient, settings: DnsLoadRunSetting
     progress.phase(`ramping to ${settings.stepQps[settings.stepQps.length - 1]} queries/s in ${settings.stepQps.length} steps of ${settings.stepMs / 1000}s from ${plans.length} loader pod(s) in namespace ${settings.namespace}`);
     const { tracked } = await session.createPods('loader', 'pod', plans);
     const endsAt = Date.now() + START_DELAY_MS + settings.stepQps.length * settings.stepMs;
-    const ticker = setInterval(() => progress.status(`loading: ${Math.max(0, Math.round((endsAt - Date.now()) / 1000))}s left at most`), 1000);
-    try {
-      await session.waitFor(tracked, 'finished', runMs, signal);
-    } finally {
-      clearInterval(ticker);
-    }
-    if (signal.aborted) throw new RunAborted();
+    await session.waitUntilFinished(tracked, 'loading (less when the ramp stops early)', endsAt, runMs, signal);
     progress.phase('collecting results');
     results = await session.results(tracked, (log, source, pod) => parseDnsLoadResult(log, source, { node: pod.node, runToken: settings.runId }));
   } finally {

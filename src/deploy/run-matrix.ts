@@ -113,13 +113,7 @@ export async function runMatrix(
     progress.phase(`probing from ${proberPlans.reduce((n, p) => n + p.plans.length, 0)} pod(s) for ${settings.durationMs / 1000}s at ${settings.ratePerSecond}/s per pair and protocol`);
     const probers = (await Promise.all(proberPlans.map(({ path, plans }) => session.createPods('prober', path, plans)))).flatMap((p) => p.tracked);
     const endsAt = Date.now() + START_DELAY_MS + settings.durationMs + times.drainMs;
-    const ticker = setInterval(() => progress.status(`probing: ${Math.max(0, Math.round((endsAt - Date.now()) / 1000))}s left`), 1000);
-    try {
-      await session.waitFor(probers, 'finished', settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + times.drainMs, signal);
-    } finally {
-      clearInterval(ticker);
-    }
-    if (signal.aborted) throw new RunAborted();
+    await session.waitUntilFinished(probers, 'probing', endsAt, settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + times.drainMs, signal);
 
     progress.phase('collecting results');
     results = await session.results(probers, (log, source, pod) => parseAgentResult(log, source, { node: pod.node, runToken: settings.runId }));

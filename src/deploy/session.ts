@@ -149,6 +149,17 @@ export class ProbeSession {
     return settled;
   }
 
+  /** Waits for the pods to finish, the status line counting down to `endsAt` (epoch ms); throws RunAborted when interrupted. */
+  async waitUntilFinished(pods: readonly TrackedPod[], activity: string, endsAt: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
+    const ticker = setInterval(() => this.progress.status(`${activity}: ${Math.max(0, Math.round((endsAt - Date.now()) / 1000))}s left`), 1000);
+    try {
+      await this.waitFor(pods, 'finished', timeoutMs, signal);
+    } finally {
+      clearInterval(ticker);
+    }
+    if (signal.aborted) throw new RunAborted();
+  }
+
   /** Each succeeded pod's parsed log; a log that does not parse makes its node no-data. */
   async results<T>(pods: readonly TrackedPod[], parse: (log: string, source: string, pod: TrackedPod) => T): Promise<T[]> {
     const parsed = await Promise.all(pods.map((pod) => this.limit(async () => {
