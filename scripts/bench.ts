@@ -15,10 +15,11 @@ import { parseAgentResult } from '../src/collect/parse-agent-result.ts';
 import { agentCode } from '../src/deploy/agent-code.ts';
 import { runMatrix } from '../src/deploy/run-matrix.ts';
 import { createKubeClient, loadKubeConfig } from '../src/kube/client-node.ts';
-import { allPairs } from '../src/plan/pairs.ts';
+import { allPairs, DEFAULT_SAMPLE, sampleOnRing } from '../src/plan/pairs.ts';
+import { groupBy } from '../src/shared/group-by.ts';
 import { renderJson } from '../src/render/json.ts';
 import { renderTable } from '../src/render/table.ts';
-import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpec, type PairSpecOf } from '../test/support/agent-results.ts';
+import { agentResult, healthyNoise, nodeNames, probeSeries, RESOLVER, RUN } from '../test/support/agent-results.ts';
 import { LabSession } from '../test/support/lab-session.ts';
 import { buildAgent } from './build.ts';
 import type { AgentResult } from '../src/shared/agent-result.ts';
@@ -111,35 +112,33 @@ async function benchMatrix(nodes: number): Promise<void> {
   }
 }
 
-/** Synthetic results for 500 nodes, parsed from JSON as collect would, then analysed and rendered. */
-function benchAnalysis(nodes = 500): void {
+/**
+ * Synthetic results parsed from JSON as collect would, then analysed and rendered:
+ * 500 nodes with the default ring sample (a 500-node full mesh is 250k pairs, which
+ * netprobe does not probe unless asked), and a 200-node full mesh for scale.
+ */
+function benchAnalysis(nodes: number, sample: number | null): void {
   const names = nodeNames(nodes);
-  const texts = matrixResults(names, ['tcp', 'udp', 'dns'], cheapNoise()).map((r) => JSON.stringify(r));
+  const pairs = sample === null ? allPairs(names) : sampleOnRing(names, sample);
+  const noise = healthyNoise(7);
+  const destinations = groupBy(pairs, (p) => p.source);
+  const texts = names.map((source) => JSON.stringify(agentResult(source, [
+    ...(['tcp', 'udp'] as const).flatMap((protocol) => (destinations.get(source) ?? []).map((p) => probeSeries(p.destination, protocol, noise(source, p.destination, protocol)))),
+    probeSeries(RESOLVER, 'dns', noise(source, RESOLVER, 'dns')),
+  ])));
   const results = texts.map((text, i) => parseAgentResult(text, `synthetic agent ${i}`));
   texts.length = 0;
   global.gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
+  const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
   const report = analyse({ run: RUN, nodes: names.map((name) => ({ name })), results });
   const analysedMs = performance.now() - started;
   const table = renderTable(report, { color: false, width: 120 });
   const json = renderJson(report);
   const totalMs = performance.now() - started;
-  const heapAfter = process.memoryUsage().heapUsed;
-  console.log(`analysis, ${nodes} nodes (${report.pairs.length} pair rows): analyse ${(analysedMs / 1000).toFixed(2)} s, + table and json ${(totalMs / 1000).toFixed(2)} s; `
-    + `heap grew ${((heapAfter - heapBefore) / 2 ** 20).toFixed(0)} MiB, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (table ${table.length} chars, json ${(json.length / 2 ** 20).toFixed(1)} MiB)`);
-}
-
-/** Healthy-cluster series from a few prebuilt variants: generating 750k fresh ones would time the generator. */
-function cheapNoise(): PairSpecOf {
-  const variants = Array.from({ length: 16 }, (_, v) => healthyNoise(v + 1));
-  let i = 0;
-  const cache = new Map<string, PairSpec>();
-  return (source, destination, protocol) => {
-    const key = `${protocol}:${i++ % 64}`;
-    if (!cache.has(key)) cache.set(key, variants[i % variants.length](source, destination, protocol));
-    return cache.get(key)!;
-  };
+  console.log(`analysis, ${nodes} nodes, ${sample === null ? 'full mesh' : `--sample ${sample}`} (${pairs.length} pairs, ${report.pairs.length} pair rows): analyse ${(analysedMs / 1000).toFixed(2)} s, `
+    + `with table and json ${(totalMs / 1000).toFixed(2)} s; RSS ${(rssBefore / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB `
+    + `(inputs included; table ${table.length} chars, json ${(json.length / 2 ** 20).toFixed(1)} MiB, ${report.findings.length} findings)`);
 }
 
 const sections = process.argv.slice(2);
@@ -149,4 +148,7 @@ if (wanted('matrix')) {
   if (process.getuid?.() !== 0) console.log('matrix: skipped, the lab needs root');
   else for (const nodes of [4, 10, 20]) await benchMatrix(nodes);
 }
-if (wanted('analysis')) benchAnalysis();
+if (wanted('analysis')) {
+  benchAnalysis(500, DEFAULT_SAMPLE);
+  benchAnalysis(200, null);
+}

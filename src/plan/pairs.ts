@@ -10,6 +10,15 @@ export interface DirectedPair {
   destination: string;
 }
 
+/**
+ * Past this many nodes the default is a ring sample, not a full mesh: N nodes make
+ * N(N-1) pairs, and at 1 probe/s per pair and protocol 500 nodes would send half a
+ * million probes a second into the network under test.
+ */
+export const FULL_MESH_MAX_NODES = 50;
+/** Peers per node on the ring by default; kubenurse checks 10 neighbours, Pingmesh a few dozen. */
+export const DEFAULT_SAMPLE = 16;
+
 export function allPairs(nodes: readonly string[]): DirectedPair[] {
   return nodes.flatMap((source) => nodes.filter((d) => d !== source).map((destination) => ({ source, destination })));
 }
