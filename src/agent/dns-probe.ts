@@ -8,7 +8,7 @@
 import type { DnsDetail, DnsVariant } from '../shared/agent-result.ts';
 import type { DnsPlan } from '../shared/plan.ts';
 import { DNS_PORT, dnsExchange, type DnsQuestion } from './dns-exchange.ts';
-import { SeriesRecorder } from './series.ts';
+import { SeriesRecorder, type WindowClock } from './series.ts';
 
 export class DnsProber {
   readonly series: SeriesRecorder;
@@ -18,11 +18,11 @@ export class DnsProber {
   private readonly plan: DnsPlan;
   private nextName = 0;
 
-  constructor(variant: DnsVariant, server: string, plan: DnsPlan) {
+  constructor(variant: DnsVariant, server: string, plan: DnsPlan, clock?: WindowClock) {
     this.server = server;
     this.port = plan.port ?? DNS_PORT;
     this.plan = plan;
-    this.series = new SeriesRecorder('dns', `dns:${server}`, 'service', `${server}:${this.port}`);
+    this.series = new SeriesRecorder('dns', `dns:${server}`, 'service', `${server}:${this.port}`, clock);
     this.detailCounts = {
       variant,
       names: [...plan.names],
@@ -40,13 +40,14 @@ export class DnsProber {
   }
 
   private async lookup(questions: DnsQuestion[], timeoutMs: number, attempts: number): Promise<void> {
+    const startedAt = performance.now();
     const { outcome, latencyMs, sends, rcodes } = await dnsExchange(this.server, this.port, questions, timeoutMs, attempts);
     if (outcome === 'timeout') this.detailCounts.timeouts++;
     if (outcome === 'ok') {
       for (const r of rcodes) this.detailCounts.rcodes[r] = (this.detailCounts.rcodes[r] ?? 0) + 1;
       if (sends > 1) this.detailCounts.answeredAtResolverMarks[sends - 2]++;
     }
-    this.series.record(outcome, latencyMs);
+    this.series.record(outcome, latencyMs, { startedAt, degraded: sends > 1 });
   }
 
   detail(): DnsDetail {

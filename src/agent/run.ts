@@ -121,7 +121,7 @@ function buildProbers(plan: AgentPlan, synMarks: number[], clock: WindowClock | 
   if (plan.dns) {
     const server = plan.dns.server ?? defaultResolver();
     for (const variant of ['single', 'a+aaaa'] as const) {
-      const dns = new DnsProber(variant, server, plan.dns);
+      const dns = new DnsProber(variant, server, plan.dns, clock);
       probers.push({ probe: () => dns.probe(), toSeries: () => ({ ...dns.series.toJSON(), dns: dns.detail() }) });
     }
   }
