@@ -62,6 +62,19 @@ describeAsRoot('lab faults', () => {
     expect(await dns()).toMatchObject({ ok: true });
   });
 
+  test('dns-slow: node2\'s DNS pod answers a burst, then no more than the rate; after clear all', async () => {
+    addFault(target, { kind: 'dns-slow', from: 'node2', qps: 1 });
+    expect(listFaults(target)).toEqual([{ kind: 'dns-slow', from: 'node2', qps: 1 }]);
+    const answers: boolean[] = [];
+    for (let i = 0; i < 10; i++) answers.push((await dns()).ok);
+    // The burst (5 queries at this rate) passes, then about one a second.
+    expect(answers.slice(0, 5)).toEqual([true, true, true, true, true]);
+    expect(answers.filter((ok) => !ok).length).toBeGreaterThan(0);
+    expect(await udp(3)).toBe(3);
+    await clearFaults(target);
+    for (let i = 0; i < 10; i++) expect(await dns()).toMatchObject({ ok: true });
+  });
+
   test('blackhole: nothing from node1 (pods or host) reaches node2', async () => {
     addFault(target, { kind: 'blackhole', from: 'node1', to: 'node2' });
     expect(await tcp(0, 700)).toMatchObject({ ok: false, error: 'timeout' });
@@ -101,6 +114,7 @@ describeAsRoot('lab faults', () => {
   test('bad faults are refused with a clear message and change nothing', () => {
     expect(() => addFault(target, { kind: 'blackhole', from: 'node1', to: 'node7' })).toThrow('unknown node "node7"; the lab\'s nodes are node1, node2');
     expect(() => addFault(target, { kind: 'syn-drop', from: 'node1' })).toThrow('fault syn-drop needs --to NODE');
+    expect(() => addFault(target, { kind: 'dns-slow', from: 'node1' })).toThrow('dns-slow needs --qps');
     expect(() => addFault(target, { kind: 'udp-loss', from: 'node1', to: 'node2', percent: 150 })).toThrow('--percent must be an integer from 1 to 100');
     expect(() => addFault(target, { kind: 'bird-stop', from: 'node1' })).toThrow('bird-stop needs a lab with --overlay routed (BGP); this one is vxlan');
     expect(listFaults(target)).toEqual([]);
