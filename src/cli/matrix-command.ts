@@ -15,6 +15,7 @@ import { PROTOCOLS, type Protocol } from '../shared/plan.ts';
 import type { MatrixReport } from '../shared/report.ts';
 import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './cli.ts';
 import { failedConditions, parseFailOn } from './fail-on.ts';
+import { interruptible } from './interrupt.ts';
 import { OUTPUT_FORMATS, renderReport, useColor, type OutputFormat } from './output.ts';
 import { parseDuration, parseLabels, parseList, parseOneOf, parseRate, UsageError } from './parse-options.ts';
 import { stderrProgress } from './progress.ts';
@@ -120,41 +121,27 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   };
   progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs.length} directed pairs, ${protocols.join('/')} on the ${network} network${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
 
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) {
-      process.stderr.write(`\n${signal} again: exiting now; pods end by their deadline, or run: kubectl netprobe cleanup --run ${runId}\n`);
-      process.exit(EXIT_INTERRUPTED);
-    }
-    process.stderr.write(`\n${signal}: stopping and cleaning up (again to force)\n`);
-    abort.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   try {
-    const outcome = await runMatrix(client, pairs, settings, await agentCode(), progress, abort.signal);
-    const report = analyse({
-      run: {
-        id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(),
-        settings: { durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs: pairs.length },
-      },
-      nodes: nodes.map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
-      results: outcome.results,
-      noData: outcome.noData,
+    return await interruptible(runId, async (signal) => {
+      const outcome = await runMatrix(client, pairs, settings, await agentCode(), progress, signal);
+      const report = analyse({
+        run: {
+          id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(),
+          settings: { durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs: pairs.length },
+        },
+        nodes: nodes.map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
+        results: outcome.results,
+        noData: outcome.noData,
+      });
+      progress.done();
+      writeOutput(report, format, args);
+      const failed = failedConditions(report, failOn);
+      for (const line of failed) process.stderr.write(`--fail-on met: ${line}\n`);
+      return failed.length ? EXIT_GATE : EXIT_OK;
     });
-    progress.done();
-    writeOutput(report, format, args);
-    const failed = failedConditions(report, failOn);
-    for (const line of failed) process.stderr.write(`--fail-on met: ${line}\n`);
-    return failed.length ? EXIT_GATE : EXIT_OK;
   } catch (err) {
     if (err instanceof RunAborted) return EXIT_INTERRUPTED;
     throw err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -1,10 +1,11 @@
 // kubectl netprobe nodes: list nodes and pods → one inspector pod per node (host network)
 // → judge every check → render. Exit 0 all pass (WARN included), 2 any FAIL, 1 on errors.
 import { randomBytes } from 'node:crypto';
+import type { InferredOptionTypes } from 'yargs';
 import { writeFileSync } from 'node:fs';
 import { agentCode } from '../deploy/agent-code.ts';
-import { tolerationsFrom } from '../deploy/manifests.ts';
 import { RunAborted } from '../deploy/session.ts';
+import { tolerationsFrom } from '../deploy/manifests.ts';
 import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
 import { clusterFacts } from '../nodes/cluster-facts.ts';
 import { judgeNodes } from '../nodes/judge.ts';
@@ -15,7 +16,7 @@ import { renderJson } from '../render/json.ts';
 import { renderNodesTable } from '../render/nodes-table.ts';
 import { renderYaml } from '../render/yaml.ts';
 import type { NodesReport } from '../shared/nodes-report.ts';
-import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './cli.ts';
+import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK, type CONNECTION_OPTIONS } from './cli.ts';
 import { interruptible } from './interrupt.ts';
 import { MATRIX_OPTIONS } from './matrix-command.ts';
 import { useColor } from './output.ts';
@@ -41,21 +42,7 @@ export const NODES_OPTIONS = {
 export const NODES_EPILOGUE = 'Needs host-network pods: netprobe\'s own namespace is labelled pod-security.kubernetes.io/enforce=privileged; '
   + 'with -n NS, label NS so. Exit status: 0 every check passed (warnings included), 2 some check FAILed, 1 error.';
 
-interface NodesArgs {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  nodes?: string;
-  selector?: string;
-  image: string;
-  'namespace-labels'?: string;
-  tolerations?: string;
-  'tolerate-all': boolean;
-  timeout: string;
-  keep: boolean;
-  output: string;
-  out?: string;
-}
+type NodesArgs = InferredOptionTypes<typeof CONNECTION_OPTIONS & typeof NODES_OPTIONS>;
 
 export async function runNodesCommand(args: NodesArgs): Promise<number> {
   const format = parseOneOf<NodesFormat>(FORMATS, args.output, '--output');
@@ -75,20 +62,22 @@ export async function runNodesCommand(args: NodesArgs): Promise<number> {
   const namespace = args.namespace ?? `netprobe-${runId}`;
   progress.phase(`run ${runId}: inspecting ${names.length} node(s) (${client.describeTarget})`);
   try {
-    const outcome = await interruptible(runId, async (signal) => runInspection(client, names, {
-      runId, namespace, ownNamespace: args.namespace === undefined, namespaceLabels, image: args.image, tolerations, startTimeoutMs, keep: args.keep,
-    }, await agentCode(), progress, signal));
-    if (outcome.inspections.length === 0) throw new PlanError(`no node could be inspected: ${[...outcome.noData].map(([n, why]) => `${n}: ${why}`).join('; ')}`);
-    const report = judgeNodes({
-      run: { id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(), namespace, image: args.image },
-      cluster: clusterFacts(allNodes, pods.items),
-      nodes: names,
-      inspections: outcome.inspections,
-      noData: outcome.noData,
+    return await interruptible(runId, async (signal) => {
+      const outcome = await runInspection(client, names, {
+        runId, namespace, ownNamespace: args.namespace === undefined, namespaceLabels, image: args.image, tolerations, startTimeoutMs, keep: args.keep,
+      }, await agentCode(), progress, signal);
+      if (outcome.inspections.length === 0) throw new PlanError(`no node could be inspected: ${[...outcome.noData].map(([n, why]) => `${n}: ${why}`).join('; ')}`);
+      const report = judgeNodes({
+        run: { id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(), namespace, image: args.image },
+        cluster: clusterFacts(allNodes, pods.items),
+        nodes: names,
+        inspections: outcome.inspections,
+        noData: outcome.noData,
+      });
+      progress.done();
+      writeReport(report, format, args);
+      return report.summary.fail > 0 ? EXIT_GATE : EXIT_OK;
     });
-    progress.done();
-    writeReport(report, format, args);
-    return report.summary.fail > 0 ? EXIT_GATE : EXIT_OK;
   } catch (err) {
     if (err instanceof RunAborted) return EXIT_INTERRUPTED;
     throw err;

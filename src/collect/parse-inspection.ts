@@ -1,7 +1,7 @@
 // An inspector agent's document from its pod's log, checked field by field like a probe
 // result (parse-agent-result.ts), so bad output becomes one error naming its source.
 import { INSPECTION_KIND, INSPECTION_SCHEMA_VERSION, type NodeInspection } from '../shared/inspection.ts';
-import { AgentResultError, DocumentError, findDocument, type ExpectedResult } from './parse-agent-result.ts';
+import { AgentResultError, DocumentError, findDocument, readDocumentHeader, type ExpectedResult } from './parse-agent-result.ts';
 import { describeValue, readArray, readCount, readNullable, readNumber, readObject, readOneOf, readString, ShapeError } from './shape.ts';
 
 export function parseInspection(text: string, source: string, expected: ExpectedResult): NodeInspection {
@@ -15,14 +15,7 @@ export function parseInspection(text: string, source: string, expected: Expected
 }
 
 function checkInspection(value: unknown, expected: ExpectedResult): NodeInspection {
-  const doc = readObject(value, 'the document');
-  if (doc.kind !== INSPECTION_KIND) throw new DocumentError(`not a netprobe node inspection (kind ${describeValue(doc.kind)}, expected "${INSPECTION_KIND}")`);
-  if (doc.schemaVersion !== INSPECTION_SCHEMA_VERSION) {
-    throw new DocumentError(`inspection schema ${describeValue(doc.schemaVersion)}, this netprobe reads ${INSPECTION_SCHEMA_VERSION}: use matching versions of the agent and the CLI`);
-  }
-  const node = readString(doc.node, 'node');
-  if (expected.node !== undefined && node !== expected.node) throw new DocumentError(`the inspection says it comes from node ${node}, but the pod ran on ${expected.node}`);
-  if (expected.runToken !== undefined && readString(doc.runToken, 'runToken') !== expected.runToken) throw new DocumentError(`the inspection belongs to another run (token ${describeValue(doc.runToken)})`);
+  const doc = readDocumentHeader(value, { kind: INSPECTION_KIND, schemaVersion: INSPECTION_SCHEMA_VERSION, what: 'node inspection', schema: 'inspection' }, expected);
   const count = (v: unknown, at: string) => readNullable(v, at, readCount);
 
   const kernel = readObject(doc.kernel, 'kernel');

@@ -2,24 +2,18 @@
 // node reads the node's /proc and /sys and prints a NodeInspection; the session does the rest
 // (namespace, agent ConfigMap, watch, logs, cleanup).
 import { parseInspection } from '../collect/parse-inspection.ts';
-import { ProbeSession, type Progress } from '../deploy/session.ts';
-import type { RunObjects } from '../deploy/manifests.ts';
+import { ProbeSession, type Progress, type SessionSettings } from '../deploy/session.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { INSPECT_PLAN_VERSION, type InspectPlan, type NodeInspection } from '../shared/inspection.ts';
 
 /** The inspection reads a few files; the pod only has to start. */
 const DEADLINE_SLACK_SECONDS = 30;
 
-export interface InspectionSettings {
-  runId: string;
-  namespace: string;
-  ownNamespace: boolean;
-  namespaceLabels: Record<string, string>;
-  image: string;
-  tolerations: RunObjects['tolerations'];
+/** A session's settings but the ones an inspection decides itself. */
+export type InspectionSettings = Omit<SessionSettings, 'hostNetwork' | 'activeDeadlineSeconds'> & {
+  /** How long pods may take to be scheduled, started and done. */
   startTimeoutMs: number;
-  keep: boolean;
-}
+};
 
 export interface InspectionOutcome {
   inspections: NodeInspection[];
@@ -33,9 +27,7 @@ export async function runInspection(
 ): Promise<InspectionOutcome> {
   const start = new Date();
   const session = await ProbeSession.open(client, {
-    runId: settings.runId, namespace: settings.namespace, ownNamespace: settings.ownNamespace, namespaceLabels: settings.namespaceLabels,
-    hostNetwork: true, image: settings.image, tolerations: settings.tolerations,
-    activeDeadlineSeconds: Math.ceil(settings.startTimeoutMs / 1000) + DEADLINE_SLACK_SECONDS, keep: settings.keep,
+    ...settings, hostNetwork: true, activeDeadlineSeconds: Math.ceil(settings.startTimeoutMs / 1000) + DEADLINE_SLACK_SECONDS,
   }, agentCode, progress);
   let inspections: NodeInspection[] = [];
   try {

@@ -19,7 +19,7 @@ describe('inspection documents', () => {
 
   test('a wrong node, run, kind or field is one error naming the pod', () => {
     const text = JSON.stringify(inspection);
-    expect(() => parseInspection(text, SOURCE, { node: 'node2' })).toThrow(`${SOURCE}: the inspection says it comes from node node1, but the pod ran on node2`);
+    expect(() => parseInspection(text, SOURCE, { node: 'node2' })).toThrow(`${SOURCE}: the result says it comes from node node1, but the pod ran on node2`);
     expect(() => parseInspection(text, SOURCE, { runToken: 'other' })).toThrow(/belongs to another run/);
     expect(() => parseInspection(JSON.stringify({ ...inspection, schemaVersion: 9 }), SOURCE, {})).toThrow(/inspection schema 9/);
     const badMtu = { ...inspection, interfaces: [{ ...inspection.interfaces[0], mtu: 'big' }] };
