@@ -1,9 +1,9 @@
 // Every check on every node that reported, in the report's order; nodes without a report are
 // listed with the reason. The CNI is what the agent pods say, else what the interfaces say.
 import type { NodeInspection } from '../shared/inspection.ts';
-import { NODES_REPORT_KIND, NODES_REPORT_SCHEMA_VERSION, type CheckResult, type NodeChecks, type NodesReport } from '../shared/nodes-report.ts';
+import { NODES_REPORT_KIND, NODES_REPORT_SCHEMA_VERSION, type CheckId, type CheckResult, type NodeChecks, type NodesReport } from '../shared/nodes-report.ts';
 import { bgpCheck } from './checks/bgp.ts';
-import type { Check } from './checks/check.ts';
+import { checkResult, type Check } from './checks/check.ts';
 import { cniCheck } from './checks/cni.ts';
 import { conntrackCheck } from './checks/conntrack.ts';
 import { kernelCheck } from './checks/kernel.ts';
@@ -16,6 +16,22 @@ import type { ClusterFacts } from './cluster-facts.ts';
 
 /** In CHECK_IDS order. */
 const CHECKS: Check[] = [kernelCheck, cniCheck, neighboursCheck, twRecycleCheck, conntrackCheck, mtuCheck, overlayCheck, bgpCheck];
+/** Files without which a check's verdict would be made up (an empty route table is no evidence of missing routes). */
+const REQUIRED_SOURCES: Partial<Record<CheckId, string[]>> = {
+  cni: ['/sys/class/net'],
+  mtu: ['/sys/class/net', '/proc/net/route'],
+  overlay: ['/proc/net/route', '/proc/net/arp'],
+  bgp: ['/proc/net/tcp'],
+};
+
+/** The check's verdict, or a warning that it could not be judged when a file it rests on was unreadable. */
+function judged(result: CheckResult, unreadable: readonly string[]): CheckResult {
+  const missing = unreadable.filter((entry) => (REQUIRED_SOURCES[result.check] ?? []).some((path) => entry.startsWith(`${path}:`) || entry.startsWith(`${path}/`)));
+  if (!missing.length) return result;
+  return checkResult(result.check, 'warn', `not judged: could not read ${missing.join(', ')}`, {
+    unseen: missing, fix: 'run the inspector where it can read /proc and /sys (hostNetwork pod, no restrictive AppArmor/SELinux profile)',
+  });
+}
 
 export interface JudgeInput {
   run: NodesReport['run'];
@@ -44,7 +60,7 @@ export function judgeNodes(input: JudgeInput): NodesReport {
     const node = input.cluster.nodes.find((n) => n.name === name);
     if (!inspection || !node) return { name, status: 'no-data', reason: input.noData.get(name) ?? 'no inspection reported', checks: [] };
     const ctx = { node, inspection, cluster: input.cluster, inspections, cnis };
-    const checks = CHECKS.map((check) => check(ctx)).filter((r): r is CheckResult => r !== null);
+    const checks = CHECKS.map((check) => check(ctx)).filter((r): r is CheckResult => r !== null).map((r) => judged(r, inspection.unreadable));
     return { name, status: 'ok', reason: null, checks };
   });
   const all = nodes.flatMap((n) => n.checks);

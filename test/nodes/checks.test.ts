@@ -151,4 +151,10 @@ describe('node checks', () => {
     expect(noPods.cni).toEqual([{ name: 'flannel', evidence: ['interfaces flannel.1; no agent pod found'] }]);
     expect(check(noPods, 1, 'cni').unseen[0]).toMatch(/no flanneld pod anywhere/);
   });
+
+  test('a check whose file could not be read is not judged (a warning naming the file), never a made-up failure', () => {
+    const report = judge({ fixtures: { 2: { denied: ['/proc/net/route'] } } });
+    expect(notPassing(report)).toEqual(['node2 mtu warn', 'node2 overlay warn']);
+    expect(check(report, 2, 'overlay').summary).toBe('not judged: could not read /proc/net/route: EACCES');
+  });
 });

@@ -27,6 +27,8 @@ export interface NodeFixture {
   conntrack?: { count: number; max: number; insertFailed: number; drop: number };
   twRecycle?: number;
   synLinearTimeouts?: number | null;
+  /** Files the agent may not read (EACCES), e.g. under a restrictive LSM profile. */
+  denied?: string[];
 }
 
 export const nodeIP = (i: number) => `198.18.0.${10 + i}`;
@@ -112,6 +114,7 @@ export function inspectFixture(f: NodeFixture, name = `node${f.index}`): NodeIns
     return inspectNode({ planVersion: 1, mode: 'inspect', runToken: 'run1', node: name }, {
       sysNetDir: sys,
       readFile: (path) => {
+        if (f.denied?.includes(path)) throw Object.assign(new Error(`EACCES: ${path}`), { code: 'EACCES' });
         if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
         return files[path];
       },
