@@ -40,6 +40,8 @@ export interface MatrixRunSettings {
   /** How long pods may take to be scheduled and started. */
   startTimeoutMs: number;
   keep: boolean;
+  /** --window: per-window counts, and interim results that survive a Ctrl-C. */
+  windowMs?: number;
 }
 
 export interface MatrixRunOutcome {
@@ -47,8 +49,8 @@ export interface MatrixRunOutcome {
   noData: NoDataEntry[];
   start: Date;
   end: Date;
-  /** What is left behind with --keep, and how to remove it. */
-  kept?: string;
+  /** Stopped early (Ctrl-C) with --window: the results are what the agents had measured by then. */
+  interrupted: boolean;
 }
 
 export async function runMatrix(
@@ -62,6 +64,7 @@ export async function runMatrix(
     activeDeadlineSeconds: times.deadlineSeconds, keep: settings.keep,
   }, agentCode, progress);
   let results: AgentResult[] = [];
+  let interrupted = false;
   try {
     const destinations = [...new Set(pairs.map((p) => p.destination))].sort();
     progress.phase(`creating ${destinations.length * settings.paths.length} responder pod(s) in namespace ${settings.namespace}`);
@@ -113,14 +116,20 @@ export async function runMatrix(
     progress.phase(`probing from ${proberPlans.reduce((n, p) => n + p.plans.length, 0)} pod(s) for ${settings.durationMs / 1000}s at ${settings.ratePerSecond}/s per pair and protocol`);
     const probers = (await Promise.all(proberPlans.map(({ path, plans }) => session.createPods('prober', path, plans)))).flatMap((p) => p.tracked);
     const endsAt = Date.now() + START_DELAY_MS + settings.durationMs + times.drainMs;
-    await session.waitUntilFinished(probers, 'probing', endsAt, settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + times.drainMs, signal);
+    try {
+      await session.waitUntilFinished(probers, 'probing', endsAt, settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + times.drainMs, signal);
+    } catch (err) {
+      // With windows the agents have printed what they measured so far: report that.
+      if (!(err instanceof RunAborted) || !settings.windowMs) throw err;
+      interrupted = true;
+    }
 
-    progress.phase('collecting results');
-    results = await session.results(probers, (log, source, pod) => parseAgentResult(log, source, { node: pod.node, runToken: settings.runId }));
+    progress.phase(interrupted ? 'interrupted: collecting what was measured so far' : 'collecting results');
+    results = await session.results(probers, (log, source, pod) => parseAgentResult(log, source, { node: pod.node, runToken: settings.runId }), interrupted);
   } finally {
     await session.close();
   }
-  return { results, noData: [...session.noData].map(([node, reason]) => ({ node, reason })), start, end: new Date() };
+  return { results, noData: [...session.noData].map(([node, reason]) => ({ node, reason })), start, end: new Date(), interrupted };
 }
 
 function key(node: string, path: NetworkPath): string {
@@ -146,6 +155,7 @@ function responderPlan(settings: MatrixRunSettings, node: string, serveMs: numbe
 function proberPlan(settings: MatrixRunSettings, node: string, peers: PeerTarget[], protocols: Protocol[], startAt: string): AgentPlan {
   return {
     planVersion: 1, runToken: settings.runId, node, startAt, protocols, durationMs: settings.durationMs, ratePerSecond: settings.ratePerSecond,
+    ...(settings.windowMs && { windowMs: settings.windowMs }),
     ...PROBE_DEFAULTS, peers,
     ...(protocols.includes('dns') && {
       dns: {

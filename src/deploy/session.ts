@@ -160,11 +160,15 @@ export class ProbeSession {
     if (signal.aborted) throw new RunAborted();
   }
 
-  /** Each succeeded pod's parsed log; a log that does not parse makes its node no-data. */
-  async results<T>(pods: readonly TrackedPod[], parse: (log: string, source: string, pod: TrackedPod) => T): Promise<T[]> {
+  /**
+   * Each succeeded pod's parsed log; a log that does not parse makes its node no-data.
+   * `alsoRunning`: read pods still running too (a run cut short, whose agents print interim results).
+   */
+  async results<T>(pods: readonly TrackedPod[], parse: (log: string, source: string, pod: TrackedPod) => T, alsoRunning = false): Promise<T[]> {
     const parsed = await Promise.all(pods.map((pod) => this.limit(async () => {
       const current = this.tracker.get(pod.name);
-      if (!current || podVerdict(current).state !== 'succeeded') return undefined;
+      const state = current ? podVerdict(current).state : 'pending';
+      if (state !== 'succeeded' && !(alsoRunning && state === 'running')) return undefined;
       const source = `pod ${pod.name} on ${pod.node}`;
       try {
         return parse(await this.client.podLogs(this.settings.namespace, pod.name), source, pod);
