@@ -18,8 +18,8 @@ export const neighboursCheck: Check = ({ node, inspection }) => {
   const [, thresh2, thresh3] = gcThresh ?? KERNEL_DEFAULT_THRESHOLDS;
   const count = kernelTable?.entries ?? entries.length;
   const evidence = [
-    `${count} entries (${kernelTable ? 'whole kernel table' : 'this namespace'}); gc_thresh ${(gcThresh ?? KERNEL_DEFAULT_THRESHOLDS).join('/')}${gcThresh ? '' : ' (defaults)'}`,
-    `${node.pods} pods on the pod network on this node${node.maxPods === null ? '' : `, at most ${node.maxPods} (allocatable)`}`,
+    `entries ${count} (${kernelTable ? 'whole kernel table' : 'this namespace'}); gc_thresh ${(gcThresh ?? KERNEL_DEFAULT_THRESHOLDS).join('/')}${gcThresh ? '' : ' (defaults)'}`,
+    `pods on the pod network on this node ${node.pods}${node.maxPods === null ? '' : ` (allocatable ${node.maxPods})`}`,
     ...(kernelTable ? [`table_fulls ${kernelTable.tableFulls} since boot`] : []),
   ];
   const raise = `raise net.ipv4.neigh.default.gc_thresh1/2/3 on the host (e.g. ${thresh2 * 4}/${thresh3 * 4}/${thresh3 * 8}), or run fewer pods per node`;
@@ -31,5 +31,5 @@ export const neighboursCheck: Check = ({ node, inspection }) => {
     const what = count >= near ? `${count} entries` : node.pods >= near ? `${node.pods} pods` : `max ${node.maxPods} pods`;
     return checkResult('neighbours', 'warn', `${what} near gc_thresh2 ${thresh2}`, { evidence, unseen, fix: raise });
   }
-  return checkResult('neighbours', 'pass', `${count} entries, ${node.pods} pods; gc_thresh2 ${thresh2}`, { evidence, unseen });
+  return checkResult('neighbours', 'pass', `entries ${count}, pods ${node.pods}; gc_thresh2 ${thresh2}`, { evidence, unseen });
 };
