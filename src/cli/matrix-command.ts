@@ -9,7 +9,7 @@ import { tolerationsFrom } from '../deploy/manifests.ts';
 import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { toClusterNode, type ClusterNode } from '../plan/cluster-node.ts';
-import { allPairs, parsePairs, sampleOnRing, type DirectedPair } from '../plan/pairs.ts';
+import { allPairs, DEFAULT_SAMPLE, FULL_MESH_MAX_NODES, parsePairs, sampleOnRing, type DirectedPair } from '../plan/pairs.ts';
 import { PlanError, selectNodes } from '../plan/select-nodes.ts';
 import { PROTOCOLS, type Protocol } from '../shared/plan.ts';
 import type { MatrixReport } from '../shared/report.ts';
@@ -27,12 +27,13 @@ export const MATRIX_OPTIONS = {
   pairs: { type: 'string', describe: 'only these directed pairs: a:b,c:d' },
   'both-ways': { type: 'boolean', default: false, describe: 'with --pairs: also each reverse direction' },
   pods: { type: 'string', describe: 'ns/podA,ns/podB: probe between the nodes hosting these pods' },
-  sample: { type: 'number', describe: 'each node probes K peers on a hash ring (each is probed by K others)' },
+  sample: { type: 'number', describe: `each node probes K peers on a hash ring (each is probed by K others); default: all pairs up to ${FULL_MESH_MAX_NODES} nodes, ${DEFAULT_SAMPLE} peers beyond` },
   protocols: { type: 'string', default: 'tcp,udp,dns', describe: 'any of tcp,udp,dns' },
   network: { type: 'string', default: 'pod', describe: 'pod, host or both (pod vs node network tells overlay from underlay trouble)' },
   service: { type: 'boolean', default: false, describe: 'also probe through a ClusterIP Service per node (kube-proxy DNAT)' },
   'dns-name': { type: 'string', default: 'kubernetes.default.svc.cluster.local', describe: 'comma-separated fully qualified names to resolve' },
   duration: { type: 'string', default: '30s', describe: 'probing window, e.g. 30s, 5m' },
+  window: { type: 'string', describe: 'also count failures per window (e.g. 1m): bursts over time; Ctrl-C still reports what was measured' },
   rate: { type: 'number', default: 1, describe: 'probes per second per pair and protocol' },
   image: { type: 'string', default: 'node:22-alpine', describe: 'image with Node.js >= 18 for the probe pods (point it at your mirror)' },
   'namespace-labels': { type: 'string', describe: 'labels for the run namespace, e.g. pod-security.kubernetes.io/enforce=privileged' },
@@ -58,6 +59,7 @@ interface MatrixArgs {
   'both-ways': boolean;
   pods?: string;
   sample?: number;
+  window?: string;
   protocols: string;
   network: string;
   service: boolean;
@@ -86,6 +88,8 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   const failOn = args['fail-on'] ? parseFailOn(args['fail-on']) : [];
   const durationMs = parseDuration(args.duration, '--duration');
   const startTimeoutMs = parseDuration(args.timeout, '--timeout');
+  const windowMs = args.window === undefined ? undefined : parseDuration(args.window, '--window');
+  if (windowMs !== undefined && windowMs > durationMs) throw new UsageError(`--window ${args.window} is longer than --duration ${args.duration}`);
   const rate = parseRate(args.rate, '--rate');
   if (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65534) throw new UsageError(`--port: ${args.port} is not a port 1024..65534 (non-root pods cannot bind below 1024)`);
   if (args['max-nodes'] !== undefined && (!Number.isInteger(args['max-nodes']) || args['max-nodes'] < 2)) throw new UsageError('--max-nodes must be a whole number >= 2');
@@ -118,6 +122,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
     udpPort: args.port + 1,
     startTimeoutMs,
     keep: args.keep,
+    windowMs,
   };
   progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs.length} directed pairs, ${protocols.join('/')} on the ${network} network${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
 
@@ -127,7 +132,10 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
       const report = analyse({
         run: {
           id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(),
-          settings: { durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs: pairs.length },
+          settings: {
+            durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs: pairs.length,
+            ...(windowMs && { windowMs }), ...(outcome.interrupted && { interrupted: true }),
+          },
         },
         nodes: nodes.map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
         results: outcome.results,
@@ -137,6 +145,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
       writeOutput(report, format, args);
       const failed = failedConditions(report, failOn);
       for (const line of failed) process.stderr.write(`--fail-on met: ${line}\n`);
+      if (outcome.interrupted) return EXIT_INTERRUPTED;
       return failed.length ? EXIT_GATE : EXIT_OK;
     });
   } catch (err) {
@@ -170,7 +179,11 @@ async function choosePairs(client: KubeClient, listed: ClusterNode[], args: Matr
   if (args.pairs && args.sample) throw new UsageError('--pairs and --sample do not go together');
   const pairs = args.pairs
     ? parsePairs(args.pairs, args['both-ways'], new Set(nodeNames))
-    : args.sample !== undefined ? sampleOnRing(nodeNames, args.sample) : allPairs(nodeNames);
+    : args.sample !== undefined ? sampleOnRing(nodeNames, args.sample)
+      : nodeNames.length > FULL_MESH_MAX_NODES ? sampleOnRing(nodeNames, DEFAULT_SAMPLE) : allPairs(nodeNames);
+  if (!args.pairs && args.sample === undefined && nodeNames.length > FULL_MESH_MAX_NODES) {
+    notes.push(`${nodeNames.length} nodes: each probes ${DEFAULT_SAMPLE} ring neighbours and is probed by ${DEFAULT_SAMPLE} (--sample ${nodeNames.length - 1} for every pair)`);
+  }
   return { nodes: selected.nodes, pairs, notes };
 }
 
