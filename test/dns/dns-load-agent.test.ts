@@ -2,6 +2,7 @@
 // query in its step, expands names through the search list, and stops on its own.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { startDnsLoad } from '../../src/agent/dns-load.ts';
+import { parseDnsLoadResult } from '../../src/collect/parse-dns-load-result.ts';
 import type { DnsLoadPlan, DnsLoadResult } from '../../src/shared/dns-load.ts';
 
 const PORT = 29253;
@@ -57,6 +58,13 @@ async function run(p: DnsLoadPlan): Promise<DnsLoadResult> {
       return all;
     }, {});
     expect(rcodes.NXDOMAIN).toBeGreaterThan(rcodes.NOERROR);
+
+    // The CLI reads it back from the pod's log, progress lines and all, and refuses a document whose counts do not add up.
+    const log = `netprobe-agent[loopback]: ramping\n${JSON.stringify(result)}\n`;
+    expect(parseDnsLoadResult(log, 'pod l-0 on loopback', { node: 'loopback', runToken: 't' })).toEqual(result);
+    const broken = { ...result, steps: [{ ...result.steps[0], answered: result.steps[0].answered + 1 }] };
+    expect(() => parseDnsLoadResult(JSON.stringify(broken), 'pod l-0 on loopback', {})).toThrow(/^pod l-0 on loopback: bad dns-load document: steps\[0\]: .* do not add up/);
+    expect(() => parseDnsLoadResult(JSON.stringify(result), 'pod l-0', { runToken: 'other' })).toThrow(/another run/);
   }, 20_000);
 
   test('a silent server: timeouts, the outstanding bound holds, and the ramp stops by itself', async () => {
