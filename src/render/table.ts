@@ -7,7 +7,7 @@ import { byNodeName } from '../shared/node-order.ts';
 import type { NetworkPath } from '../shared/plan.ts';
 import type { MatrixReport, NodeReport, PairReport } from '../shared/report.ts';
 import { paint } from './ansi.ts';
-import { DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, worstLossRatio, type HeatCell } from './cells.ts';
+import { byWorstLoss, DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, type HeatCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
 import { renderFindings } from './findings.ts';
 import { renderTimeline } from './timeline.ts';
@@ -30,22 +30,36 @@ const DEFAULT_WIDTH = 80;
 const WORST_PAIRS_SHOWN = 15;
 const PATHS: readonly NetworkPath[] = ['pod', 'host', 'service'];
 
-export function renderTable(report: MatrixReport, options: TableOptions): string {
-  const width = options.width ?? DEFAULT_WIDTH;
+/**
+ * The sections in order; `-o wide` passes its own (per-protocol heatmaps, the node table)
+ * to go after the heatmap's legend, before the nodes without data and the findings.
+ */
+export function renderTable(report: MatrixReport, options: TableOptions, wideSections: readonly string[] = []): string {
+  const width = tableWidth(options);
   const resolverPairs = report.pairs.filter((pair) => isResolver(pair.destination));
   const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
   const paths = PATHS.filter((path) => nodePairs.some((pair) => pair.path === path));
   // The DNS column goes with the first matrix; with DNS alone, it is a matrix of its own.
-  const matrices = (paths.length ? paths : [null]).map((path, i) =>
-    matrixSection(report, path, nodePairs.filter((pair) => pair.path === path), i === 0 ? resolverPairs : [], options, width));
+  const matrices = (paths.length ? paths : [null]).map((path, i) => {
+    const pairs = nodePairs.filter((pair) => pair.path === path);
+    const dns = i === 0 ? resolverPairs : [];
+    const protocols = [...new Set(pairs.map((pair) => pair.protocol))].join('/');
+    const title = path ? `Loss % on the ${path} network, row to column, worst of ${protocols}${dns.length ? ' and to DNS' : ''}` : 'DNS loss % per node';
+    return matrixSection(report, { title, pairs, resolverPairs: dns, cell: lossCell, worstFirst: byWorstLoss }, options);
+  });
   return [
     wrap(header(report), width, ''),
     ...matrices,
     legend(options.color, width),
+    ...wideSections,
     noDataSection(report.nodes, width),
     report.timeline ? renderTimeline(report.timeline, { color: options.color, width }) : '',
     renderFindings(report.findings, report.thresholds, { color: options.color, width }),
   ].filter(Boolean).join('\n\n') + '\n';
+}
+
+export function tableWidth(options: TableOptions): number {
+  return options.width ?? DEFAULT_WIDTH;
 }
 
 function header(report: MatrixReport): string {
@@ -54,50 +68,61 @@ function header(report: MatrixReport): string {
   return `netprobe matrix, run ${report.run.id}: ${measured} of ${report.nodes.length} nodes measured, ${report.pairs.length} pairs (${protocols}), ${report.run.start} to ${report.run.end}`;
 }
 
-function matrixSection(report: MatrixReport, path: NetworkPath | null, pairs: PairReport[], resolverPairs: PairReport[], options: TableOptions, width: number): string {
-  const protocols = [...new Set(pairs.map((pair) => pair.protocol))].join('/');
-  const title = path ? `Loss % on the ${path} network, row to column, worst of ${protocols}` : 'DNS loss % per node';
-  const dnsTitle = path && resolverPairs.length ? ' and to DNS' : '';
-  if (options.groupBy) return groupedSection(report, pairs, resolverPairs, options.groupBy, `${title}${dnsTitle}, by ${options.groupBy}`, options.color, width);
+/** One heatmap: its title, node pairs (none: a DNS-only matrix) and DNS column, how a cell reads its pairs, and which pairs are worst. */
+export interface MatrixSpec {
+  title: string;
+  pairs: PairReport[];
+  resolverPairs: PairReport[];
+  cell: (pairs: readonly PairReport[]) => HeatCell;
+  /** Orders the pairs listed when the nodes fit neither the width nor zones. */
+  worstFirst: (a: PairReport, b: PairReport) => number;
+}
+
+/** The heatmap per node when it fits the width, else per zone, else the worst pairs as a list. */
+export function matrixSection(report: MatrixReport, spec: MatrixSpec, options: TableOptions): string {
+  const width = tableWidth(options);
+  if (options.groupBy) return groupedSection(report, spec, options.groupBy, `${spec.title}, by ${options.groupBy}`, options.color, width);
 
   const nodeNames = report.nodes.map((node) => node.name);
-  const modelWith = nodeModel(report.nodes, pairs, resolverPairs, path === null);
+  const modelWith = nodeModel(report.nodes, spec);
   for (const labels of labelCandidates(nodeNames)) {
     const model = modelWith(labels);
-    if (heatmapWidth(model) <= width) return [wrap(`${title}${dnsTitle}:`, width, ''), renderHeatmap(model, options.color), wrap(labels.legend, width, '')].filter(Boolean).join('\n');
+    if (heatmapWidth(model) <= width) return [wrap(`${spec.title}:`, width, ''), renderHeatmap(model, options.color), wrap(labels.legend, width, '')].filter(Boolean).join('\n');
   }
   const tooMany = `${nodeNames.length} nodes do not fit ${width} columns`;
   const zones = new Set(report.nodes.map((node) => node.labels[ZONE_LABEL]));
   if (zones.size > 1 && report.nodes.every((node) => ZONE_LABEL in node.labels)) {
-    return groupedSection(report, pairs, resolverPairs, ZONE_LABEL, `${title}${dnsTitle}, by zone (${tooMany}; -o html shows every node)`, options.color, width);
+    return groupedSection(report, spec, ZONE_LABEL, `${spec.title}, by zone (${tooMany}; -o html shows every node)`, options.color, width);
   }
-  return worstPairsSection([...pairs, ...resolverPairs], `${title}${dnsTitle}: ${tooMany} and have no zone label; the worst ${WORST_PAIRS_SHOWN} pairs (-o html shows every node, --group-by LABEL groups them):`, options.color, width);
+  return worstPairsSection([...spec.pairs, ...spec.resolverPairs].sort(spec.worstFirst), `${spec.title}: ${tooMany} and have no zone label; the worst ${WORST_PAIRS_SHOWN} pairs (-o html shows every node, --group-by LABEL groups them):`, options.color, width);
 }
 
 /** The node heatmap, indexed once, for whichever labels fit. */
-function nodeModel(nodes: readonly NodeReport[], pairs: PairReport[], resolverPairs: PairReport[], dnsOnly: boolean): (labels: ReadonlyMap<string, string>) => HeatmapModel {
+function nodeModel(nodes: readonly NodeReport[], spec: MatrixSpec): (labels: ReadonlyMap<string, string>) => HeatmapModel {
+  const { pairs, resolverPairs } = spec;
   const names = nodes.map((node) => node.name);
   const noData = new Set(nodes.filter((node) => node.status === 'no-data').map((node) => node.name));
   const byCell = groupBy(pairs, (pair) => `${pair.source}|${pair.destination}`);
   const dnsBySource = groupBy(resolverPairs, (pair) => pair.source);
   const measuredOr = (found: PairReport[] | undefined, ends: string[]): HeatCell =>
-    found ? lossCell(found) : ends.some((end) => noData.has(end)) ? NO_DATA_CELL : UNMEASURED_CELL;
+    found ? spec.cell(found) : ends.some((end) => noData.has(end)) ? NO_DATA_CELL : UNMEASURED_CELL;
   return (labels) => ({
     rows: names,
-    columns: dnsOnly ? [] : names,
+    columns: pairs.length ? names : [],
     labels,
     cell: (row, column) => (row === column ? DIAGONAL_CELL : measuredOr(byCell.get(`${row}|${column}`), [row, column])),
     extra: resolverPairs.length ? { title: 'DNS', cell: (row) => measuredOr(dnsBySource.get(row), [row]) } : undefined,
   });
 }
 
-function groupedSection(report: MatrixReport, pairs: PairReport[], resolverPairs: PairReport[], label: string, title: string, color: boolean, width: number): string {
+function groupedSection(report: MatrixReport, spec: MatrixSpec, label: string, title: string, color: boolean, width: number): string {
+  const { pairs, resolverPairs } = spec;
   const groupOf = new Map(report.nodes.map((node) => [node.name, label === GROUP_BY_KERNEL ? (node.kernelVersion ?? '(unknown)') : (node.labels[label] ?? '(none)')]));
   const members = groupBy(report.nodes, (node) => groupOf.get(node.name)!);
   const groups = [...members.keys()].sort(byNodeName);
   const byCell = groupBy(pairs, (pair) => `${groupOf.get(pair.source)}|${groupOf.get(pair.destination)}`);
   const dnsByGroup = groupBy(resolverPairs, (pair) => groupOf.get(pair.source) ?? '(none)');
-  const cellOf = (found: PairReport[] | undefined) => (found ? lossCell(found) : UNMEASURED_CELL);
+  const cellOf = (found: PairReport[] | undefined) => (found ? spec.cell(found) : UNMEASURED_CELL);
   const modelWith = (labels: ReadonlyMap<string, string>): HeatmapModel => ({
     rows: groups,
     columns: pairs.length ? groups : [],
@@ -111,12 +136,9 @@ function groupedSection(report: MatrixReport, pairs: PairReport[], resolverPairs
   return [wrap(`${title}:`, width, ''), renderHeatmap(modelWith(labels), color), wrap(sizes.join('  '), width, '')].join('\n');
 }
 
+/** Pairs already worst first. */
 function worstPairsSection(pairs: PairReport[], title: string, color: boolean, width: number): string {
-  const rank = { critical: 2, warning: 1, ok: 0 };
-  const worst = pairs
-    .filter((pair) => pair.attempts > 0)
-    .sort((a, b) => rank[b.status] - rank[a.status] || worstLossRatio([b]) - worstLossRatio([a]) || (b.latencyMs.p99 ?? 0) - (a.latencyMs.p99 ?? 0))
-    .slice(0, WORST_PAIRS_SHOWN);
+  const worst = pairs.filter((pair) => pair.attempts > 0).slice(0, WORST_PAIRS_SHOWN);
   const rows = worst.map((pair) => [
     pair.source,
     pair.destination,

@@ -4,6 +4,7 @@
 import { formatPercent } from '../shared/format.ts';
 import type { TimelineReport } from '../shared/report.ts';
 import { paint } from './ansi.ts';
+import { wrap } from './wrap.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
 const LABEL_WIDTH = 14;
@@ -36,8 +37,8 @@ export function renderTimeline(timeline: TimelineReport, options: { color: boole
   };
   const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
   const lines = [
-    `Trouble over time, ${timeline.windows.length} windows of ${minutes(timeline.windowMs)} from ${timeline.originAt.slice(11, 19)} UTC${perColumn > 1 ? ` (${perColumn} per column)` : ''}`
-      + ' (failed probes, connects after SYN retransmits, DNS answers at 5 s marks; scale: the peak; bursts in red):',
+    wrap(`Trouble over time, ${timeline.windows.length} windows of ${minutes(timeline.windowMs)} from ${timeline.originAt.slice(11, 19)} UTC${perColumn > 1 ? ` (${perColumn} per column)` : ''}`
+      + ' (failed probes, connects after SYN retransmits, DNS answers at 5 s marks; scale: the peak; bursts in red):', options.width, ''),
     `  ${'all pairs'.padEnd(LABEL_WIDTH)}${spark(cluster)}  ${worst(cluster)}`,
     ...[...bySource.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([source, row]) => {
       const merged = { attempts: merge(row.attempts), trouble: merge(row.trouble) };

@@ -1,6 +1,6 @@
 // Crafts agent result documents for analysis and rendering tests: exact counts per pair,
 // latencies through the real LatencyHistogram, and a seeded random source for noise.
-import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult, type NetCounters, type ProbeSeries } from '../../src/shared/agent-result.ts';
+import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult, type NetCounters, type ProbeSeries, type SeriesWindows } from '../../src/shared/agent-result.ts';
 import { LatencyHistogram } from '../../src/shared/histogram.ts';
 import type { NetworkPath, Protocol } from '../../src/shared/plan.ts';
 
@@ -19,6 +19,18 @@ export interface PairSpec {
   answeredAtResolverMarks?: number[];
   /** Latency of the i-th success in ms (default 0.5 ms). */
   latencyMs?: (i: number) => number;
+  /** --window: the same probes per window (see windowedPair). */
+  windows?: SeriesWindows;
+}
+
+/** --window: `attemptsPerWindow` probes in each of `lostPerWindow.length` windows, that many lost in each; the totals follow. */
+export function windowedPair(attemptsPerWindow: number, lostPerWindow: readonly number[]): PairSpec {
+  const windows = lostPerWindow.length;
+  return {
+    attempts: attemptsPerWindow * windows,
+    lost: lostPerWindow.reduce((a, b) => a + b, 0),
+    windows: { attempts: new Array<number>(windows).fill(attemptsPerWindow), failures: [...lostPerWindow], degraded: new Array<number>(windows).fill(0) },
+  };
 }
 
 export function probeSeries(destination: string, protocol: Protocol, spec: PairSpec, path: NetworkPath = protocol === 'dns' ? 'service' : 'pod'): ProbeSeries {
@@ -44,6 +56,7 @@ export function probeSeries(destination: string, protocol: Protocol, spec: PairS
   };
   if (protocol === 'tcp') series.tcp = { synRetransmits: slowConnects, requestLatency: new LatencyHistogram().toJSON() };
   if (protocol === 'udp') series.udp = { duplicates: 0, reordered: 0, late: 0 };
+  if (spec.windows) series.windows = spec.windows;
   if (protocol === 'dns') {
     series.dns = { variant: 'a+aaaa', names: ['kubernetes.default'], timeouts: lost, answeredAtResolverMarks: marks.length ? marks : [0], rcodes: { NOERROR: 2 * successes } };
   }
@@ -53,6 +66,8 @@ export function probeSeries(destination: string, protocol: Protocol, spec: PairS
 export interface ResultOptions {
   kernel?: string;
   delta?: Partial<NetCounters>;
+  /** --window: where window 0 starts, and the window length. */
+  timeline?: { originAt: string; windowMs: number };
 }
 
 export function agentResult(node: string, series: ProbeSeries[], options: ResultOptions = {}): AgentResult {
@@ -73,6 +88,7 @@ export function agentResult(node: string, series: ProbeSeries[], options: Result
     counters: { start: zero, end: delta, delta },
     self: { cpuMs: 100, maxRssBytes: 50e6 },
     warnings: [],
+    ...(options.timeline && { timeline: options.timeline }),
   };
 }
 

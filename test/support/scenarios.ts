@@ -2,7 +2,7 @@
 // faults, nodes without data, and sizes and names that force shortening or grouping.
 import type { AnalysisInput } from '../../src/analyse/analyse.ts';
 import type { NetworkPath, Protocol } from '../../src/shared/plan.ts';
-import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpec, type PairSpecOf, type ResultOptions } from './agent-results.ts';
+import { binomial, healthyNoise, matrixResults, nodeNames, RUN, seededRandom, windowedPair, type PairSpec, type PairSpecOf, type ResultOptions } from './agent-results.ts';
 
 export interface Scenario {
   name: string;
@@ -33,6 +33,26 @@ function cluster(spec: ClusterSpec): AnalysisInput {
 }
 
 const six = nodeNames(6);
+
+/**
+ * --window 1m over 15 minutes, 20 probes per window and pair, a little noise: in window 4
+ * every pair loses 3 (DNS included: a cluster-wide burst), in window 10 the pairs that
+ * leave node-4 lose 8 (a burst around one node).
+ */
+function timelineBursts(): AnalysisInput {
+  const random = seededRandom(7);
+  const windows = 15;
+  const input = cluster({
+    nodes: six,
+    pairs: (s, _d, p) => windowedPair(20, Array.from({ length: windows }, (_, w) => {
+      if (w === 4) return 3;
+      if (w === 10 && notDns(p) && s === 'node-4') return 8;
+      return binomial(random, 20, 0.001);
+    })),
+    results: () => ({ timeline: { originAt: '2026-01-01T00:00:00.000Z', windowMs: 60_000 } }),
+  });
+  return { ...input, run: { ...RUN, end: '2026-01-01T00:15:00.000Z', settings: { ...RUN.settings, durationMs: 900_000, windowMs: 60_000 } } };
+}
 const notDns = (protocol: Protocol) => protocol !== 'dns';
 const zoneOf = (nodes: string[]) => (node: string) => ({ [ZONE]: `zone-${'abc'[nodes.indexOf(node) % 3]}` });
 
@@ -102,6 +122,7 @@ export const SCENARIOS: Scenario[] = [
       pairs: (s, d, p, path) => (path === 'pod' && p === 'tcp' && ((s === 'node-1' && d === 'node-3') || (s === 'node-3' && d === 'node-1')) ? { attempts: 300, lost: 300 } : clean),
     }),
   },
+  { name: 'timeline-bursts', input: timelineBursts() },
   {
     name: 'dns-only',
     input: cluster({ nodes: six, protocols: ['dns'], pairs: () => ({ attempts: 300, lost: 40 }) }),
