@@ -36,10 +36,15 @@ export interface ExpectedResult {
  * is a JSON object; progress lines around it are ignored). `source` names it in errors.
  */
 export function parseAgentResult(text: string, source: string, expected: ExpectedResult = {}): AgentResult {
+  return parseAgentDocument(text, source, 'result', (doc) => checkAgentResult(doc, expected));
+}
+
+/** Any agent document in `text`, checked by `check`; what is wrong with it is one AgentResultError naming `source`. */
+export function parseAgentDocument<T>(text: string, source: string, what: string, check: (doc: unknown) => T): T {
   try {
-    return checkAgentResult(findDocument(text), expected);
+    return check(findDocument(text));
   } catch (error) {
-    if (error instanceof ShapeError) throw new AgentResultError(source, `bad result document: ${error.message}`);
+    if (error instanceof ShapeError) throw new AgentResultError(source, `bad ${what} document: ${error.message}`);
     if (error instanceof DocumentError) throw new AgentResultError(source, error.message);
     throw error;
   }

@@ -1,17 +1,11 @@
 // An inspector agent's document from its pod's log, checked field by field like a probe
 // result (parse-agent-result.ts), so bad output becomes one error naming its source.
 import { INSPECTION_KIND, INSPECTION_SCHEMA_VERSION, type NodeInspection } from '../shared/inspection.ts';
-import { AgentResultError, DocumentError, findDocument, readDocumentHeader, type ExpectedResult } from './parse-agent-result.ts';
+import { parseAgentDocument, readDocumentHeader, type ExpectedResult } from './parse-agent-result.ts';
 import { describeValue, readArray, readCount, readNullable, readNumber, readObject, readOneOf, readString, ShapeError } from './shape.ts';
 
 export function parseInspection(text: string, source: string, expected: ExpectedResult): NodeInspection {
-  try {
-    return checkInspection(findDocument(text), expected);
-  } catch (error) {
-    if (error instanceof ShapeError) throw new AgentResultError(source, `bad inspection document: ${error.message}`);
-    if (error instanceof DocumentError) throw new AgentResultError(source, error.message);
-    throw error;
-  }
+  return parseAgentDocument(text, source, 'inspection', (doc) => checkInspection(doc, expected));
 }
 
 function checkInspection(value: unknown, expected: ExpectedResult): NodeInspection {
