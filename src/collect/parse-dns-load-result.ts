@@ -2,8 +2,8 @@
 // result (parse-agent-result.ts), so bad output becomes one error naming its source.
 import { DNS_LOAD_RESULT_KIND, DNS_LOAD_RESULT_SCHEMA_VERSION, type DnsLoadResult } from '../shared/dns-load.ts';
 import { LatencyHistogram, type HistogramJSON } from '../shared/histogram.ts';
-import { AgentResultError, DocumentError, findDocument, type ExpectedResult } from './parse-agent-result.ts';
-import { describeValue, readArray, readCount, readCountList, readCounts, readNullable, readNumber, readObject, readString, ShapeError } from './shape.ts';
+import { AgentResultError, DocumentError, findDocument, readDocumentHeader, type ExpectedResult } from './parse-agent-result.ts';
+import { readArray, readCount, readCountList, readCounts, readNullable, readNumber, readObject, readString, ShapeError } from './shape.ts';
 
 export function parseDnsLoadResult(text: string, source: string, expected: ExpectedResult): DnsLoadResult {
   try {
@@ -16,14 +16,7 @@ export function parseDnsLoadResult(text: string, source: string, expected: Expec
 }
 
 function checkDnsLoadResult(value: unknown, expected: ExpectedResult): DnsLoadResult {
-  const doc = readObject(value, 'the document');
-  if (doc.kind !== DNS_LOAD_RESULT_KIND) throw new DocumentError(`not a netprobe dns-load result (kind ${describeValue(doc.kind)}, expected "${DNS_LOAD_RESULT_KIND}")`);
-  if (doc.schemaVersion !== DNS_LOAD_RESULT_SCHEMA_VERSION) {
-    throw new DocumentError(`dns-load schema ${describeValue(doc.schemaVersion)}, this netprobe reads ${DNS_LOAD_RESULT_SCHEMA_VERSION}: use matching versions of the agent and the CLI`);
-  }
-  const node = readString(doc.node, 'node');
-  if (expected.node !== undefined && node !== expected.node) throw new DocumentError(`the result says it comes from node ${node}, but the pod ran on ${expected.node}`);
-  if (expected.runToken !== undefined && readString(doc.runToken, 'runToken') !== expected.runToken) throw new DocumentError(`the result belongs to another run (token ${describeValue(doc.runToken)})`);
+  const doc = readDocumentHeader(value, { kind: DNS_LOAD_RESULT_KIND, schemaVersion: DNS_LOAD_RESULT_SCHEMA_VERSION, what: 'dns-load result', schema: 'dns-load' }, expected);
   const resolver = readObject(doc.resolver, 'resolver');
   readString(resolver.server, 'resolver.server');
   readCount(resolver.port, 'resolver.port');
