@@ -4,10 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { renderHtml } from '../render/html.ts';
 import { renderJson } from '../render/json.ts';
 import { renderTable } from '../render/table.ts';
+import { renderWide } from '../render/wide.ts';
 import { renderYaml } from '../render/yaml.ts';
 import type { MatrixReport } from '../shared/report.ts';
 
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'html'] as const;
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'html'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface RenderSettings {
@@ -19,6 +20,7 @@ export interface RenderSettings {
 export function renderReport(report: MatrixReport, format: OutputFormat, settings: RenderSettings): string {
   switch (format) {
     case 'table': return renderTable(report, settings);
+    case 'wide': return renderWide(report, settings);
     case 'json': return renderJson(report);
     case 'yaml': return renderYaml(report);
     case 'html': return renderHtml(report);

@@ -28,7 +28,8 @@ export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 const GROUP_BY_KERNEL = 'kernel';
 const DEFAULT_WIDTH = 80;
 const WORST_PAIRS_SHOWN = 15;
-const PATHS: readonly NetworkPath[] = ['pod', 'host', 'service'];
+/** The order heatmaps of several paths are shown in. */
+export const PATHS: readonly NetworkPath[] = ['pod', 'host', 'service'];
 
 /**
  * The sections in order; `-o wide` passes its own (per-protocol heatmaps, the node table)
@@ -163,6 +164,6 @@ function noDataSection(nodes: readonly NodeReport[], width: number): string {
   return [`No data from ${missing.length} node${missing.length > 1 ? 's' : ''}:`, ...missing.map((node) => wrap(`${node.name}: ${node.noDataReason}`, width, '  ', '    '))].join('\n');
 }
 
-function isResolver(destination: string): boolean {
+export function isResolver(destination: string): boolean {
   return destination.startsWith('dns:');
 }

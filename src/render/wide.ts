@@ -1,0 +1,73 @@
+// `-o wide`: the table, plus what its worst-of cells fold together: a loss heatmap per
+// protocol and path, a p99 heatmap per protocol and path, and a node table with the
+// kernel, SYN retransmits inferred vs counted, and the counter deltas that moved.
+import { NET_COUNTER_NAMES, type NetCounters } from '../shared/agent-result.ts';
+import type { Protocol } from '../shared/plan.ts';
+import type { MatrixReport, NodeReport } from '../shared/report.ts';
+import { visibleLength } from './ansi.ts';
+import { byWorstLatency, byWorstLoss, latencyCell, lossCell } from './cells.ts';
+import { compactTable } from './compact-table.ts';
+import { labelCandidates } from './names.ts';
+import { isResolver, matrixSection, PATHS, renderTable, tableWidth, type TableOptions } from './table.ts';
+import { wrap } from './wrap.ts';
+
+const NODE_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
+
+/** Two-line headers keep the node table within 80 columns. TCPSynRetrans is the "SYN counted" column. */
+const COUNTER_HEADERS: Record<Exclude<keyof NetCounters, 'TCPSynRetrans'>, string> = {
+  ListenDrops: 'Listen\nDrops',
+  ListenOverflows: 'Listen\nOverflows',
+  RetransSegs: 'Retrans\nSegs',
+  AttemptFails: 'Attempt\nFails',
+  InErrors: 'UDP\nInErrors',
+  RcvbufErrors: 'UDP Rcvbuf\nErrors',
+  SndbufErrors: 'UDP Sndbuf\nErrors',
+};
+const COUNTERS = NET_COUNTER_NAMES.filter((name) => name !== 'TCPSynRetrans') as (keyof typeof COUNTER_HEADERS)[];
+
+export function renderWide(report: MatrixReport, options: TableOptions): string {
+  const width = tableWidth(options);
+  const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
+  const heatmaps = PATHS.flatMap((path) => NODE_PROTOCOLS.map((protocol) => ({ path, protocol, pairs: nodePairs.filter((pair) => pair.path === path && pair.protocol === protocol) })))
+    .filter(({ pairs }) => pairs.length > 0);
+  const pathsOfOneProtocol = new Set(PATHS.filter((path) => heatmaps.filter((heatmap) => heatmap.path === path).length === 1));
+  // With one protocol on a path, the table's worst-of heatmap is already that protocol's.
+  const loss = heatmaps.filter(({ path }) => !pathsOfOneProtocol.has(path)).map(({ path, protocol, pairs }) => matrixSection(report, {
+    title: `${protocol.toUpperCase()} loss % on the ${path} network, row to column${protocol === 'tcp' ? ' (SYN-level when connects succeed late)' : ''}`,
+    pairs, resolverPairs: [], cell: lossCell, worstFirst: byWorstLoss,
+  }, options));
+  const latency = heatmaps.map(({ path, protocol, pairs }) => matrixSection(report, {
+    title: `${protocol.toUpperCase()} p99 latency on the ${path} network, row to column`,
+    pairs, resolverPairs: [], cell: latencyCell, worstFirst: byWorstLatency,
+  }, options));
+  const latencyLegend = latency.length
+    ? wrap('p99 cells: ms, or whole seconds with "s" (a TCP connect after one SYN retransmit takes 1s); ! critical, * warning where the pair\'s latency is flagged; - nothing succeeded.', width, '')
+    : '';
+  return renderTable(report, options, [...loss, ...latency, latencyLegend, nodeTable(report.nodes, width)]);
+}
+
+/** One row per node; counter columns only for counters that moved on some node. */
+function nodeTable(nodes: readonly NodeReport[], width: number): string {
+  if (nodes.length === 0) return '';
+  const moved = COUNTERS.filter((name) => nodes.some((node) => (node.counters?.[name] ?? 0) !== 0));
+  const head = ['node', 'kernel', 'status', 'SYN\ninferred', 'SYN\ncounted', ...moved.map((name) => COUNTER_HEADERS[name])];
+  const aligns = head.map((_, i) => (i < 3 ? 'left' as const : 'right' as const));
+  const tableWith = (labels: ReadonlyMap<string, string>) => compactTable(head, nodes.map((node) => [
+    labels.get(node.name)!,
+    node.kernelVersion ?? '-',
+    node.status === 'ok' ? 'ok' : 'no data',
+    String(node.synRetransmits?.inferred ?? '-'),
+    String(node.synRetransmits?.counted ?? '-'),
+    ...moved.map((name) => String(node.counters?.[name] ?? '-')),
+  ]), aligns);
+  const candidates = labelCandidates(nodes.map((node) => node.name));
+  const fits = (text: string) => text.split('\n').every((line) => visibleLength(line) <= width);
+  const labels = candidates.find((candidate) => fits(tableWith(candidate))) ?? candidates[candidates.length - 1];
+  const warnings = nodes.flatMap((node) => node.warnings.map((warning) => wrap(`${node.name}: ${warning}`, width, '  ', '    ')));
+  return [
+    wrap(`Nodes: kernel, SYN retransmits inferred from connect times vs counted by the kernel (TCPSynRetrans), and the counter deltas over the run${moved.length ? ' that moved' : ' (all zero)'}:`, width, ''),
+    tableWith(labels),
+    wrap(labels.legend, width, ''),
+    warnings.length ? `Agent warnings:\n${warnings.join('\n')}` : '',
+  ].filter(Boolean).join('\n');
+}
