@@ -26,8 +26,17 @@ export function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, t
 }
 
 export class LabSession {
-  readonly dir = mkdtempSync(join(tmpdir(), 'netprobe-e2e-'));
-  readonly kubeconfig = join(this.dir, 'kubeconfig');
+  private created: string | undefined;
+
+  /** Made on first use, so a suite that is skipped leaves nothing behind. */
+  get dir(): string {
+    this.created ??= mkdtempSync(join(tmpdir(), 'netprobe-e2e-'));
+    return this.created;
+  }
+
+  get kubeconfig(): string {
+    return join(this.dir, 'kubeconfig');
+  }
 
   async up(...args: string[]): Promise<void> {
     const result = await this.lab('up', '--kubeconfig', this.kubeconfig, ...args);
@@ -73,6 +82,7 @@ export class LabSession {
 
   /** Tears the lab down; keeps the state directory when that failed, so `npm run lab -- down` can finish the job. */
   async down(): Promise<void> {
+    if (!this.created) return;
     const result = await this.lab('down');
     if (result.code !== 0) throw new Error(`lab down failed (state kept in ${this.dir}): ${result.stderr || result.stdout}`);
     rmSync(this.dir, { recursive: true, force: true });

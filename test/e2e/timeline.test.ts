@@ -1,0 +1,82 @@
+// --window on the lab: a fault switched on for one window shows as a burst in that
+// window only, scoped to its nodes; a fault on every node at once shows as a
+// cluster-wide burst; and a Ctrl-C mid-run still prints what was measured.
+import type { ChildProcess } from 'node:child_process';
+import type { MatrixReport, TimelineBurst } from '../../src/shared/report.ts';
+import { LabSession } from '../support/lab-session.ts';
+import { describeAsRoot } from '../support/netns.ts';
+
+const NODES = 6;
+const WINDOW_S = 10;
+/** The CLI starts probing this long after it says "probing from" (START_DELAY_MS). */
+const START_DELAY_S = 3;
+
+function waitForLine(child: ChildProcess, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      if (err.includes(text)) resolve(Date.now());
+    });
+    child.on('close', () => reject(new Error(`exited before "${text}": ${err}`)));
+  });
+}
+
+function collect(child: ChildProcess): Promise<{ code: number | null; stdout: string }> {
+  let stdout = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })));
+}
+
+const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
+
+describeAsRoot('kubectl netprobe matrix --window on the lab', () => {
+  const lab = new LabSession();
+  beforeAll(() => lab.up('--nodes', String(NODES)), 60_000);
+  afterAll(() => lab.down(), 60_000);
+  afterEach(() => lab.lab('fault', 'clear'));
+
+  test('a one-window blackhole is a burst around its nodes; DNS dropped everywhere at once is a cluster-wide burst', async () => {
+    const child = lab.spawnNetprobe('matrix', '-o', 'json', '--duration', `${5 * WINDOW_S}s`, '--window', `${WINDOW_S}s`, '--rate', '5', '--timeout', '30s');
+    const done = collect(child);
+    const origin = (await waitForLine(child, 'probing from')) + START_DELAY_S * 1000;
+    // Window 1: node2 → node3 blackholed (a little inside the window, so no neighbour gets a share).
+    await sleepUntil(origin + 1.2 * WINDOW_S * 1000);
+    await lab.fault('--kind', 'blackhole', '--from', 'node2', '--to', 'node3');
+    await sleepUntil(origin + 1.8 * WINDOW_S * 1000);
+    await lab.lab('fault', 'clear');
+    // Window 3: every node's DNS queries dropped.
+    await sleepUntil(origin + 3.2 * WINDOW_S * 1000);
+    for (let n = 1; n <= NODES; n++) await lab.fault('--kind', 'dns-drop', '--from', `node${n}`);
+    await sleepUntil(origin + 3.8 * WINDOW_S * 1000);
+    await lab.lab('fault', 'clear');
+
+    const { code, stdout } = await done;
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as MatrixReport;
+    const timeline = report.timeline!;
+    expect(timeline.windowMs).toBe(WINDOW_S * 1000);
+    expect(timeline.windows.length).toBeGreaterThanOrEqual(5);
+    const burstIn = (w: number): TimelineBurst | undefined => timeline.bursts.find((b) => b.window === w);
+    expect(timeline.bursts.map((b) => b.window).sort()).toEqual([1, 3]);
+    expect(burstIn(1)!.scope).toBe('node');
+    expect(['node2', 'node3']).toContain(burstIn(1)!.node);
+    expect(burstIn(3)!.scope).toBe('cluster-wide');
+    expect(burstIn(3)!.protocols).toEqual(['dns']);
+    const burstFindings = report.findings.filter((f) => f.kind === 'burst');
+    expect(burstFindings.map((f) => f.subject).sort()).toEqual(['cluster', burstIn(1)!.node].sort());
+  }, 180_000);
+
+  test('Ctrl-C mid-run prints what the windows so far measured, and exits 130', async () => {
+    const child = lab.spawnNetprobe('matrix', '--duration', '5m', '--window', '5s', '--rate', '5', '--timeout', '30s');
+    const done = collect(child);
+    const origin = (await waitForLine(child, 'probing from')) + START_DELAY_S * 1000;
+    await sleepUntil(origin + 12_000);
+    child.kill('SIGINT');
+    const { code, stdout } = await done;
+    expect(code).toBe(130);
+    expect(stdout).toMatch(new RegExp(`${NODES} of ${NODES} nodes measured`));
+    // Cut short at ~12 s: two or three windows of the five minutes, not the five minutes.
+    expect(stdout).toMatch(/Trouble over time, [23] windows of 5s/);
+  }, 120_000);
+});
