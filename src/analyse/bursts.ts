@@ -1,6 +1,6 @@
 // Findings from --window bursts: when the trouble came, and whether it was the whole
 // cluster at once or one node, which point at different causes.
-import { formatPercent } from '../shared/format.ts';
+import { describeBurstTrouble } from '../shared/format.ts';
 import type { Finding, TimelineReport } from '../shared/report.ts';
 
 export function burstFindings(timeline: TimelineReport | null): Finding[] {
@@ -8,8 +8,7 @@ export function burstFindings(timeline: TimelineReport | null): Finding[] {
   return timeline.bursts.map((burst) => {
     const end = new Date(Date.parse(burst.start) + timeline.windowMs).toISOString();
     const when = `${burst.start.slice(11, 19)}–${end.slice(11, 19)} UTC`;
-    const share = formatPercent(burst.trouble / burst.attempts);
-    const what = `${burst.trouble} of ${burst.attempts} probes in trouble (${share}; ${burst.expected.toFixed(1)} expected at the run's average rate, p = ${burst.pValue.toExponential(1)})`;
+    const what = describeBurstTrouble(burst);
     const scope = burst.scope === 'cluster-wide'
       ? { subject: 'cluster', message: `A burst hit ${burst.sourcesHit} probing nodes at once in window ${burst.window} (${when}): ${what}.`,
         hint: 'Everything at once points away from any one node: cluster DNS (its pods restarting or overloaded), kube-proxy rewriting its rules, the overlay or underlay as a whole (a switch, a route flap), the control plane. Check events and those components\' logs for that minute.' }

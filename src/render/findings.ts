@@ -1,6 +1,6 @@
 // The findings below the heatmap, worst first (the report's order): what, where, the
 // evidence that makes it more than noise, and what to check.
-import { describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
+import { describeBurstEvidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
 import type { Finding, Severity, Thresholds } from '../shared/report.ts';
 import { paint, type Paint } from './ansi.ts';
 import { describeNodeEvidence } from './node-evidence.ts';
@@ -32,7 +32,8 @@ function renderFinding(finding: Finding, options: FindingsOptions): string {
   const pairs = finding.evidence.pairs.slice(0, EVIDENCE_SHOWN).map(describePairEvidence);
   const morePairs = finding.evidence.pairs.length - pairs.length;
   if (morePairs > 0) pairs.push(`… and ${morePairs} more pair${morePairs > 1 ? 's' : ''} (-o json lists them all)`);
-  const evidence = [...pairs, ...finding.evidence.nodes.filter((node) => Object.keys(node.counts).length > 0).map(describeNodeEvidence)];
+  const burst = finding.evidence.burst ? [describeBurstEvidence(finding.evidence.burst)] : [];
+  const evidence = [...burst, ...pairs, ...finding.evidence.nodes.filter((node) => Object.keys(node.counts).length > 0).map(describeNodeEvidence)];
   return [
     `  ${title}`,
     wrap(finding.message, options.width, INDENT),

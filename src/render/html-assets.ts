@@ -20,7 +20,7 @@ main { max-width: 1400px; margin: 0 auto; padding: 1.25rem 1.5rem 3rem; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.15rem; margin: 2rem 0 .75rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
 h3 { font-size: 1rem; margin: 0 0 .5rem; }
-code, .mono, svg.heatmap text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
+code, .mono, svg.heatmap text, svg.timeline text { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 code { font-size: 12.5px; }
 .muted { color: var(--muted); }
 nav { margin-top: .6rem; } nav a { color: inherit; margin-right: 1rem; }
@@ -67,6 +67,22 @@ svg.heatmap .resolver-rule { stroke: var(--line); }
 .g-no-data rect { fill: var(--no-data); }
 .g-unmeasured rect { fill: var(--unmeasured); stroke: var(--line); stroke-dasharray: 2 2; }
 .g-diagonal rect { fill: var(--surface); } .g-diagonal line { stroke: var(--line); }
+
+svg.timeline text { font-size: 11px; fill: var(--fg); }
+svg.timeline .row-label { text-anchor: end; dominant-baseline: central; }
+svg.timeline .tick.y { dominant-baseline: central; }
+svg.timeline .tick, svg.timeline .total { fill: var(--muted); }
+svg.timeline .tick.x { text-anchor: middle; }
+svg.timeline .total { dominant-baseline: central; }
+svg.timeline .grid { stroke: var(--line); stroke-dasharray: 2 3; }
+svg.timeline .baseline, svg.timeline .tick-mark { stroke: var(--muted); }
+svg.timeline .bar { fill: var(--muted); }
+svg.timeline .burst .bar { fill: var(--critical); }
+svg.timeline .band { fill: var(--critical); fill-opacity: .13; }
+svg.timeline .hit { fill: transparent; }
+svg.timeline .win:hover .hit { fill: var(--focus); fill-opacity: .1; }
+svg.timeline .win:hover .bar { stroke: var(--fg); stroke-width: 1px; }
+svg.timeline .burst-label { text-anchor: middle; font-weight: 700; fill: var(--critical); }
 
 .finding { border: 1px solid var(--line); border-left: 4px solid var(--line); border-radius: 6px; padding: .6rem 1rem; margin: 0 0 .75rem; }
 .finding.sev-critical { border-left-color: var(--critical); } .finding.sev-warning { border-left-color: var(--warning); }

@@ -1,6 +1,6 @@
 // The HTML report's text sections: findings, nodes, and the run with its thresholds.
 import { NET_COUNTER_NAMES } from '../shared/agent-result.ts';
-import { describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
+import { describeBurstEvidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
 import type { Finding, FindingEvidence, MatrixReport, NodeReport, RunInfo, Thresholds } from '../shared/report.ts';
 import { escapeHtml, plainValue } from './html-text.ts';
 import { describeNodeEvidence } from './node-evidence.ts';
@@ -37,8 +37,12 @@ function evidenceHtml(evidence: FindingEvidence): string {
     facts.push(`groups ${groups}${evidence.groupLabel ? `, lining up with label ${evidence.groupLabel}` : ''}`);
   }
   const nodesWithCounts = evidence.nodes.filter((node) => Object.keys(node.counts).length > 0);
-  const items = [...evidence.pairs.map(describePairEvidence), ...nodesWithCounts.map(describeNodeEvidence)];
-  const summary = [`Evidence: ${count(evidence.pairs.length, 'pair')}, ${count(evidence.nodes.length, 'node')}`, ...facts].map(escapeHtml).join(' · ');
+  const burst = evidence.burst ? [describeBurstEvidence(evidence.burst)] : [];
+  const items = [...burst, ...evidence.pairs.map(describePairEvidence), ...nodesWithCounts.map(describeNodeEvidence)];
+  // A burst has no pairs or nodes of its own: its evidence is the window, drawn on the timeline.
+  const what = evidence.burst ? `window ${evidence.burst.window}` : `${count(evidence.pairs.length, 'pair')}, ${count(evidence.nodes.length, 'node')}`;
+  const summary = [`Evidence: ${what}`, ...facts].map(escapeHtml).join(' · ')
+    + (evidence.burst ? ' · <a href="#timeline">on the timeline</a>' : '');
   if (items.length === 0) return `<p class="muted evidence-summary">${summary}</p>`;
   return `<details class="evidence"${items.length <= OPEN_EVIDENCE_ITEMS ? ' open' : ''}><summary>${summary}</summary>`
     + `<ul>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul></details>`;

@@ -1,5 +1,5 @@
 // How report figures read in text: one vocabulary for the analysis' messages and the renderers.
-import type { PairEvidence } from './report.ts';
+import type { PairEvidence, TimelineBurst } from './report.ts';
 
 /** 0 → "0%", 0.0004 → "0.04%", 0.04 → "4.0%", 0.123 → "12%". */
 export function formatPercent(ratio: number): string {
@@ -45,4 +45,15 @@ export function describeProportion(p: Pick<PairEvidence, 'k' | 'n' | 'ratio' | '
 export function describePairEvidence(evidence: PairEvidence): string {
   const latency = evidence.p99Ms == null ? '' : `; p99 ${formatMs(evidence.p99Ms)}, cluster median pair p99 ${formatMs(evidence.clusterMedianP99Ms ?? 0)}`;
   return `${pairName(evidence)} ${evidence.protocol}: ${describeProportion(evidence)}${latency}`;
+}
+
+/** "198 of 1320 probes in trouble (15%; 22.5 expected at the run's average rate, p = 2.8e-118)". */
+export function describeBurstTrouble(burst: TimelineBurst): string {
+  return `${burst.trouble} of ${burst.attempts} probes in trouble (${formatPercent(burst.trouble / burst.attempts)}; `
+    + `${burst.expected.toFixed(1)} expected at the run's average rate, p = ${burst.pValue.toExponential(1)})`;
+}
+
+/** What a burst finding's message leaves out: "66 of 66 measured pairs hit in window 4, from 6 probing nodes; protocols dns, tcp, udp". */
+export function describeBurstEvidence(burst: TimelineBurst): string {
+  return `${burst.pairsHit} of ${burst.pairsMeasured} measured pairs hit in window ${burst.window}, from ${countOf(burst.sourcesHit, 'probing node')}; protocols ${burst.protocols.join(', ')}`;
 }

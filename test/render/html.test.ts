@@ -1,10 +1,9 @@
 // -o html: the page holds every cell, finding and node of a crafted report, escapes what
 // the cluster named, references nothing outside itself, and renders in headless Chromium
 // (the script fills the evidence panel; the screenshot shows the graded cells).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { analyse } from '../../src/analyse/analyse.ts';
 import { renderHtml } from '../../src/render/html.ts';
 import { describePairEvidence } from '../../src/shared/format.ts';
@@ -12,6 +11,7 @@ import type { MatrixReport } from '../../src/shared/report.ts';
 import { matrixResults, nodeNames, RUN, type PairSpecOf } from '../support/agent-results.ts';
 import { SCENARIOS } from '../support/scenarios.ts';
 import { decodePng } from './html-png.ts';
+import { BROWSER_TEST_TIMEOUT_MS, describeInChromium, paletteOf, runChromium, unescape } from './html-support.ts';
 
 const NO_DATA_REASON = 'pod netprobe-7f2kq could not be scheduled: 0/5 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}';
 
@@ -45,10 +45,6 @@ function viewsOf(html: string): RenderedCell[][] {
   return html.split('<div class="view view-').slice(1).map((view) =>
     [...view.matchAll(/<g class="cell g-([a-z-]+)" tabindex="0" data-r="(\d+)" data-c="(\d+)"( data-headline="")?><title>([^<]*)<\/title>/g)]
       .map(([, grade, row, column, headline, title]) => ({ grade, row: Number(row), column: Number(column), title: unescape(title), headline: Boolean(headline) })));
-}
-
-function unescape(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 }
 
 function cellAt(cells: readonly RenderedCell[], row: number, column: number): RenderedCell {
@@ -200,71 +196,12 @@ describe('renderHtml', () => {
   });
 });
 
-// Chromium runs headless on a fresh profile, every background service off, so that it
-// opens only the file; its process group is killed whatever happens.
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--window-size=1280,1000'];
-
-function findChromium(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) if (existsSync(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
-
-/** Chromium's own deadline, well inside the test's, so that the group is killed before jest gives up. */
-const CHROMIUM_TIMEOUT_MS = 45_000;
-const BROWSER_TEST_TIMEOUT_MS = 90_000;
-
-async function runChromium(binary: string, args: string[], timeoutMs = CHROMIUM_TIMEOUT_MS): Promise<string> {
-  const profile = mkdtempSync(join(tmpdir(), 'netprobe-chromium-'));
-  const child = spawn(binary, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`chromium still running after ${timeoutMs} ms; stderr:\n${stderr.slice(-2000)}`)), timeoutMs);
-      child.on('error', reject);
-      child.on('exit', resolve);
-    });
-    if (code !== 0) throw new Error(`chromium exited with ${code}; stderr:\n${stderr.slice(-2000)}`);
-    return stdout;
-  } finally {
-    clearTimeout(timer);
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // The group is gone already.
-    }
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-/** The page's own palette for a colour scheme: the first :root block is light, the one under the media query dark. */
-function paletteOf(html: string, scheme: 'light' | 'dark'): Record<'ok' | 'warning', [number, number, number]> {
-  const css = html.slice(html.indexOf('<style>'), html.indexOf('</style>'));
-  const block = scheme === 'light' ? css : css.slice(css.indexOf('prefers-color-scheme: dark'));
-  const colour = (name: string): [number, number, number] => {
-    const hex = new RegExp(`--${name}: #([0-9a-f]{6})`).exec(block)![1];
-    return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
-  };
-  return { ok: colour('ok'), warning: colour('warning') };
-}
-
-const chromium = findChromium();
-const underCi = process.env.CI === 'true';
-if (!chromium && !underCi) console.warn('chromium is not installed: skipping the -o html browser tests (apt-get install chromium)');
-
-(chromium || underCi ? describe : describe.skip)('renderHtml in headless Chromium', () => {
+describeInChromium('renderHtml in headless Chromium', () => {
   const html = renderHtml(craftedReport());
   let dir = '';
   let page = '';
 
   beforeAll(() => {
-    if (!chromium) throw new Error('chromium is missing under CI=true: .ci/run installs it (Debian package chromium)');
     dir = mkdtempSync(join(tmpdir(), 'netprobe-html-'));
     page = join(dir, 'report.html');
     writeFileSync(page, html);
@@ -274,7 +211,7 @@ if (!chromium && !underCi) console.warn('chromium is not installed: skipping the
   });
 
   test('the script ran under the page\'s policy: each view\'s panel shows its headline cell; every cell is in the DOM', async () => {
-    const dom = await runChromium(chromium!, ['--dump-dom', `file://${page}`]);
+    const dom = await runChromium(['--dump-dom', `file://${page}`]);
     const headlines = viewsOf(html).map((cells) => cells.find((cell) => cell.headline)!.title.split('\n')[0]);
     const panels = [...dom.matchAll(/<div class="detail-body"><strong>([^<]*)<\/strong>/g)].map(([, heading]) => unescape(heading));
     expect(panels).toEqual(headlines);
@@ -283,10 +220,10 @@ if (!chromium && !underCi) console.warn('chromium is not installed: skipping the
 
   test.each(['light', 'dark'] as const)('a %s screenshot shows the graded cells', async (scheme) => {
     const png = join(dir, `${scheme}.png`);
-    await runChromium(chromium!, [`--blink-settings=preferredColorScheme=${scheme === 'dark' ? 0 : 1}`, `--screenshot=${png}`, `file://${page}`]);
+    await runChromium([`--blink-settings=preferredColorScheme=${scheme === 'dark' ? 0 : 1}`, `--screenshot=${png}`, `file://${page}`]);
     const image = decodePng(readFileSync(png));
     expect([image.width, image.height]).toEqual([1280, 1000]);
-    const palette = paletteOf(html, scheme);
+    const palette = paletteOf(html, scheme, ['ok', 'warning']);
     const counts = { ok: 0, warning: 0 };
     for (let y = 0; y < image.height; y++) {
       for (let x = 0; x < image.width; x++) {
