@@ -90,6 +90,7 @@ svg.timeline .burst-label { text-anchor: middle; font-weight: 700; fill: var(--c
 .finding .subject { font-size: 15px; }
 .hint-label { font-weight: 600; margin-right: .3rem; }
 .evidence summary, .evidence-summary { font-size: 13px; color: var(--muted); cursor: pointer; }
+.evidence summary a, .evidence-summary a { color: var(--focus); }
 .evidence ul { margin: .3rem 0; padding-left: 1.25rem; font-size: 13px; font-variant-numeric: tabular-nums; }
 .all-clear { padding: .6rem 1rem; border-left: 4px solid var(--ok); background: var(--surface); }
 

@@ -67,7 +67,8 @@ function quietNodes(timeline: TimelineReport, nodes: readonly NodeReport[], allR
 function timelineSvg(timeline: TimelineReport, rows: readonly Row[], labels: ReadonlyMap<string, string>): string {
   const windows = timeline.windows.length;
   const pitch = Math.min(MAX_PITCH, PLOT_WIDTH / windows);
-  const barWidth = pitch >= 4 ? pitch - 2 : pitch;
+  // A gap between wide bars; thin ones (long runs) stay a pixel wide to be seen.
+  const barWidth = pitch >= 4 ? pitch - 2 : Math.max(pitch, 1);
   // The arrow as in the table's sparklines: the row is what the node's probes met.
   const rowLabels = rows.map((row) => `${labels.get(row.node) ?? row.node} →`);
   const left = Math.ceil(Math.max('all pairs'.length, ...rowLabels.map((label) => label.length)) * CHAR_WIDTH + 14);
@@ -76,7 +77,7 @@ function timelineSvg(timeline: TimelineReport, rows: readonly Row[], labels: Rea
   const rowsTop = chartBottom + AXIS_HEIGHT + 8;
   const rowTop = (i: number) => rowsTop + i * (ROW_HEIGHT + ROW_GAP);
   const bottom = rows.length ? rowTop(rows.length) - ROW_GAP : chartBottom + AXIS_HEIGHT;
-  const x = (w: number) => left + w * pitch;
+  const x = (w: number) => tenth(left + w * pitch);
   const totals = rows.map((row) => `${sum(row.trouble)} in trouble, peak ${Math.max(...row.trouble)}`);
   const width = Math.ceil(x(windows) + 16 + Math.max('100%'.length, ...totals.map((text) => text.length)) * CHAR_WIDTH);
   const bursts = new Map(timeline.bursts.map((burst) => [burst.window, burst]));
@@ -87,15 +88,15 @@ function timelineSvg(timeline: TimelineReport, rows: readonly Row[], labels: Rea
   const chart = timeline.windows.map((w, i) => {
     const height = (shares[i] / shareTop) * CHART_HEIGHT;
     const burst = bursts.get(i);
-    const title = [`all pairs, ${span(i)}`, `${w.trouble} of ${w.attempts} probes in trouble (${formatPercent(shares[i])})`, ...(burst ? burstLines(burst) : [])].join('\n');
-    return `<g class="win${burst ? ' burst' : ''}"><title>${escapeHtml(title)}</title>`
-      + `<rect class="hit" x="${x(i)}" y="${chartTop}" width="${pitch}" height="${CHART_HEIGHT}"/>`
-      + (height > 0 ? `<rect class="bar" x="${x(i)}" y="${chartBottom - height}" width="${barWidth}" height="${Math.max(height, 1)}"/>` : '')
+    const numbers = burst ? [describeBurstTrouble(burst), burstScope(burst)] : [`${w.trouble} of ${w.attempts} probes in trouble (${formatPercent(shares[i])})`];
+    return `<g class="win${burst ? ' burst' : ''}"><title>${escapeHtml([`all pairs, ${span(i)}`, ...numbers].join('\n'))}</title>`
+      + `<rect class="hit" x="${x(i)}" y="${chartTop}" width="${tenth(pitch)}" height="${CHART_HEIGHT}"/>`
+      + (height > 0 ? bar(x(i), chartBottom, barWidth, Math.max(height, 1)) : '')
       + '</g>';
   });
   const yAxis = [0, shareTop / 2, shareTop].map((share) => {
     const y = chartBottom - (share / shareTop) * CHART_HEIGHT;
-    return `<line class="grid" x1="${left}" y1="${y}" x2="${x(windows)}" y2="${y}"/><text class="tick y" x="${x(windows) + 8}" y="${y}">${formatPercent(share)}</text>`;
+    return `<line class="grid" x1="${left}" y1="${tenth(y)}" x2="${x(windows)}" y2="${tenth(y)}"/><text class="tick y" x="${x(windows) + 8}" y="${tenth(y)}">${formatPercent(share)}</text>`;
   });
 
   const rowPeak = Math.max(1, ...rows.flatMap((row) => row.trouble));
@@ -104,48 +105,78 @@ function timelineSvg(timeline: TimelineReport, rows: readonly Row[], labels: Rea
     const base = top + ROW_HEIGHT;
     const bars = row.trouble.map((n, i) => {
       if (n === 0) return '';
-      const height = Math.max(2, (n / rowPeak) * ROW_HEIGHT);
-      const title = `${row.node}, ${span(i)}\n${n} of its probes in trouble${bursts.has(i) ? '\nin a burst window' : ''}`;
-      return `<g class="win${bursts.has(i) ? ' burst' : ''}"><title>${escapeHtml(title)}</title><rect class="bar" x="${x(i)}" y="${base - height}" width="${barWidth}" height="${height}"/></g>`;
+      const burst = bursts.get(i);
+      const title = [`${row.node} → its peers, ${span(i)}`, `${n} of its probes in trouble`, ...(burst ? [burstScope(burst)] : [])].join('\n');
+      return `<g class="win${burst ? ' burst' : ''}"><title>${escapeHtml(title)}</title>${bar(x(i), base, barWidth, Math.max(2, (n / rowPeak) * ROW_HEIGHT))}</g>`;
     });
     return `<text class="row-label" x="${left - 6}" y="${top + ROW_HEIGHT / 2}">${escapeHtml(rowLabels[r])}<title>${escapeHtml(row.node)}</title></text>`
       + `<line class="baseline" x1="${left}" y1="${base}" x2="${x(windows)}" y2="${base}"/>${bars.join('')}`
       + `<text class="total" x="${x(windows) + 8}" y="${top + ROW_HEIGHT / 2}">${escapeHtml(totals[r])}</text>`;
   });
 
-  const bands = timeline.bursts.map((burst) => {
-    const bandWidth = Math.max(pitch, 3);
-    return `<rect class="band" x="${x(burst.window) + pitch / 2 - bandWidth / 2}" y="${chartTop - 2}" width="${bandWidth}" height="${bottom - chartTop + 4}"/>`;
+  const runs = burstRuns(timeline.bursts);
+  const bands = runs.map((run) => {
+    const bandWidth = Math.max(x(run.last + 1) - x(run.first), 3);
+    return `<rect class="band" x="${tenth((x(run.first) + x(run.last + 1) - bandWidth) / 2)}" y="${chartTop - 2}" width="${tenth(bandWidth)}" height="${bottom - chartTop + 4}"/>`;
   });
   const step = TICK_STEPS.find((s) => s * pitch >= TICK_SPACING) ?? Math.ceil(windows / 10);
-  const ticks = Array.from({ length: Math.floor(windows / step) + 1 }, (_, k) => k * step).map((w) =>
+  // No tick at the end of the last window: its label would run into the y axis.
+  const ticks = Array.from({ length: Math.floor((windows - 1) / step) + 1 }, (_, k) => k * step).map((w) =>
     `<line class="tick-mark" x1="${x(w)}" y1="${chartBottom}" x2="${x(w)}" y2="${chartBottom + 4}"/><text class="tick x" x="${x(w)}" y="${chartBottom + 16}">${clock(timeline, w)}</text>`);
   const label = `Trouble over time: ${windows} windows, ${countOf(timeline.bursts.length, 'burst')}, ${countOf(rows.length, 'probing node')} with trouble`;
   return `<svg class="timeline" width="${width}" height="${bottom + 6}" viewBox="0 0 ${width} ${bottom + 6}" aria-label="${escapeHtml(label)}">`
     + bands.join('') + yAxis.join('')
     + `<text class="row-label" x="${left - 6}" y="${chartTop + CHART_HEIGHT / 2}">all pairs</text>`
     + chart.join('') + `<line class="baseline" x1="${left}" y1="${chartBottom}" x2="${x(windows)}" y2="${chartBottom}"/>` + ticks.join('')
-    + `<text class="total" x="${x(windows) + 8}" y="${chartBottom + 16}">UTC</text>`
-    + rowMarks.join('') + burstLabels(timeline.bursts, x, pitch, left, width) + '</svg>';
+    + rowMarks.join('') + burstLabels(runs, x, left, width) + '</svg>';
+}
+
+/** Bursts in consecutive windows with the same scope: one band and one label. */
+interface BurstRun {
+  first: number;
+  last: number;
+  label: string;
+  bursts: TimelineBurst[];
+}
+
+function burstRuns(bursts: readonly TimelineBurst[]): BurstRun[] {
+  const runs: BurstRun[] = [];
+  for (const burst of [...bursts].sort((a, b) => a.window - b.window)) {
+    const label = burst.scope === 'node' ? `around ${burst.node}` : burst.scope === 'cluster-wide' ? 'cluster-wide' : 'some pairs';
+    const previous = runs[runs.length - 1];
+    if (previous && previous.last === burst.window - 1 && previous.label === label) {
+      previous.last = burst.window;
+      previous.bursts.push(burst);
+    } else {
+      runs.push({ first: burst.window, last: burst.window, label, bursts: [burst] });
+    }
+  }
+  return runs;
 }
 
 /** Above the chart, in two lanes so that neighbouring bursts' labels do not overlap; labels that find no room keep their band and titles. */
-function burstLabels(bursts: readonly TimelineBurst[], x: (w: number) => number, pitch: number, left: number, width: number): string {
+function burstLabels(runs: readonly BurstRun[], x: (w: number) => number, left: number, width: number): string {
   const laneEnds = new Array<number>(LABEL_LANES).fill(-Infinity);
-  return bursts.map((burst) => {
-    const text = burst.scope === 'node' ? `around ${burst.node}` : burst.scope === 'cluster-wide' ? 'cluster-wide' : 'some pairs';
-    const half = (text.length * CHAR_WIDTH) / 2;
-    const centre = Math.min(Math.max(x(burst.window) + pitch / 2, left + half), width - half);
+  return runs.map((run) => {
+    const half = (run.label.length * CHAR_WIDTH) / 2;
+    const centre = Math.min(Math.max((x(run.first) + x(run.last + 1)) / 2, left + half), width - half);
     const lane = laneEnds.findIndex((end) => end + 6 <= centre - half);
     if (lane < 0) return '';
     laneEnds[lane] = centre + half;
-    return `<text class="burst-label" x="${centre}" y="${LABEL_LANE * (lane + 1) - 3}">${escapeHtml(text)}<title>${escapeHtml(burstLines(burst).join('\n'))}</title></text>`;
+    const title = run.bursts.map((burst) => `window ${burst.window}: ${describeBurstTrouble(burst)}\n${burstScope(burst)}`).join('\n');
+    return `<text class="burst-label" x="${tenth(centre)}" y="${LABEL_LANE * (lane + 1) - 3}">${escapeHtml(run.label)}<title>${escapeHtml(title)}</title></text>`;
   }).join('');
 }
 
-function burstLines(burst: TimelineBurst): string[] {
-  const scope = burst.scope === 'node' ? `around node ${burst.node}` : burst.scope === 'cluster-wide' ? 'cluster-wide' : 'on some pairs';
-  return [`burst, ${scope}: ${describeBurstTrouble(burst)}`, `${burst.pairsHit} of ${burst.pairsMeasured} pairs and ${countOf(burst.sourcesHit, 'probing node')} hit`];
+/** "burst around node-4: 10 of 66 pairs and 1 probing node hit". */
+function burstScope(burst: TimelineBurst): string {
+  const scope = burst.scope === 'node' ? ` around ${burst.node}` : burst.scope === 'cluster-wide' ? ', cluster-wide' : ' on some pairs';
+  return `burst${scope}: ${burst.pairsHit} of ${burst.pairsMeasured} pairs and ${countOf(burst.sourcesHit, 'probing node')} hit`;
+}
+
+/** A bar standing on the baseline. */
+function bar(x: number, base: number, width: number, height: number): string {
+  return `<rect class="bar" x="${tenth(x)}" y="${tenth(base - height)}" width="${tenth(width)}" height="${tenth(height)}"/>`;
 }
 
 /** The UTC clock time a window starts at: hh:mm, or hh:mm:ss for windows shorter than a minute. */
@@ -163,6 +194,11 @@ function niceCeiling(value: number): number {
   if (value <= 0) return 0.01;
   const power = 10 ** Math.floor(Math.log10(value));
   return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= value)!;
+}
+
+/** SVG coordinates to a tenth of a pixel: finer is invisible, and long runs draw thousands of them. */
+function tenth(n: number): number {
+  return Math.round(n * 10) / 10;
 }
 
 function sum(values: readonly number[]): number {
