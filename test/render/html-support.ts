@@ -1,9 +1,10 @@
 // What the -o html tests share: reading the page back (its escaped text, its palette)
 // and headless Chromium to open it in.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { decodePng, type Png } from './html-png.ts';
 
 export function unescape(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
@@ -72,4 +73,36 @@ export async function runChromium(args: string[], timeoutMs = CHROMIUM_TIMEOUT_M
     }
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** The page in a temporary directory for the tests of the enclosing describe (path set in beforeAll), removed after them. */
+export function pageOnDisk(html: string): { path: string } {
+  const file = { path: '' };
+  beforeAll(() => {
+    file.path = join(mkdtempSync(join(tmpdir(), 'netprobe-html-')), 'report.html');
+    writeFileSync(file.path, html);
+  });
+  afterAll(() => {
+    if (file.path) rmSync(dirname(file.path), { recursive: true, force: true });
+  });
+  return file;
+}
+
+/** Chromium's screenshot of the page in a colour scheme, saved beside it. */
+export async function screenshot(page: string, scheme: 'light' | 'dark', windowSize = '1280,1000'): Promise<Png> {
+  const png = join(dirname(page), `${scheme}.png`);
+  await runChromium([`--blink-settings=preferredColorScheme=${scheme === 'dark' ? 0 : 1}`, `--window-size=${windowSize}`, `--screenshot=${png}`, `file://${page}`]);
+  return decodePng(readFileSync(png));
+}
+
+/** How many pixels are within a small distance of the colour (antialiasing aside). */
+export function pixelsNear(image: Png, [cr, cg, cb]: Rgb): number {
+  let count = 0;
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const [r, g, b] = image.rgb(x, y);
+      if (Math.abs(r - cr) + Math.abs(g - cg) + Math.abs(b - cb) <= 6) count++;
+    }
+  }
+  return count;
 }

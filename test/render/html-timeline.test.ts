@@ -1,17 +1,13 @@
 // -o html with --window: the "Over time" section draws every window for all pairs and
 // one row per probing node with trouble, shades and labels the bursts, carries the
 // numbers in hover titles, escapes what the cluster named, and renders in Chromium.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { analyse } from '../../src/analyse/analyse.ts';
 import { renderHtml } from '../../src/render/html.ts';
 import type { Protocol } from '../../src/shared/plan.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { matrixResults, nodeNames, RUN, windowedPair } from '../support/agent-results.ts';
 import { SCENARIOS } from '../support/scenarios.ts';
-import { decodePng } from './html-png.ts';
-import { BROWSER_TEST_TIMEOUT_MS, describeInChromium, paletteOf, runChromium, unescape } from './html-support.ts';
+import { BROWSER_TEST_TIMEOUT_MS, describeInChromium, pageOnDisk, paletteOf, pixelsNear, runChromium, screenshot, unescape } from './html-support.ts';
 
 /** Every pair probed 20 times a window; lostIn says how many of them each pair loses in window w. */
 function windowedReport(nodes: string[], windows: number, windowMs: number, lostIn: (source: string, destination: string, protocol: Protocol, w: number) => number): MatrixReport {
@@ -124,37 +120,18 @@ describe('renderHtml with a timeline', () => {
 
 describeInChromium('renderHtml with a timeline in headless Chromium', () => {
   const html = renderHtml(analyse(SCENARIOS.find((s) => s.name === 'timeline-bursts')!.input));
-  let dir = '';
-  let page = '';
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'netprobe-html-'));
-    page = join(dir, 'report.html');
-    writeFileSync(page, html);
-  });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const page = pageOnDisk(html);
 
   test('the page\'s policy still lets its script run: the heatmap panel is filled; every timeline bar is in the DOM', async () => {
-    const dom = await runChromium(['--dump-dom', `file://${page}`]);
+    const dom = await runChromium(['--dump-dom', `file://${page.path}`]);
     expect(dom).toMatch(/<div class="detail-body"><strong>[^<]+<\/strong>/);
     expect(timelineOf(dom).match(/<rect class="bar"/g)).toHaveLength(timelineOf(html).match(/<rect class="bar"/g)!.length);
   }, BROWSER_TEST_TIMEOUT_MS);
 
   test.each(['light', 'dark'] as const)('a %s screenshot shows the burst bars in the critical colour', async (scheme) => {
-    const png = join(dir, `${scheme}.png`);
-    await runChromium([`--blink-settings=preferredColorScheme=${scheme === 'dark' ? 0 : 1}`, '--window-size=1280,1400', `--screenshot=${png}`, `file://${page}`]);
-    const image = decodePng(readFileSync(png));
+    const image = await screenshot(page.path, scheme, '1280,1400');
     const { critical } = paletteOf(html, scheme, ['critical']);
-    let red = 0;
-    for (let y = 0; y < image.height; y++) {
-      for (let x = 0; x < image.width; x++) {
-        const [r, g, b] = image.rgb(x, y);
-        if (Math.abs(r - critical[0]) + Math.abs(g - critical[1]) + Math.abs(b - critical[2]) <= 6) red++;
-      }
-    }
     // The two burst bars of the top chart (46 px wide, 90 and 37 px high) and the rows' bars in those windows, beyond a badge or two.
-    expect(red).toBeGreaterThan(46 * (90 + 37));
+    expect(pixelsNear(image, critical)).toBeGreaterThan(46 * (90 + 37));
   }, BROWSER_TEST_TIMEOUT_MS);
 });

@@ -1,17 +1,13 @@
 // -o html: the page holds every cell, finding and node of a crafted report, escapes what
 // the cluster named, references nothing outside itself, and renders in headless Chromium
 // (the script fills the evidence panel; the screenshot shows the graded cells).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { analyse } from '../../src/analyse/analyse.ts';
 import { renderHtml } from '../../src/render/html.ts';
 import { describePairEvidence } from '../../src/shared/format.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { matrixResults, nodeNames, RUN, type PairSpecOf } from '../support/agent-results.ts';
 import { SCENARIOS } from '../support/scenarios.ts';
-import { decodePng } from './html-png.ts';
-import { BROWSER_TEST_TIMEOUT_MS, describeInChromium, paletteOf, runChromium, unescape } from './html-support.ts';
+import { BROWSER_TEST_TIMEOUT_MS, describeInChromium, pageOnDisk, paletteOf, pixelsNear, runChromium, screenshot, unescape } from './html-support.ts';
 
 const NO_DATA_REASON = 'pod netprobe-7f2kq could not be scheduled: 0/5 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}';
 
@@ -200,20 +196,10 @@ describe('renderHtml', () => {
 
 describeInChromium('renderHtml in headless Chromium', () => {
   const html = renderHtml(craftedReport());
-  let dir = '';
-  let page = '';
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'netprobe-html-'));
-    page = join(dir, 'report.html');
-    writeFileSync(page, html);
-  });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const page = pageOnDisk(html);
 
   test('the script ran under the page\'s policy: each view\'s panel shows its headline cell; every cell is in the DOM', async () => {
-    const dom = await runChromium(['--dump-dom', `file://${page}`]);
+    const dom = await runChromium(['--dump-dom', `file://${page.path}`]);
     const headlines = viewsOf(html).map((cells) => cells.find((cell) => cell.headline)!.title.split('\n')[0]);
     const panels = [...dom.matchAll(/<div class="detail-body"><strong>([^<]*)<\/strong>/g)].map(([, heading]) => unescape(heading));
     expect(panels).toEqual(headlines);
@@ -221,23 +207,11 @@ describeInChromium('renderHtml in headless Chromium', () => {
   }, BROWSER_TEST_TIMEOUT_MS);
 
   test.each(['light', 'dark'] as const)('a %s screenshot shows the graded cells', async (scheme) => {
-    const png = join(dir, `${scheme}.png`);
-    await runChromium([`--blink-settings=preferredColorScheme=${scheme === 'dark' ? 0 : 1}`, `--screenshot=${png}`, `file://${page}`]);
-    const image = decodePng(readFileSync(png));
+    const image = await screenshot(page.path, scheme);
     expect([image.width, image.height]).toEqual([1280, 1000]);
     const palette = paletteOf(html, scheme, ['ok', 'warning']);
-    const counts = { ok: 0, warning: 0 };
-    for (let y = 0; y < image.height; y++) {
-      for (let x = 0; x < image.width; x++) {
-        const [r, g, b] = image.rgb(x, y);
-        for (const grade of ['ok', 'warning'] as const) {
-          const [pr, pg, pb] = palette[grade];
-          if (Math.abs(r - pr) + Math.abs(g - pg) + Math.abs(b - pb) <= 6) counts[grade]++;
-        }
-      }
-    }
     // 14 green cells and 2 yellow ones (of 42 × 42 px) in the first view, plus badges and legend swatches.
-    expect(counts.ok).toBeGreaterThan(14 * 1500);
-    expect(counts.warning).toBeGreaterThan(2 * 1500);
+    expect(pixelsNear(image, palette.ok)).toBeGreaterThan(14 * 1500);
+    expect(pixelsNear(image, palette.warning)).toBeGreaterThan(2 * 1500);
   }, BROWSER_TEST_TIMEOUT_MS);
 });
