@@ -11,6 +11,8 @@ import { binomialUpperTail } from './significance.ts';
 
 /** Family-wise error over all windows of a run (Bonferroni). */
 const BURST_ALPHA = 0.001;
+/** Per probing node within a burst window: its own trouble must be this unlikely at the run's rate to count it as hit. */
+const SOURCE_ALPHA = 0.01;
 /** A burst is cluster-wide when it hits at least this share of the probing nodes. */
 const CLUSTER_WIDE_SHARE = 0.5;
 /** A burst belongs to one node when pairs touching it hold at least this share of its trouble. */
@@ -39,11 +41,17 @@ export function timeline(results: readonly AgentResult[]): TimelineReport | null
     const pValue = binomialUpperTail(w.trouble, w.attempts, Math.max(rate, 1e-6));
     if (w.trouble === 0 || pValue > BURST_ALPHA / windows) return;
     const hit = pairs.filter((p) => (p.trouble[index] ?? 0) > 0);
-    const hitSources = new Set(hit.map((p) => p.source));
+    // A source is hit when its own trouble in the window is beyond chance too, not for one stray lost probe.
+    const hitSources = new Set([...sources].filter((source) => {
+      const own = pairs.filter((p) => p.source === source);
+      const trouble = sum(own.map((p) => p.trouble[index] ?? 0));
+      return trouble > 0 && binomialUpperTail(trouble, sum(own.map((p) => p.attempts[index] ?? 0)), Math.max(rate, 1e-6)) < SOURCE_ALPHA;
+    }));
     const troubleAround = (node: string) => sum(hit.filter((p) => p.source === node || p.destination === node).map((p) => p.trouble[index]));
     const nodes = [...new Set(hit.flatMap((p) => [p.source, p.destination]))].filter((n) => sources.has(n));
     const focus = nodes.map((node) => ({ node, share: troubleAround(node) / w.trouble })).sort((a, b) => b.share - a.share)[0];
-    const scope = focus && focus.share >= ONE_NODE_SHARE && hitSources.size < sources.size * CLUSTER_WIDE_SHARE
+    // One node first: a burst on every pair *to* one node hits every source, yet it is that node's.
+    const scope = focus && focus.share >= ONE_NODE_SHARE
       ? { scope: 'node' as const, node: focus.node }
       : hitSources.size >= sources.size * CLUSTER_WIDE_SHARE ? { scope: 'cluster-wide' as const, node: null } : { scope: 'some-pairs' as const, node: null };
     bursts.push({

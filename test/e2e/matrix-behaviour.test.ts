@@ -90,28 +90,20 @@ describeAsRoot('kubectl netprobe matrix on a lab with a tainted node', () => {
   }, 120_000);
 
   test('Ctrl-C mid-run stops, removes every object and exits 130', async () => {
-    const child = lab.spawnNetprobe('matrix', '--duration', '60s', '--timeout', '20s');
-    let err = '';
-    child.stderr!.on('data', (d) => (err += d));
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => { if (err.includes('probing from')) { clearInterval(check); resolve(); } }, 100);
-    });
-    child.kill('SIGINT');
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const plugin = lab.spawnNetprobe('matrix', '--duration', '60s', '--timeout', '20s');
+    await plugin.waitForStderr('probing from');
+    plugin.child.kill('SIGINT');
+    const { code, stderr } = await plugin.exit;
     expect(code).toBe(130);
-    expect(err).toContain('SIGINT: stopping and cleaning up');
+    expect(stderr).toContain('SIGINT: stopping and cleaning up');
     await expectNothingLeft();
   }, 120_000);
 
   test('after SIGKILL of the CLI the pods end by their deadline, and cleanup removes what is left', async () => {
-    const child = lab.spawnNetprobe('matrix', '--duration', '5s', '--timeout', '5s');
-    let err = '';
-    child.stderr!.on('data', (d) => (err += d));
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => { if (err.includes('probing from')) { clearInterval(check); resolve(); } }, 100);
-    });
-    child.kill('SIGKILL');
-    const namespace = /namespace (netprobe-[0-9a-f]+)/.exec(err)![1];
+    const plugin = lab.spawnNetprobe('matrix', '--duration', '5s', '--timeout', '5s');
+    await plugin.waitForStderr('probing from');
+    plugin.child.kill('SIGKILL');
+    const namespace = /namespace (netprobe-[0-9a-f]+)/.exec(plugin.stderr)![1];
     // activeDeadlineSeconds = what the run needs (~29 s here) + 15 s.
     let running = 'x';
     for (let i = 0; i < 60 && running !== ''; i++) {

@@ -1,7 +1,6 @@
 // --window on the lab: a fault switched on for one window shows as a burst in that
 // window only, scoped to its nodes; a fault on every node at once shows as a
 // cluster-wide burst; and a Ctrl-C mid-run still prints what was measured.
-import type { ChildProcess } from 'node:child_process';
 import type { MatrixReport, TimelineBurst } from '../../src/shared/report.ts';
 import { LabSession } from '../support/lab-session.ts';
 import { describeAsRoot } from '../support/netns.ts';
@@ -10,23 +9,6 @@ const NODES = 6;
 const WINDOW_S = 10;
 /** The CLI starts probing this long after it says "probing from" (START_DELAY_MS). */
 const START_DELAY_S = 3;
-
-function waitForLine(child: ChildProcess, text: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-      if (err.includes(text)) resolve(Date.now());
-    });
-    child.on('close', () => reject(new Error(`exited before "${text}": ${err}`)));
-  });
-}
-
-function collect(child: ChildProcess): Promise<{ code: number | null; stdout: string }> {
-  let stdout = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })));
-}
 
 const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
 
@@ -37,9 +19,8 @@ describeAsRoot('kubectl netprobe matrix --window on the lab', () => {
   afterEach(() => lab.lab('fault', 'clear'));
 
   test('a one-window blackhole is a burst around its nodes; DNS dropped everywhere at once is a cluster-wide burst', async () => {
-    const child = lab.spawnNetprobe('matrix', '-o', 'json', '--duration', `${5 * WINDOW_S}s`, '--window', `${WINDOW_S}s`, '--rate', '5', '--timeout', '30s');
-    const done = collect(child);
-    const origin = (await waitForLine(child, 'probing from')) + START_DELAY_S * 1000;
+    const plugin = lab.spawnNetprobe('matrix', '-o', 'json', '--duration', `${5 * WINDOW_S}s`, '--window', `${WINDOW_S}s`, '--rate', '5', '--timeout', '30s');
+    const origin = (await plugin.waitForStderr('probing from')) + START_DELAY_S * 1000;
     // Window 1: node2 → node3 blackholed (a little inside the window, so no neighbour gets a share).
     await sleepUntil(origin + 1.2 * WINDOW_S * 1000);
     await lab.fault('--kind', 'blackhole', '--from', 'node2', '--to', 'node3');
@@ -51,7 +32,7 @@ describeAsRoot('kubectl netprobe matrix --window on the lab', () => {
     await sleepUntil(origin + 3.8 * WINDOW_S * 1000);
     await lab.lab('fault', 'clear');
 
-    const { code, stdout } = await done;
+    const { code, stdout } = await plugin.exit;
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as MatrixReport;
     const timeline = report.timeline!;
@@ -68,12 +49,11 @@ describeAsRoot('kubectl netprobe matrix --window on the lab', () => {
   }, 180_000);
 
   test('Ctrl-C mid-run prints what the windows so far measured, and exits 130', async () => {
-    const child = lab.spawnNetprobe('matrix', '--duration', '5m', '--window', '5s', '--rate', '5', '--timeout', '30s');
-    const done = collect(child);
-    const origin = (await waitForLine(child, 'probing from')) + START_DELAY_S * 1000;
+    const plugin = lab.spawnNetprobe('matrix', '--duration', '5m', '--window', '5s', '--rate', '5', '--timeout', '30s');
+    const origin = (await plugin.waitForStderr('probing from')) + START_DELAY_S * 1000;
     await sleepUntil(origin + 12_000);
-    child.kill('SIGINT');
-    const { code, stdout } = await done;
+    plugin.child.kill('SIGINT');
+    const { code, stdout } = await plugin.exit;
     expect(code).toBe(130);
     expect(stdout).toMatch(new RegExp(`${NODES} of ${NODES} nodes measured`));
     // Cut short at ~12 s: two or three windows of the five minutes, not the five minutes.

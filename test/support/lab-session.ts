@@ -75,9 +75,9 @@ export class LabSession {
     return exec(process.execPath, [PLUGIN, ...args, '--kubeconfig', this.kubeconfig]);
   }
 
-  /** The plugin as a long-running child, for signal tests. */
-  spawnNetprobe(...args: string[]): ChildProcess {
-    return spawn(process.execPath, [PLUGIN, ...args, '--kubeconfig', this.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** The plugin as a long-running child, for signal and timing tests. */
+  spawnNetprobe(...args: string[]): RunningPlugin {
+    return new RunningPlugin(spawn(process.execPath, [PLUGIN, ...args, '--kubeconfig', this.kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** Tears the lab down; keeps the state directory when that failed, so `npm run lab -- down` can finish the job. */
@@ -86,5 +86,34 @@ export class LabSession {
     const result = await this.lab('down');
     if (result.code !== 0) throw new Error(`lab down failed (state kept in ${this.dir}): ${result.stderr || result.stdout}`);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class RunningPlugin {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  /** Resolves when the process ends. */
+  readonly exit: Promise<ExecResult>;
+
+  constructor(child: ChildProcess) {
+    this.child = child;
+    child.stdout!.on('data', (d) => (this.stdout += d));
+    child.stderr!.on('data', (d) => (this.stderr += d));
+    this.exit = new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, stdout: this.stdout, stderr: this.stderr })));
+  }
+
+  /** Resolves (with the time) once stderr says `text`; rejects if the process ends first. */
+  waitForStderr(text: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!this.stderr.includes(text)) return;
+        this.child.stderr!.off('data', check);
+        resolve(Date.now());
+      };
+      this.child.stderr!.on('data', check);
+      void this.exit.then(() => reject(new Error(`exited before saying "${text}": ${this.stderr}`)));
+      check();
+    });
   }
 }

@@ -1,0 +1,36 @@
+// Bursts over time: found only when a window is beyond chance, and scoped by where they struck.
+import { timeline } from '../../src/analyse/timeline.ts';
+import { matrixResults, nodeNames, windowedPair } from '../support/agent-results.ts';
+
+const WINDOWS = 10;
+const TIMING = { timeline: { originAt: '2026-01-01T00:00:00.000Z', windowMs: 60_000 } };
+const nodes = nodeNames(6);
+
+/** Lost probes per window for one pair: `base` everywhere, `extra` more in window `at`. */
+function losses(base: (w: number) => number, at = -1, extra = 0): number[] {
+  return Array.from({ length: WINDOWS }, (_, w) => base(w) + (w === at ? extra : 0));
+}
+
+test('stray losses spread over time are no burst', () => {
+  const results = matrixResults(nodes, ['udp'], (s, d) => windowedPair(60, losses((w) => ((nodes.indexOf(s) * 7 + nodes.indexOf(d) * 3 + w) % 23 === 0 ? 1 : 0))), () => TIMING);
+  expect(timeline(results)!.bursts).toEqual([]);
+});
+
+test('every pair into one node failing for one window is that node\'s burst, though every source was hit', () => {
+  const results = matrixResults(nodes, ['udp'], (_s, d) => windowedPair(60, losses(() => 0, 4, d === 'node-3' ? 30 : 0)), () => TIMING);
+  const bursts = timeline(results)!.bursts;
+  expect(bursts).toHaveLength(1);
+  expect(bursts[0]).toMatchObject({ window: 4, scope: 'node', node: 'node-3' });
+});
+
+test('every pair failing in one window is cluster-wide; a stray loss elsewhere does not make a source hit', () => {
+  const results = matrixResults(nodes, ['udp'], () => windowedPair(60, losses(() => 0, 7, 20)), () => TIMING);
+  const bursts = timeline(results)!.bursts;
+  expect(bursts.map((b) => [b.window, b.scope, b.sourcesHit])).toEqual([[7, 'cluster-wide', 6]]);
+  const strayOnly = matrixResults(nodes, ['udp'], (s, d) => windowedPair(60, losses(() => 0, 7, s === 'node-1' ? 20 : s === 'node-2' && d === 'node-5' ? 1 : 0)), () => TIMING);
+  expect(timeline(strayOnly)!.bursts[0]).toMatchObject({ window: 7, scope: 'node', node: 'node-1', sourcesHit: 1 });
+});
+
+test('no --window, no timeline', () => {
+  expect(timeline(matrixResults(nodes, ['udp'], () => ({ attempts: 10 })))).toBeNull();
+});
