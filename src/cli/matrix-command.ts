@@ -124,7 +124,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
     keep: args.keep,
     windowMs,
   };
-  progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs.length} directed pairs, ${protocols.join('/')} on the ${network} network${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
+  progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs.length} directed pairs, ${protocols.join('/')} on the ${network === 'both' ? 'pod and host networks' : `${network} network`}${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
 
   try {
     return await interruptible(runId, async (signal) => {
