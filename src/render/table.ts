@@ -65,8 +65,12 @@ export function tableWidth(options: TableOptions): number {
 
 function header(report: MatrixReport): string {
   const measured = report.nodes.filter((node) => node.status === 'ok').length;
-  const protocols = [...new Set(report.pairs.map((pair) => pair.protocol))].join(', ') || 'none';
-  return `netprobe matrix, run ${report.run.id}: ${measured} of ${report.nodes.length} nodes measured, ${report.pairs.length} pairs (${protocols}), ${report.run.start} to ${report.run.end}`;
+  const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
+  const directed = new Set(nodePairs.map((pair) => `${pair.source}>${pair.destination}`)).size;
+  const protocols = [...new Set(nodePairs.map((pair) => pair.protocol))].join('/');
+  const dnsFrom = new Set(report.pairs.filter((pair) => isResolver(pair.destination)).map((pair) => pair.source)).size;
+  const measuredWhat = [directed ? `${directed} directed node pairs × ${protocols}` : '', dnsFrom ? `DNS from ${dnsFrom} nodes` : ''].filter(Boolean).join(', ') || 'nothing';
+  return `netprobe matrix, run ${report.run.id}: ${measured} of ${report.nodes.length} nodes measured; ${measuredWhat}; ${report.run.start} to ${report.run.end}`;
 }
 
 /** One heatmap: its title, node pairs (none: a DNS-only matrix) and DNS column, how a cell reads its pairs, and which pairs are worst. */
