@@ -2,7 +2,7 @@
 // Connect time = handshake time; a lost SYN shows as a connect that took one more
 // retransmission timeout, so retransmits are read off the duration (syn-schedule.ts).
 import { connect } from 'node:net';
-import type { TcpDetail } from '../shared/agent-result.ts';
+import { TRANSFER_TIMEOUT, type TcpDetail } from '../shared/agent-result.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
 import type { PeerTarget } from '../shared/plan.ts';
 import { outcomeOfError } from './errno.ts';
@@ -45,7 +45,8 @@ export class TcpProber {
         this.series.record(outcome, latencyMs, { startedAt: start, degraded: retransmits > 0 });
         resolve();
       };
-      const timer = setTimeout(() => finish('timeout'), this.timeoutMs);
+      // Connected but the payload never got through: large packets lost while the handshake passed (MTU).
+      const timer = setTimeout(() => finish(connectMs === undefined ? 'timeout' : TRANSFER_TIMEOUT), this.timeoutMs);
       let requestSentAt = 0;
       let answer = '';
       socket.once('connect', () => {

@@ -5,6 +5,7 @@ import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
 import type { Finding, NodeEvidence, NodeReport, PairEvidence, PairFlag, Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
+import { mtuSuspicion } from './mtu.ts';
 import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
 import { raceSuspicion } from './dns-race.ts';
@@ -86,6 +87,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     metric === 'latency' ? LATENCY_HINT : '',
     synContext?.hint ?? '',
     kind === 'nodes' ? otherNetworkContrast(evidence, metric, path, context) : '',
+    kind === 'nodes' && metric === 'loss' ? mtuSuspicion(pairs) : '',
     kind === 'resolvers' && metric === 'loss' ? raceSuspicion([...new Set(evidence.map((e) => e.source))], context) : '',
   ];
   const measure = evidence[0].measure;

@@ -7,7 +7,10 @@ export const AGENT_RESULT_KIND = 'netprobe-agent-result';
 export const AGENT_RESULT_SCHEMA_VERSION = 1;
 
 /** Outcome of one probe. Errno names other than these are kept as they are (e.g. 'EPERM'). */
-export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'unreachable' | 'ENOBUFS' | (string & {});
+export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'unreachable' | 'ENOBUFS' | typeof TRANSFER_TIMEOUT | (string & {});
+
+/** TCP: the handshake completed, the request was never answered (large packets lost: MTU). */
+export const TRANSFER_TIMEOUT = 'transfer-timeout';
 
 /** Kernel counters of the agent's network namespace (a hostNetwork pod sees the node's). */
 export interface NetCounters {

@@ -15,6 +15,8 @@ interface Case {
   required: (p: PairReport, a: string, b: string) => boolean;
   /** Pairs the fault may also flag (e.g. the reverse direction, whose answers cross the faulty link). */
   allowed: (p: PairReport, a: string, b: string) => boolean;
+  /** What the findings must say about the cause, if the fault has a signature. */
+  hint?: RegExp;
 }
 
 const between = (p: PairReport, a: string, b: string) => (p.source === a && p.destination === b) || (p.source === b && p.destination === a);
@@ -31,7 +33,7 @@ const CASES: Case[] = [
     required: (p, a, b) => p.source === a && p.destination === b && p.protocol !== 'dns', allowed: (p, a, b) => between(p, a, b) },
   { kind: 'mtu', args: (a) => ['--from', a],
     // Large packets to A vanish: every TCP probe into A carries full-size segments.
-    required: (p, a) => p.destination === a && p.protocol === 'tcp', allowed: () => false },
+    required: (p, a) => p.destination === a && p.protocol === 'tcp', allowed: () => false, hint: /MTU mismatch/ },
   { kind: 'slow', args: (a, b) => ['--from', a, '--to', b, '--rate', '500'],
     required: (p, a, b) => p.source === a && p.destination === b && p.protocol === 'tcp', allowed: (p, a, b) => between(p, a, b) },
 ];
@@ -42,7 +44,7 @@ describeAsRoot('kubectl netprobe matrix on the lab, one fault at a time', () => 
   afterAll(() => lab.down(), 60_000);
   afterEach(() => lab.lab('fault', 'clear'));
 
-  test.each(CASES)('$kind is flagged on its pair, and only there', async ({ kind, args, required, allowed }) => {
+  test.each(CASES)('$kind is flagged on its pair, and only there', async ({ kind, args, required, allowed, hint }) => {
     const [a, b] = [...CANDIDATES].sort(() => Math.random() - 0.5);
     await lab.fault('--kind', kind, ...args(a, b));
     const run = await lab.netprobe('matrix', '-o', 'json', '--duration', '8s', '--rate', '10', '--timeout', '30s');
@@ -59,5 +61,6 @@ describeAsRoot('kubectl netprobe matrix on the lab, one fault at a time', () => 
     expect(wronglyFlagged.map(describePair)).toEqual([]);
     // The findings name the faulty place.
     expect(report.findings.map((f) => f.subject).join(' ')).toContain(a);
+    if (hint) expect(report.findings.map((f) => f.hint).join(' ')).toMatch(hint);
   }, 120_000);
 });
