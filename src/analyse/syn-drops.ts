@@ -16,8 +16,11 @@ export function synDropContext(evidence: readonly PairEvidence[], context: Findi
     sentences.push('UDP between the same nodes shows no significant loss, so the drops single out SYNs.');
   }
 
+  // A node's counters come from its prober's network namespace: the node's own on the host
+  // network, but on the pod network the prober pod's, not the destination responder's.
+  const hostNetwork = evidence.every((e) => e.path === 'host');
   const overflowing: string[] = [];
-  for (const destination of new Set(evidence.map((e) => e.destination))) {
+  for (const destination of hostNetwork ? new Set(evidence.map((e) => e.destination)) : []) {
     const node = context.nodes.get(destination);
     const counts = { ListenOverflows: node?.counters?.ListenOverflows ?? 0, ListenDrops: node?.counters?.ListenDrops ?? 0 };
     if (counts.ListenOverflows + counts.ListenDrops === 0) continue;
@@ -31,7 +34,8 @@ export function synDropContext(evidence: readonly PairEvidence[], context: Findi
     nodes.push({ node: source, kernelVersion: node!.kernelVersion, counts: {} });
     oldKernels.push(`${source} runs ${node!.kernelVersion}`);
   }
-  const listenQueues = overflowing.length ? overflowing.join('; ') : 'none counted here';
+  const listenQueues = !hostNetwork ? 'not readable from the pod network: --network host reads the nodes\' counters'
+    : overflowing.length ? overflowing.join('; ') : 'none counted here';
   const twRecycle = oldKernels.length ? oldKernels.join(', ') : 'no such kernel here';
   sentences.push(`Suspects: listen queue overflows at the destination (${listenQueues}); SNAT port-allocation races`
     + ` (add --random-fully to the MASQUERADE rule); net.ipv4.tcp_tw_recycle=1 behind NAT on kernels before 4.12 (${twRecycle}).`);

@@ -1,14 +1,15 @@
 // Analysis on crafted matrices: each Pingmesh pattern is said once, as the right kind,
 // with the pairs behind it as evidence; noise alone says nothing.
 import { analyse } from '../../src/analyse/analyse.ts';
+import type { NetworkPath } from '../../src/shared/plan.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { binomial, healthyNoise, matrixResults, nodeNames, RESOLVER, RUN, seededRandom, type PairSpec, type PairSpecOf, type ResultOptions } from '../support/agent-results.ts';
 
 const NODES = nodeNames(6);
 const clean: PairSpec = { attempts: 300 };
 
-function analyseMatrix(specOf: PairSpecOf, options?: (node: string) => ResultOptions, nodes = NODES): MatrixReport {
-  const results = matrixResults(nodes, ['tcp', 'udp', 'dns'], specOf, options);
+function analyseMatrix(specOf: PairSpecOf, options?: (node: string) => ResultOptions, nodes = NODES, paths: NetworkPath[] = ['pod']): MatrixReport {
+  const results = matrixResults(nodes, ['tcp', 'udp', 'dns'], specOf, options, paths);
   return analyse({ run: RUN, nodes: nodes.map((name) => ({ name })), results });
 }
 
@@ -122,9 +123,11 @@ describe('Pingmesh patterns', () => {
 
 describe('protocol-specific findings', () => {
   test('SYN retransmits with clean UDP → SYN-specific drops, naming the listen overflows counted at the destination', () => {
+    // On the host network a node's counters are the node's own, the destination's listen queue included.
     const report = analyseMatrix(
       (s, d, protocol) => (s === 'node-1' && d === 'node-2' && protocol === 'tcp' ? { attempts: 300, synRetransmits: 15 } : clean),
       (node) => (node === 'node-2' ? { delta: { ListenOverflows: 12, ListenDrops: 12 } } : {}),
+      NODES, ['host'],
     );
     expect(summary(report)).toEqual(['warning syn-loss pair node-1 -> node-2']);
     const [finding] = report.findings;
@@ -135,6 +138,15 @@ describe('protocol-specific findings', () => {
     expect(pair).toMatchObject({ loss: { ratio: 0 }, synRetransmits: 15, flags: ['syn-loss'] });
     expect(pair.synLoss!.ratio).toBeCloseTo(15 / 315, 6);
     expect(report.nodes.find((n) => n.name === 'node-1')!.synRetransmits).toEqual({ inferred: 15, counted: 15 });
+  });
+
+  test('on the pod network the destination\'s listen queue is not claimed: its counters are not the prober pod\'s', () => {
+    const report = analyseMatrix(
+      (s, d, protocol) => (s === 'node-1' && d === 'node-2' && protocol === 'tcp' ? { attempts: 300, synRetransmits: 15 } : clean),
+      (node) => (node === 'node-2' ? { delta: { ListenOverflows: 12, ListenDrops: 12 } } : {}),
+    );
+    expect(report.findings[0].hint).toContain('not readable from the pod network: --network host reads the nodes\' counters');
+    expect(report.findings[0].hint).not.toContain('ListenOverflows +12');
   });
 
   test('SYN drops on an old kernel point at tcp_tw_recycle', () => {
