@@ -51,7 +51,7 @@ export async function runCli(argv: string[]): Promise<number> {
       (args) => guard(async () => runCompareCommand(args))())
       .command('nodes', 'check each node\'s network state (kernel, CNI agent, ARP table, conntrack, MTU, overlay, BGP): PASS/WARN/FAIL; exit 2 on any FAIL', (y) => y.options(NODES_OPTIONS).epilogue(NODES_EPILOGUE), (args) => guard(() => runNodesCommand(args))())
       .command('dns', 'DNS capacity: DNS pods vs the autoscaler formula, NodeLocal DNSCache, a stepped load ramp to the knee, replicas for --peak-qps', (y) => y.options(DNS_OPTIONS), (args) => guard(() => runDnsCommand(args))())
-      .demandCommand(1, 'name a command: matrix or cleanup')
+      .demandCommand(1, 'name a command: matrix, nodes, dns, compare or cleanup')
       .strict()
       .help()
       .alias('h', 'help')
