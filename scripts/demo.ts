@@ -2,7 +2,7 @@
 // (30 % of SYNs from node2 to node5 dropped), `kubectl netprobe matrix` run through
 // the real kubectl, and the lab torn down again, also on Ctrl-C or failure.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlPath } from '../test/support/kubectl.ts';
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
     return interrupted ? 130 : code;
   } finally {
     step('tearing the lab down');
-    await lab('down');
+    if (await lab('down') === 0) rmSync(labDir, { recursive: true, force: true });
     process.off('SIGINT', onSignal);
   }
 }
