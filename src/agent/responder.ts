@@ -8,6 +8,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 // "ok\n" comes once all of it arrived, so a path that loses large segments shows.
 export const TCP_REQUEST_PREFIX = 'NETPROBE ';
 export const TCP_ANSWER = 'ok\n';
+/** Prober sockets remembered for the UDP receive counts (one per prober and peer: far fewer in practice). */
+const MAX_TRACKED_SENDERS = 100_000;
 /** A bound on what one probe may make the responder wait for. */
 export const MAX_TCP_PAYLOAD = 1024 * 1024;
 
@@ -62,6 +64,7 @@ export async function startResponder(host: string, tcpPort: number, udpPort: num
   await listen(tcp, host, tcpPort);
 
   const token = Buffer.from(`${runToken} `);
+  const receivedFrom = new Map<string, number>();
   const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
   udp.on('message', (msg, rinfo) => {
     if (msg.length < token.length || !msg.subarray(0, token.length).equals(token)) {
@@ -69,7 +72,13 @@ export async function startResponder(host: string, tcpPort: number, udpPort: num
       return;
     }
     counts.udpEchoed++;
-    udp.send(msg, rinfo.port, rinfo.address);
+    // The echo carries how many datagrams this sender's socket has delivered here, so the
+    // prober can tell probes lost on the way there from answers lost on the way back.
+    const sender = `${rinfo.address} ${rinfo.port}`;
+    const received = (receivedFrom.get(sender) ?? 0) + 1;
+    if (receivedFrom.size >= MAX_TRACKED_SENDERS && !receivedFrom.has(sender)) receivedFrom.clear();
+    receivedFrom.set(sender, received);
+    udp.send(Buffer.concat([msg, Buffer.from(` ${received}`)]), rinfo.port, rinfo.address);
   });
   try {
     await bindUdp(udp, host, udpPort);

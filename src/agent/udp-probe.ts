@@ -19,8 +19,11 @@ export class UdpProber {
   /** Sequence numbers answered or given up on, to tell duplicates and late echoes. */
   private readonly answered = new Set<number>();
   private readonly expired = new Set<number>();
+  private readonly echoedInTime = new Set<number>();
   private nextSeq = 0;
   private highestAnswered = -1;
+  /** The latest probe echoed, and how many of ours the responder had received by then. */
+  private lastEchoed = { seq: -1, received: 0 };
   private readonly counts: UdpDetail = { duplicates: 0, reordered: 0, late: 0 };
   private readonly peer: PeerTarget;
   private readonly token: string;
@@ -60,9 +63,11 @@ export class UdpProber {
   }
 
   private onEcho(msg: Buffer): void {
-    const [token, seqText] = msg.toString('latin1').split(' ');
+    const [token, seqText, receivedText] = msg.toString('latin1').split(' ');
     const seq = Number(seqText);
     if (token !== this.token || !Number.isInteger(seq)) return;
+    const received = Number(receivedText);
+    if (Number.isInteger(received) && seq > this.lastEchoed.seq) this.lastEchoed = { seq, received };
     const pending = this.pending.get(seq);
     if (!pending) {
       if (this.expired.has(seq)) this.counts.late++;
@@ -72,6 +77,7 @@ export class UdpProber {
     clearTimeout(pending.timer);
     this.pending.delete(seq);
     this.answered.add(seq);
+    this.echoedInTime.add(seq);
     if (seq < this.highestAnswered) this.counts.reordered++;
     else this.highestAnswered = seq;
     this.series.record('ok', elapsedMs(pending.sentAt), { startedAt: pending.sentAt });
@@ -85,6 +91,13 @@ export class UdpProber {
   }
 
   detail(): UdpDetail {
-    return { ...this.counts };
+    const { seq, received } = this.lastEchoed;
+    if (seq < 0) return { ...this.counts };
+    // Probes 0..seq: `received` reached the responder; of those, the ones not answered in time lost their answer.
+    const basis = seq + 1;
+    const requestsLost = Math.max(0, basis - received);
+    const answered = [...this.echoedInTime].filter((s) => s <= seq).length;
+    const repliesLost = Math.max(0, basis - requestsLost - answered);
+    return { ...this.counts, direction: { basis, requestsLost, repliesLost } };
   }
 }

@@ -155,6 +155,12 @@ function checkSeries(value: unknown, at: string): void {
   if (protocol === 'udp') {
     const udp = readObject(series.udp, `${at}.udp`);
     for (const key of ['duplicates', 'reordered', 'late']) readCount(udp[key], `${at}.udp.${key}`);
+    if (udp.direction !== undefined) {
+      const direction = readObject(udp.direction, `${at}.udp.direction`);
+      const basis = readCount(direction.basis, `${at}.udp.direction.basis`);
+      const lost = readCount(direction.requestsLost, `${at}.udp.direction.requestsLost`) + readCount(direction.repliesLost, `${at}.udp.direction.repliesLost`);
+      if (lost > basis) throw new ShapeError(`${at}.udp.direction loses ${lost} of ${basis} probes`);
+    }
   }
   if (protocol === 'dns') {
     const dns = readObject(series.dns, `${at}.dns`);

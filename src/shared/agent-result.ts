@@ -42,6 +42,12 @@ export interface UdpDetail {
   reordered: number;
   /** Echoes that came after udpTimeoutMs: counted as lost, noted here. */
   late: number;
+  /**
+   * Of the probes up to the last one echoed (`basis` of them), how many never reached the
+   * responder and how many reached it but whose answer was lost, from the receive count
+   * each echo carries. Absent when nothing was echoed.
+   */
+  direction?: { basis: number; requestsLost: number; repliesLost: number };
 }
 
 export type DnsVariant = 'single' | 'a+aaaa';
