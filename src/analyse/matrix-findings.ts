@@ -8,6 +8,7 @@ import { byNodeName } from '../shared/node-order.ts';
 import { mtuSuspicion } from './mtu.ts';
 import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
+import { udpDirectionHint } from './udp-direction.ts';
 import { raceSuspicion } from './dns-race.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { cellKey } from './pairs.ts';
@@ -88,6 +89,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     synContext?.hint ?? '',
     kind === 'nodes' ? otherNetworkContrast(evidence, metric, path, context) : '',
     kind === 'nodes' && metric === 'loss' ? mtuSuspicion(pairs) : '',
+    kind === 'nodes' && metric === 'loss' ? udpDirectionHint(pairs) : '',
     kind === 'resolvers' && metric === 'loss' ? raceSuspicion([...new Set(evidence.map((e) => e.source))], context) : '',
   ];
   const measure = evidence[0].measure;

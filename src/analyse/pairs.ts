@@ -17,6 +17,8 @@ export interface PairTally {
   synRetransmits: number;
   dnsTimeouts: number;
   dnsAnsweredAtResolverMarks: number[];
+  /** UDP: lost on the way there vs answers lost on the way back (from the echoes' receive counts). */
+  udpDirection: { basis: number; requestsLost: number; repliesLost: number } | null;
 }
 
 /** One heatmap cell: a (path, source, destination), all protocols. */
@@ -38,7 +40,7 @@ export function tallyPairs(results: readonly AgentResult[]): PairTally[] {
       let tally = tallies.get(key);
       if (tally) tally.latency.merge(latency);
       else {
-        tally = { ...identity, targets: [], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [] };
+        tally = { ...identity, targets: [], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [], udpDirection: null };
         tallies.set(key, tally);
       }
       if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
@@ -47,6 +49,11 @@ export function tallyPairs(results: readonly AgentResult[]): PairTally[] {
       for (const [outcome, n] of Object.entries(series.outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
       tally.synRetransmits += series.tcp?.synRetransmits ?? 0;
       tally.dnsTimeouts += series.dns?.timeouts ?? 0;
+      const direction = series.udp?.direction;
+      if (direction) {
+        const sum = tally.udpDirection ?? { basis: 0, requestsLost: 0, repliesLost: 0 };
+        tally.udpDirection = { basis: sum.basis + direction.basis, requestsLost: sum.requestsLost + direction.requestsLost, repliesLost: sum.repliesLost + direction.repliesLost };
+      }
       series.dns?.answeredAtResolverMarks.forEach((n, resend) => {
         tally.dnsAnsweredAtResolverMarks[resend] = (tally.dnsAnsweredAtResolverMarks[resend] ?? 0) + n;
       });

@@ -136,6 +136,7 @@ function pairReport(tally: PairTally): PairReport {
     synLoss: tally.protocol === 'tcp' ? proportionInterval(tally.synRetransmits, synsSent(tally)) : null,
     dnsTimeouts: tally.dnsTimeouts,
     dnsAnsweredAtResolverMarks: tally.dnsAnsweredAtResolverMarks,
+    ...(tally.protocol === 'udp' && { udpDirection: tally.udpDirection }),
     enobufs: tally.outcomes.ENOBUFS ?? 0,
     errors: errorCounts(tally.outcomes),
   };

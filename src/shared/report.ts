@@ -96,6 +96,11 @@ export interface PairReport {
   dnsTimeouts: number;
   /** DNS: lookups answered only after 1, 2, … resends, at the resolver-timeout marks (~5 s, ~10 s). */
   dnsAnsweredAtResolverMarks: number[];
+  /**
+   * UDP: of the probes up to each series' last echo (basis), those lost on the way there and those
+   * whose answer was lost on the way back; null when nothing was echoed (e.g. a blackhole).
+   */
+  udpDirection?: { basis: number; requestsLost: number; repliesLost: number } | null;
   /** Probes that failed with ENOBUFS. */
   enobufs: number;
   /** Failed probes by outcome code (timeout, refused, reset, unreachable, ENOBUFS, errno names). */

@@ -16,7 +16,7 @@ interface Case {
   /** Pairs the fault may also flag (e.g. the reverse direction, whose answers cross the faulty link). */
   allowed: (p: PairReport, a: string, b: string) => boolean;
   /** What the findings must say about the cause, if the fault has a signature. */
-  hint?: RegExp;
+  hint?: (a: string, b: string) => RegExp;
 }
 
 const between = (p: PairReport, a: string, b: string) => (p.source === a && p.destination === b) || (p.source === b && p.destination === a);
@@ -26,14 +26,16 @@ const CASES: Case[] = [
     required: (p, a, b) => p.source === a && p.destination === b && p.protocol === 'tcp', allowed: () => false },
   { kind: 'udp-loss', args: (a, b) => ['--from', a, '--to', b, '--percent', '30'],
     // An echo measures the round trip: B's answers to A's probes cross A → B too.
-    required: (p, a, b) => between(p, a, b) && p.protocol === 'udp', allowed: () => false },
+    required: (p, a, b) => between(p, a, b) && p.protocol === 'udp', allowed: () => false,
+    // …and the echoes' receive counts put every lost datagram on the one faulty direction.
+    hint: (a, b) => new RegExp(`lost UDP datagrams \\(by the echoes' receive counts\\) were travelling ${a} → ${b}`) },
   { kind: 'dns-drop', args: (a) => ['--from', a, '--percent', '50'],
     required: (p, a) => p.source === a && p.protocol === 'dns', allowed: () => false },
   { kind: 'blackhole', args: (a, b) => ['--from', a, '--to', b],
     required: (p, a, b) => p.source === a && p.destination === b && p.protocol !== 'dns', allowed: (p, a, b) => between(p, a, b) },
   { kind: 'mtu', args: (a) => ['--from', a],
     // Large packets to A vanish: every TCP probe into A carries full-size segments.
-    required: (p, a) => p.destination === a && p.protocol === 'tcp', allowed: () => false, hint: /MTU mismatch/ },
+    required: (p, a) => p.destination === a && p.protocol === 'tcp', allowed: () => false, hint: () => /MTU mismatch/ },
   { kind: 'slow', args: (a, b) => ['--from', a, '--to', b, '--rate', '500'],
     required: (p, a, b) => p.source === a && p.destination === b && p.protocol === 'tcp', allowed: (p, a, b) => between(p, a, b) },
 ];
@@ -61,6 +63,6 @@ describeAsRoot('kubectl netprobe matrix on the lab, one fault at a time', () => 
     expect(wronglyFlagged.map(describePair)).toEqual([]);
     // The findings name the faulty place.
     expect(report.findings.map((f) => f.subject).join(' ')).toContain(a);
-    if (hint) expect(report.findings.map((f) => f.hint).join(' ')).toMatch(hint);
+    if (hint) expect(report.findings.map((f) => f.hint).join(' ')).toMatch(hint(a, b));
   }, 120_000);
 });
