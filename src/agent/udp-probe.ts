@@ -16,10 +16,11 @@ export class UdpProber {
   readonly series: SeriesRecorder;
   private readonly socket: Socket;
   private readonly pending = new Map<number, Pending>();
-  /** Sequence numbers answered or given up on, to tell duplicates and late echoes. */
-  private readonly answered = new Set<number>();
-  private readonly expired = new Set<number>();
-  private readonly echoedInTime = new Set<number>();
+  /** Recent sequence numbers answered or given up on, to tell duplicates and late echoes. */
+  private readonly answered = new RecentSeqs();
+  private readonly expired = new RecentSeqs();
+  /** Every echo in time has a sequence number at or below the latest one echoed. */
+  private echoedInTime = 0;
   private nextSeq = 0;
   private highestAnswered = -1;
   /** The latest probe echoed, and how many of ours the responder had received by then. */
@@ -77,7 +78,7 @@ export class UdpProber {
     clearTimeout(pending.timer);
     this.pending.delete(seq);
     this.answered.add(seq);
-    this.echoedInTime.add(seq);
+    this.echoedInTime++;
     if (seq < this.highestAnswered) this.counts.reordered++;
     else this.highestAnswered = seq;
     this.series.record('ok', elapsedMs(pending.sentAt), { startedAt: pending.sentAt });
@@ -96,8 +97,27 @@ export class UdpProber {
     // Probes 0..seq: `received` reached the responder; of those, the ones not answered in time lost their answer.
     const basis = seq + 1;
     const requestsLost = Math.max(0, basis - received);
-    const answered = [...this.echoedInTime].filter((s) => s <= seq).length;
-    const repliesLost = Math.max(0, basis - requestsLost - answered);
+    const repliesLost = Math.max(0, basis - requestsLost - this.echoedInTime);
     return { ...this.counts, direction: { basis, requestsLost, repliesLost } };
+  }
+}
+
+/**
+ * The last RECENT_SEQS sequence numbers: memory stays bounded however long the run. An echo
+ * older than that (minutes at any sane rate) is neither a duplicate nor late any more.
+ */
+const RECENT_SEQS = 8192;
+
+class RecentSeqs {
+  private readonly seqs = new Set<number>();
+
+  add(seq: number): void {
+    this.seqs.add(seq);
+    // Sets iterate in insertion order, and probes are added roughly in sequence order.
+    if (this.seqs.size > RECENT_SEQS) this.seqs.delete(this.seqs.values().next().value!);
+  }
+
+  has(seq: number): boolean {
+    return this.seqs.has(seq);
   }
 }
