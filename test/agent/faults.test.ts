@@ -114,10 +114,11 @@ describeAsRoot('agent on a real network with injected faults', () => {
   });
 
   test('UDP loss on a → c is measured within tolerance, for a\'s probes and for the answers to c\'s', () => {
-    expect(lossOf('a', 'udp', 'c')).toBeGreaterThan(UDP_LOSS / 100 - 0.12);
-    expect(lossOf('a', 'udp', 'c')).toBeLessThan(UDP_LOSS / 100 + 0.12);
-    expect(lossOf('c', 'udp', 'a')).toBeGreaterThan(UDP_LOSS / 100 - 0.12);
-    expect(lossOf('c', 'udp', 'a')).toBeLessThan(UDP_LOSS / 100 + 0.12);
+    // ~100 probes at p = 0.2: a standard deviation of 0.04, so ±0.15 fails about 1 in 10^4.
+    expect(lossOf('a', 'udp', 'c')).toBeGreaterThan(UDP_LOSS / 100 - 0.15);
+    expect(lossOf('a', 'udp', 'c')).toBeLessThan(UDP_LOSS / 100 + 0.15);
+    expect(lossOf('c', 'udp', 'a')).toBeGreaterThan(UDP_LOSS / 100 - 0.15);
+    expect(lossOf('c', 'udp', 'a')).toBeLessThan(UDP_LOSS / 100 + 0.15);
   });
 
   test('the echo\'s receive count tells which way UDP was lost', () => {
@@ -145,12 +146,14 @@ describeAsRoot('agent on a real network with injected faults', () => {
 
   test('DNS drops: single queries time out at the drop rate; A+AAAA lookups land on the 5 s resolver mark', () => {
     const dns = `dns:${DNS_SERVER}`;
-    expect(lossOf('c', 'dns', dns, 'single')).toBeGreaterThan(DNS_DROP / 100 - 0.15);
-    expect(lossOf('c', 'dns', dns, 'single')).toBeLessThan(DNS_DROP / 100 + 0.15);
+    // ~100 lookups at p = 0.3: a standard deviation of 0.046; ±0.18 is ~4 of them.
+    expect(lossOf('c', 'dns', dns, 'single')).toBeGreaterThan(DNS_DROP / 100 - 0.18);
+    expect(lossOf('c', 'dns', dns, 'single')).toBeLessThan(DNS_DROP / 100 + 0.18);
     const pair = seriesOf(results.c, 'dns', dns, 'a+aaaa');
-    // One of two queries lost with p = 1 - 0.7² = 0.51: most lookups need the resend.
+    // At the 5 s mark: one of the pair lost and its resend answered (2·0.3·0.7·0.7 = 0.294), or
+    // both lost and both resends answered (0.09·0.49 = 0.044): p ≈ 0.34, sd ≈ 0.047 over ~100.
     const atFiveSeconds = pair.dns!.answeredAtResolverMarks[0];
-    expect(atFiveSeconds / pair.attempts).toBeGreaterThan(0.25);
+    expect(atFiveSeconds / pair.attempts).toBeGreaterThan(0.15);
     expect(pair.latency.max).toBeGreaterThanOrEqual(5000);
     expect(pair.dns!.rcodes.NOERROR).toBeGreaterThan(0);
   });
