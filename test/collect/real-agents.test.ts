@@ -21,13 +21,14 @@ function planFor(self: PeerTarget, startAt: string): AgentPlan {
     startAt,
     planVersion: 1, runToken: RUN_TOKEN, node: self.node, listen: { host: '127.0.0.1', tcpPort: self.tcpPort, udpPort: self.udpPort },
     protocols: ['tcp', 'udp'], durationMs: 1500, ratePerSecond: 10, tcpTimeoutMs: 1000, udpTimeoutMs: 500, tcpPayloadBytes: 4096,
-    peers: NODES.filter((peer) => peer.node !== self.node), serveMs: 3000,
+    peers: NODES.filter((peer) => peer.node !== self.node), serveMs: 5000,
   };
 }
 
 test('real agent logs → parsed → analysed: clean pairs stay clean, the node without an agent is a bad column with no data', async () => {
   // node-c's agent "crashed": nobody listens on its ports.
-  const startAt = new Date(Date.now() + 700).toISOString();
+  // Time for both agents to start listening even on a loaded machine (a probe before that is refused).
+  const startAt = new Date(Date.now() + 2500).toISOString();
   const exits = await Promise.all(NODES.slice(0, 2).map((node) => runAgent(planFor(node, startAt))));
   const results = exits.map((exit, i) => parseAgentResult(`${exit.stderr}${exit.stdout}`, `pod netprobe-${i} on ${NODES[i].node}`, { node: NODES[i].node, runToken: RUN_TOKEN }));
   const report = analyse({
