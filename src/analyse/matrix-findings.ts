@@ -2,7 +2,7 @@
 // the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
 import { describeProportion, pairName } from '../shared/format.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
-import type { Finding, NodeEvidence, NodeReport, PairEvidence, PairFlag, Thresholds } from '../shared/report.ts';
+import { isResolver, type Finding, type NodeEvidence, type NodeReport, type PairEvidence, type PairFlag, type Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { mtuSuspicion } from './mtu.ts';
@@ -55,7 +55,7 @@ export function matrixFindings(context: FindingContext): Finding[] {
 }
 
 function matrixKind(destination: string): MatrixKind {
-  return destination.startsWith('dns:') ? 'resolvers' : 'nodes';
+  return isResolver(destination) ? 'resolvers' : 'nodes';
 }
 
 function toCell(pairs: readonly JudgedPair[], metric: MatrixMetric): PairCell | null {

@@ -2,17 +2,11 @@
 // result (parse-agent-result.ts), so bad output becomes one error naming its source.
 import { DNS_LOAD_RESULT_KIND, DNS_LOAD_RESULT_SCHEMA_VERSION, type DnsLoadResult } from '../shared/dns-load.ts';
 import { LatencyHistogram, type HistogramJSON } from '../shared/histogram.ts';
-import { AgentResultError, DocumentError, findDocument, readDocumentHeader, type ExpectedResult } from './parse-agent-result.ts';
+import { parseAgentDocument, readDocumentHeader, type ExpectedResult } from './parse-agent-result.ts';
 import { readArray, readCount, readCountList, readCounts, readNullable, readNumber, readObject, readString, ShapeError } from './shape.ts';
 
 export function parseDnsLoadResult(text: string, source: string, expected: ExpectedResult): DnsLoadResult {
-  try {
-    return checkDnsLoadResult(findDocument(text), expected);
-  } catch (error) {
-    if (error instanceof ShapeError) throw new AgentResultError(source, `bad dns-load document: ${error.message}`);
-    if (error instanceof DocumentError) throw new AgentResultError(source, error.message);
-    throw error;
-  }
+  return parseAgentDocument(text, source, 'dns-load', (doc) => checkDnsLoadResult(doc, expected));
 }
 
 function checkDnsLoadResult(value: unknown, expected: ExpectedResult): DnsLoadResult {

@@ -52,11 +52,3 @@ export function sampleOnRing(nodes: readonly string[], k: number): DirectedPair[
   const peers = Math.min(k, ring.length - 1);
   return ring.flatMap((source, i) => Array.from({ length: peers }, (_, j) => ({ source, destination: ring[(i + 1 + j) % ring.length] })));
 }
-
-/** The nodes that appear in pairs as sources (probers) and destinations (responders). */
-export function rolesOf(pairs: readonly DirectedPair[]): { sources: string[]; destinations: string[] } {
-  return {
-    sources: [...new Set(pairs.map((p) => p.source))].sort(),
-    destinations: [...new Set(pairs.map((p) => p.destination))].sort(),
-  };
-}

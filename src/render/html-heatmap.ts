@@ -5,7 +5,7 @@
 // text the page script shows in the panel beside the map.
 import { formatMs, formatPercent } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
-import type { Finding, MatrixReport, NodeReport, PairReport, ProportionInterval } from '../shared/report.ts';
+import { isResolver, type Finding, type MatrixReport, type NodeReport, type PairReport, type ProportionInterval } from '../shared/report.ts';
 import { worstStatus, type CellGrade } from './cells.ts';
 import { escapeHtml } from './html-text.ts';
 import { labelCandidates } from './names.ts';
@@ -41,10 +41,6 @@ const MAX_LABEL = 16;
 export function nodeLabels(names: readonly string[]): Map<string, string> {
   const candidates = labelCandidates(names);
   return candidates.find((labels) => [...labels.values()].every((label) => label.length <= MAX_LABEL)) ?? candidates[candidates.length - 1];
-}
-
-function isResolver(destination: string): boolean {
-  return destination.startsWith('dns:');
 }
 
 /** Node names in the report's order, plus any that only the pairs mention. */

@@ -5,7 +5,7 @@ import { formatMs, formatPercent } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import type { NetworkPath } from '../shared/plan.ts';
-import type { MatrixReport, NodeReport, PairReport } from '../shared/report.ts';
+import { isResolver, type MatrixReport, type NodeReport, type PairReport } from '../shared/report.ts';
 import { paint } from './ansi.ts';
 import { byWorstLoss, DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, type HeatCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
@@ -168,6 +168,3 @@ function noDataSection(nodes: readonly NodeReport[], width: number): string {
   return [`No data from ${missing.length} node${missing.length > 1 ? 's' : ''}:`, ...missing.map((node) => wrap(`${node.name}: ${node.noDataReason}`, width, '  ', '    '))].join('\n');
 }
 
-export function isResolver(destination: string): boolean {
-  return destination.startsWith('dns:');
-}

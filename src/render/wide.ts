@@ -3,12 +3,12 @@
 // kernel, SYN retransmits inferred vs counted, and the counter deltas that moved.
 import { NET_COUNTER_NAMES, type NetCounters } from '../shared/agent-result.ts';
 import type { Protocol } from '../shared/plan.ts';
-import type { MatrixReport, NodeReport } from '../shared/report.ts';
+import { isResolver, type MatrixReport, type NodeReport } from '../shared/report.ts';
 import { visibleLength } from './ansi.ts';
 import { byWorstLatency, byWorstLoss, latencyCell, lossCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
 import { labelCandidates } from './names.ts';
-import { isResolver, matrixSection, PATHS, renderTable, tableWidth, type TableOptions } from './table.ts';
+import { matrixSection, PATHS, renderTable, tableWidth, type TableOptions } from './table.ts';
 import { wrap } from './wrap.ts';
 
 const NODE_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];

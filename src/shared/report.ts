@@ -7,6 +7,11 @@ import type { NetworkPath, Protocol } from './plan.ts';
 export const REPORT_KIND = 'netprobe-matrix-report';
 export const REPORT_SCHEMA_VERSION = 1;
 
+/** A pair's destination is a DNS resolver ('dns:<ip>') rather than a node. */
+export function isResolver(destination: string): boolean {
+  return destination.startsWith('dns:');
+}
+
 export type Severity = 'critical' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
