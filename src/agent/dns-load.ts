@@ -11,7 +11,7 @@ import { DNS_PORT, dnsExchange } from './dns-exchange.ts';
 import { parseDnsLoadPlan } from './dns-load-plan.ts';
 import { StepCounter } from './dns-load-step.ts';
 import { discoverLookup, queryMix } from './dns-lookups.ts';
-import type { ModeRun } from './main.ts';
+import type { ModeRun } from './mode.ts';
 import { readResolvConf, type ResolvConf } from './resolv-conf.ts';
 import { selfUsage } from './self-usage.ts';
 

@@ -7,16 +7,10 @@ import { runInspectMode } from './inspect/inspect.ts';
 import { parsePlan, readPlanText } from './plan-input.ts';
 import { AgentSetupError } from './responder.ts';
 import { startAgent } from './run.ts';
+import type { ModeRun } from './mode.ts';
 
 const EXIT_SETUP = 2;
 const EXIT_INTERNAL = 1;
-
-/** A running mode: its result document once done, and an early stop (SIGTERM, Ctrl-C). */
-export interface ModeRun {
-  node: string;
-  result: Promise<object>;
-  stop(): void;
-}
 
 type Log = (line: string) => void;
 type LogFor = (node: string) => Log;

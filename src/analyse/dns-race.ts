@@ -5,7 +5,7 @@ import { countOf } from '../shared/format.ts';
 import type { Finding, NodeEvidence } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
-import type { FindingContext } from './matrix-findings.ts';
+import type { FindingContext } from './finding-context.ts';
 
 export function dnsRaceFinding(context: FindingContext): Finding | null {
   const flagged = context.judged.filter((j) => j.report.flags.includes('resolver-marks'));

@@ -5,7 +5,7 @@ import type { Finding, NodeEvidence } from '../shared/report.ts';
 import { countOf } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
-import type { FindingContext } from './matrix-findings.ts';
+import type { FindingContext } from './finding-context.ts';
 
 export function enobufsFinding(context: FindingContext): Finding | null {
   const nodes: NodeEvidence[] = [];

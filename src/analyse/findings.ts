@@ -4,7 +4,8 @@ import { byNodeName } from '../shared/node-order.ts';
 import type { Finding, FindingPattern, Severity } from '../shared/report.ts';
 import { dnsRaceFinding } from './dns-race.ts';
 import { enobufsFinding } from './enobufs.ts';
-import { matrixFindings, type FindingContext } from './matrix-findings.ts';
+import type { FindingContext } from './finding-context.ts';
+import { matrixFindings } from './matrix-findings.ts';
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 const PATTERN_RANK: Record<FindingPattern, number> = {

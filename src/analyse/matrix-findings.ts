@@ -2,7 +2,7 @@
 // the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
 import { describeProportion, pairName } from '../shared/format.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
-import { isResolver, type Finding, type NodeEvidence, type NodeReport, type PairEvidence, type PairFlag, type Thresholds } from '../shared/report.ts';
+import { isResolver, type Finding, type NodeEvidence, type NodeReport, type PairEvidence, type PairFlag } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { mtuSuspicion } from './mtu.ts';
@@ -13,6 +13,7 @@ import { raceSuspicion } from './dns-race.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { cellKey } from './pairs.ts';
 import { applyFlag, evidenceOf, type JudgedPair } from './verdicts.ts';
+import type { FindingContext } from './finding-context.ts';
 
 type MatrixMetric = Extract<PairFlag, 'loss' | 'syn-loss' | 'latency'>;
 const MATRIX_METRICS: readonly MatrixMetric[] = ['loss', 'syn-loss', 'latency'];
@@ -23,14 +24,6 @@ type MatrixKind = 'nodes' | 'resolvers';
 interface PairCell extends MatrixCell {
   /** The cell's pairs (one per protocol) whose measure is elevated. */
   elevatedPairs: JudgedPair[];
-}
-
-export interface FindingContext {
-  nodes: ReadonlyMap<string, NodeReport>;
-  judged: readonly JudgedPair[];
-  /** The judged pairs by heatmap cell (cellKey: path, source, destination). */
-  cells: ReadonlyMap<string, readonly JudgedPair[]>;
-  thresholds: Thresholds;
 }
 
 /** The matrix findings. Pairs that a pattern explains get its flag, so the heatmap marks them too. */

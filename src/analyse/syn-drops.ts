@@ -4,7 +4,7 @@
 // tcp_tw_recycle behind NAT (the sysctl existed until Linux 4.12).
 import type { NodeEvidence, PairEvidence } from '../shared/report.ts';
 import { kernelBefore } from './kernel.ts';
-import type { FindingContext } from './matrix-findings.ts';
+import type { FindingContext } from './finding-context.ts';
 import { cellKey } from './pairs.ts';
 
 export function synDropContext(evidence: readonly PairEvidence[], context: FindingContext): { hint: string; nodes: NodeEvidence[] } {

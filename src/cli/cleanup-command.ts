@@ -3,7 +3,7 @@
 import { removeRun } from '../deploy/session.ts';
 import { ALL_RUNS_SELECTOR, LABEL_RUN } from '../deploy/labels.ts';
 import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
-import { EXIT_OK } from './cli.ts';
+import { EXIT_OK } from './exit-codes.ts';
 import { stderrProgress } from './progress.ts';
 
 interface CleanupArgs {

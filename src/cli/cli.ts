@@ -12,17 +12,8 @@ import { DNS_OPTIONS, runDnsCommand } from './dns-command.ts';
 import { runMatrixCommand, MATRIX_OPTIONS } from './matrix-command.ts';
 import { NODES_EPILOGUE, NODES_OPTIONS, runNodesCommand } from './nodes-command.ts';
 import { UsageError } from './parse-options.ts';
-
-export const EXIT_OK = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_GATE = 2;
-export const EXIT_INTERRUPTED = 130;
-
-export const CONNECTION_OPTIONS = {
-  kubeconfig: { type: 'string', describe: 'path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' },
-  context: { type: 'string', describe: 'the kubeconfig context to use' },
-  namespace: { alias: 'n', type: 'string', describe: 'namespace for the probe pods (default: a new namespace per run, removed afterwards)' },
-} as const;
+import { CONNECTION_OPTIONS } from './connection-options.ts';
+import { EXIT_ERROR, EXIT_OK } from './exit-codes.ts';
 
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;

@@ -8,7 +8,7 @@ import { DEFAULT_THRESHOLDS } from '../analyse/options.ts';
 import { renderJson } from '../render/json.ts';
 import { renderYaml } from '../render/yaml.ts';
 import { formatPercent } from '../shared/format.ts';
-import { EXIT_GATE, EXIT_OK } from './cli.ts';
+import { EXIT_GATE, EXIT_OK } from './exit-codes.ts';
 import { exceeds, parseFailOn } from './fail-on.ts';
 import { useColor } from './output.ts';
 import { parseDuration, parseOneOf, UsageError } from './parse-options.ts';

@@ -15,7 +15,7 @@ import { toClusterNode } from '../plan/cluster-node.ts';
 import { PlanError, selectNodes } from '../plan/select-nodes.ts';
 import { renderJson } from '../render/json.ts';
 import { renderYaml } from '../render/yaml.ts';
-import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './cli.ts';
+import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
 import { interruptible } from './interrupt.ts';
 import { MATRIX_OPTIONS } from './matrix-command.ts';
 import { useColor, writeOutput } from './output.ts';

@@ -1,6 +1,6 @@
 // Ctrl-C during a run: the first stops the run through the AbortSignal (the run cleans up and
 // throws RunAborted), the second exits at once and says how to clean up later.
-import { EXIT_INTERRUPTED } from './cli.ts';
+import { EXIT_INTERRUPTED } from './exit-codes.ts';
 
 export async function interruptible<T>(runId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();

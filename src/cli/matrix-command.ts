@@ -13,7 +13,7 @@ import { allPairs, DEFAULT_SAMPLE, FULL_MESH_MAX_NODES, parsePairs, sampleOnRing
 import { PlanError, selectNodes } from '../plan/select-nodes.ts';
 import { PROTOCOLS, type Protocol } from '../shared/plan.ts';
 import type { MatrixReport } from '../shared/report.ts';
-import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './cli.ts';
+import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
 import { failedConditions, parseFailOn } from './fail-on.ts';
 import { interruptible } from './interrupt.ts';
 import { OUTPUT_FORMATS, renderReport, useColor, type OutputFormat } from './output.ts';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { INSPECT_PLAN_VERSION, INSPECTION_KIND, INSPECTION_SCHEMA_VERSION, type InspectPlan, type NodeInspection } from '../../shared/inspection.ts';
-import type { ModeRun } from '../main.ts';
+import type { ModeRun } from '../mode.ts';
 import { AgentSetupError } from '../responder.ts';
 import { parseHexStatTable } from './hex-stat.ts';
 import { readInterfaces } from './interfaces.ts';

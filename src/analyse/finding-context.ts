@@ -1,0 +1,11 @@
+// What every finding rule reads: the nodes, the judged pairs (also by heatmap cell) and the thresholds.
+import type { NodeReport, Thresholds } from '../shared/report.ts';
+import type { JudgedPair } from './verdicts.ts';
+
+export interface FindingContext {
+  nodes: ReadonlyMap<string, NodeReport>;
+  judged: readonly JudgedPair[];
+  /** The judged pairs by heatmap cell (cellKey: path, source, destination). */
+  cells: ReadonlyMap<string, readonly JudgedPair[]>;
+  thresholds: Thresholds;
+}
