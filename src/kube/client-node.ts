@@ -2,6 +2,7 @@
 // --kubeconfig, else $KUBECONFIG (a list of files, merged), else ~/.kube/config; --context.
 import { CoreV1Api, KubeConfig, Watch, type V1ConfigMap, type V1Namespace, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { toKubeApiError } from './errors.ts';
 import type { KubeClient, PodList, WatchEventType, WatchHandle } from './kube-client.ts';
 import { withRetry } from './retry.ts';
@@ -13,11 +14,22 @@ export interface ConnectionOptions {
 
 export class ConfigError extends Error {}
 
-export function loadKubeConfig(options: ConnectionOptions): KubeConfig {
+export function loadKubeConfig(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
   if (options.kubeconfig) {
-    if (!existsSync(options.kubeconfig)) throw new ConfigError(`kubeconfig ${options.kubeconfig} does not exist`);
-    kc.loadFromFile(options.kubeconfig);
+    if (!existsSync(options.kubeconfig)) throw new ConfigError(`kubeconfig ${options.kubeconfig} (--kubeconfig) does not exist`);
+    readKubeconfig(kc, options.kubeconfig);
+  } else if (env.KUBECONFIG) {
+    // As kubectl does: the files of the list are merged, the first to set a value wins, and missing ones are skipped.
+    const listed = env.KUBECONFIG.split(delimiter).filter(Boolean);
+    const present = listed.filter((file) => existsSync(file));
+    if (present.length === 0) throw new ConfigError(`KUBECONFIG names ${listed.join(', ')}, which ${listed.length === 1 ? 'does' : 'do'} not exist`);
+    readKubeconfig(kc, present[0]);
+    for (const file of present.slice(1)) {
+      const more = new KubeConfig();
+      readKubeconfig(more, file);
+      kc.mergeConfig(more);
+    }
   } else {
     kc.loadFromDefault();
   }
@@ -27,6 +39,15 @@ export function loadKubeConfig(options: ConnectionOptions): KubeConfig {
   }
   if (!kc.getCurrentCluster()) throw new ConfigError('no cluster configured: pass --kubeconfig or set KUBECONFIG (as for kubectl)');
   return kc;
+}
+
+/** A kubeconfig that does not parse is one line naming the file, not a stack trace from the YAML reader. */
+function readKubeconfig(kc: KubeConfig, file: string): void {
+  try {
+    kc.loadFromFile(file);
+  } catch (err) {
+    throw new ConfigError(`kubeconfig ${file} cannot be read: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 export function createKubeClient(kc: KubeConfig): KubeClient {
