@@ -1,24 +1,27 @@
 // Exact tests for "this proportion is above p0", and false-discovery-rate control across
 // the many pairs of one matrix: an N-node run tests N² pairs, and at 95 % each a clean
 // 100-node matrix would otherwise flag hundreds of them.
+import { logBinomialPmf, logUpperTail, probabilityOf } from './discrete-tails.ts';
+
+/** ln P(X >= k) for X ~ Binomial(n, p0), in log space (discrete-tails.ts). */
+export function logBinomialUpperTail(k: number, n: number, p0: number): number {
+  if (p0 <= 0) return k <= 0 ? 0 : -Infinity;
+  if (p0 >= 1) return k <= n ? 0 : -Infinity;
+  const q0 = 1 - p0;
+  const odds = p0 / q0;
+  return logUpperTail(k, {
+    first: 0,
+    last: n,
+    mode: Math.min(n, Math.floor((n + 1) * p0)),
+    logPmf: (x) => logBinomialPmf(x, n, p0, q0),
+    up: (x) => ((n - x) / (x + 1)) * odds,
+    down: (x) => (x / (n - x + 1)) / odds,
+  });
+}
 
 /** P(X >= k) for X ~ Binomial(n, p0): the one-sided p-value of k failures in n when the true rate is p0. */
 export function binomialUpperTail(k: number, n: number, p0: number): number {
-  if (k <= 0) return 1;
-  if (k > n) return 0;
-  if (p0 <= 0) return 0;
-  if (p0 >= 1) return 1;
-  // log P(X = k) = log C(n, k) + k log p0 + (n - k) log(1 - p0), then the terms upward.
-  let logTerm = k * Math.log(p0) + (n - k) * Math.log1p(-p0);
-  for (let j = 1; j <= k; j++) logTerm += Math.log((n - k + j) / j);
-  let term = Math.exp(logTerm);
-  let tail = term;
-  const oddsRatio = p0 / (1 - p0);
-  for (let i = k; i < n && term > tail * 1e-17; i++) {
-    term *= ((n - i) / (i + 1)) * oddsRatio;
-    tail += term;
-  }
-  return Math.min(1, tail);
+  return probabilityOf(logBinomialUpperTail(k, n, p0));
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type NodeComparison, type NodeStatus, type PairChange, type PairComparison, type PairKey, type ProportionComparison,
 } from './compare-report.ts';
 import { fisherTwoSided } from './fisher.ts';
-import { latencyShift, type LatencySample } from './latency-shift.ts';
+import { latencyShift, logShiftPValue, type LatencySample } from './latency-shift.ts';
 
 export interface LoadedReport {
   file: string;
@@ -109,7 +109,9 @@ function latencyTest(before: PairReport, after: PairReport, settings: CompareSet
   const bar = { factor: settings.latencyFactor, marginMs: settings.latencyMarginMs };
   const slower = latencyShift(sample(after), sample(before), bar);
   const faster = latencyShift(sample(before), sample(after), bar);
-  const worse = (slower?.pValue ?? 1) < (faster?.pValue ?? 1);
+  // The stronger evidence wins, compared in log space (p-values at most 1): both can be below the smallest double.
+  const logP = (shift: typeof slower) => (shift ? Math.min(0, logShiftPValue(shift)) : 0);
+  const worse = logP(slower) < logP(faster);
   const evidence = worse ? slower : faster;
   const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
   const { latencyMs: b } = before;

@@ -14,7 +14,8 @@
 // a rank test on the bucket counts would replace these bounds.
 import type { LatencySummary } from '../shared/report.ts';
 import { RELATIVE_ACCURACY } from '../shared/histogram.ts';
-import { fisherUpperTail } from './fisher.ts';
+import { probabilityOf } from '../analyse/discrete-tails.ts';
+import { logFisherUpperTail } from './fisher.ts';
 
 export type LatencyQuantile = keyof LatencySummary;
 
@@ -66,10 +67,14 @@ export function latencyShift(slower: LatencySample, faster: LatencySample, bar: 
     if (!to) continue;
     const fasterAbove = faster.n - Math.ceil(from.q * faster.n);
     const slowerAbove = slower.n - Math.ceil(to.q * slower.n) + 1;
-    const pValue = Math.min(1, QUANTILES.length * fisherUpperTail(slowerAbove, slower.n, fasterAbove, faster.n));
-    if (!best || pValue < best.pValue) {
-      best = { pValue, fasterQuantile: from.name, barMs, slowerQuantile: to.name, fasterAbove, fasterN: faster.n, slowerAbove, slowerN: slower.n };
-    }
+    const shift = { pValue: 0, fasterQuantile: from.name, barMs, slowerQuantile: to.name, fasterAbove, fasterN: faster.n, slowerAbove, slowerN: slower.n };
+    shift.pValue = probabilityOf(logShiftPValue(shift));
+    if (!best || logShiftPValue(shift) < logShiftPValue(best)) best = shift;
   }
   return best;
+}
+
+/** ln of a shift's p-value: strengths compared in log space, where two tiny p-values are not both 0. */
+export function logShiftPValue(shift: LatencyShift): number {
+  return Math.log(QUANTILES.length) + logFisherUpperTail(shift.slowerAbove, shift.slowerN, shift.fasterAbove, shift.fasterN);
 }

@@ -1,4 +1,10 @@
-import { binomialUpperTail, falseDiscoveryCutoff } from '../../src/analyse/significance.ts';
+import { binomialUpperTail, falseDiscoveryCutoff, logBinomialUpperTail } from '../../src/analyse/significance.ts';
+import { exactLnBinomialUpperTail } from '../support/exact-tails.ts';
+import { countSource } from '../support/random-counts.ts';
+
+/** |Δ ln P| ≤ 1e-12·max(1, |ln P|): relative error 1e-12 for ordinary p-values, relative in log space for tiny ones. */
+const TOLERANCE = 1e-12;
+const agreement = (actual: number, exact: number) => Math.abs(actual - exact) / Math.max(1, Math.abs(exact));
 
 describe('binomialUpperTail: P(X >= k), X ~ Binomial(n, p0)', () => {
   test.each([
@@ -17,7 +23,48 @@ describe('binomialUpperTail: P(X >= k), X ~ Binomial(n, p0)', () => {
     expect(binomialUpperTail(0, 30, 0.005)).toBe(1);
     expect(binomialUpperTail(31, 30, 0.005)).toBe(0);
   });
+
+  test('a quiet window at scale is no burst: 2 of 45,600 at 5 % is P = 1 - e^-2331, not 0', () => {
+    // The old sum started at P(X = 2) ≈ e^-2324, which is 0 in a double, and stopped there.
+    expect(binomialUpperTail(2, 45600, 0.05)).toBe(1);
+    expect(binomialUpperTail(2281, 45600, 0.05)).toBeCloseTo(exactP(2281, 45600, 0.05), 14);
+  });
+
+  test('far tails keep their size in log space: all 10^6 of 10^6 at 1/2 is 2^-10^6', () => {
+    expect(logBinomialUpperTail(1e6, 1e6, 0.5)).toBeCloseTo(-1e6 * Math.LN2, 6);
+    for (const [k, n, p0] of [[3000, 45600, 0.05], [600_000, 1e6, 0.5], [1e6 - 1, 1e6, 0.999], [50, 1e6, 1e-6]]) {
+      expect(agreement(logBinomialUpperTail(k, n, p0), exactLnBinomialUpperTail(k, n, p0).toNumber())).toBeLessThan(TOLERANCE);
+    }
+  });
+
+  test('against exact arithmetic, 300 random cases up to 10^6 trials: in [0, 1], near 0 and near 1 alike', () => {
+    const seed = 20260111;
+    const counts = countSource(seed);
+    const wrong: string[] = [];
+    let tiny = 0;
+    let nearOne = 0;
+    for (let i = 0; i < 300; i++) {
+      const n = counts.trials(1e6);
+      const p0 = counts.rate();
+      // Half near the mean (p-values across (0, 1)), half many standard deviations out (p-values like 1e-300 and 1 - 1e-300).
+      const k = counts.countNear(n, p0, counts.chance(0.5) ? 3 : 40);
+      const exact = exactLnBinomialUpperTail(k, n, p0).toNumber();
+      const logP = logBinomialUpperTail(k, n, p0);
+      const p = binomialUpperTail(k, n, p0);
+      if (!(p >= 0 && p <= 1 && logP <= 0) || !(agreement(logP, exact) < TOLERANCE)) wrong.push(`seed ${seed} case ${i}: k=${k} n=${n} p0=${p0}: ln P ${logP} (P ${p}), exact ${exact}`);
+      if (exact < -50) tiny++;
+      if (exact > -1e-6) nearOne++;
+    }
+    expect(wrong).toEqual([]);
+    // The draw reaches both ends.
+    expect(tiny).toBeGreaterThan(20);
+    expect(nearOne).toBeGreaterThan(20);
+  });
 });
+
+function exactP(k: number, n: number, p0: number): number {
+  return Math.exp(exactLnBinomialUpperTail(k, n, p0).toNumber());
+}
 
 describe('falseDiscoveryCutoff (Benjamini-Hochberg)', () => {
   test('the largest p-value under its rank line i/m × q', () => {

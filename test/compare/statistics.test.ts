@@ -1,28 +1,40 @@
-// The tests behind compare against values computed independently (scipy.stats.fisher_exact,
-// and by hand from the nearest-rank bounds for the latency test).
-import { fisherTwoSided, fisherUpperTail, logFactorial } from '../../src/compare/fisher.ts';
+// The tests behind compare against exact arithmetic (test/support/exact-tails.ts) and, for
+// the latency test, by hand from the nearest-rank bounds.
+import { fisherTwoSided, fisherUpperTail, logFisherUpperTail } from '../../src/compare/fisher.ts';
 import { latencyShift, type LatencySample } from '../../src/compare/latency-shift.ts';
+import { exactLnFisherUpperTail } from '../support/exact-tails.ts';
+import { countSource } from '../support/random-counts.ts';
 
-describe('logFactorial', () => {
-  test('exact below the table size, Stirling above it agrees with the sum of logs', () => {
-    expect(logFactorial(0)).toBe(0);
-    expect(Math.exp(logFactorial(5))).toBeCloseTo(120, 10);
-    let sum = 0;
-    for (let i = 2; i <= 5000; i++) sum += Math.log(i);
-    expect(logFactorial(5000)).toBeCloseTo(sum, 8);
+/** |Δ ln P| ≤ 1e-12·max(1, |ln P|): relative error 1e-12 for ordinary p-values, relative in log space for tiny ones. */
+const TOLERANCE = 1e-12;
+const agreement = (actual: number, exact: number) => Math.abs(actual - exact) / Math.max(1, Math.abs(exact));
+
+describe('the exact reference', () => {
+  test('equals the hypergeometric tail summed as exact fractions of BigInt binomial coefficients', () => {
+    const choose = (n: bigint, k: bigint) => { let c = 1n; for (let i = 1n; i <= k; i++) c = (c * (n - k + i)) / i; return c; };
+    for (const [k1, n1, k2, n2] of [[3, 4, 1, 4], [0, 30, 4, 30], [17, 40, 2, 35], [1, 250, 30, 220], [250, 250, 0, 250]]) {
+      const [events, total] = [BigInt(k1 + k2), BigInt(n1 + n2)];
+      let tail = 0n;
+      for (let x = BigInt(k1); x <= events && x <= BigInt(n1); x++) tail += choose(events, x) * choose(total - events, BigInt(n1) - x);
+      const scaled = (tail * 10n ** 30n) / choose(total, BigInt(n1));
+      // ln of the 30-digit ratio, or of the tail's digits when the ratio is below 1e-30.
+      const lnExact = scaled > 10n ** 12n ? Math.log(Number(scaled)) - 30 * Math.LN10 : Math.log(Number(tail)) - Math.log(Number(choose(total, BigInt(n1))));
+      expect(exactLnFisherUpperTail(k1, n1, k2, n2).toNumber()).toBeCloseTo(lnExact, 10);
+    }
   });
 });
 
 describe("Fisher's exact test", () => {
   test.each([
-    // [k1, n1, k2, n2, P(X >= k1)] from scipy.stats.fisher_exact(alternative='greater')
+    // [k1, n1, k2, n2, P(X >= k1)]; the first four agree with scipy.stats.fisher_exact(alternative='greater')
     [3, 4, 1, 4, 0.24285714285714283], // Fisher's tea-tasting table
     [5, 300, 0, 300, 0.030729607973087474], // 5 of 300 lost after, none before
     [2, 80, 0, 80, 0.2484276729559749],
     [9, 80, 0, 80, 0.0015398501356960863],
-    [120, 100000, 80, 100000, 0.002830598105684054], // large counts: Stirling's range
+    // Large counts; scipy says 0.002830598105684054, 4e-11 off the sum of exact BigInt fractions.
+    [120, 100000, 80, 100000, 0.0028305981055825869],
   ])('%i/%i vs %i/%i: one-sided p = %f', (k1, n1, k2, n2, p) => {
-    expect(fisherUpperTail(k1, n1, k2, n2)).toBeCloseTo(p, 10);
+    expect(fisherUpperTail(k1, n1, k2, n2) / p).toBeCloseTo(1, 12);
   });
 
   test('no events, or none in the group tested, is no evidence', () => {
@@ -31,9 +43,54 @@ describe("Fisher's exact test", () => {
   });
 
   test('two-sided doubles the smaller tail and says which way', () => {
-    expect(fisherTwoSided(5, 300, 0, 300)).toEqual({ pValue: expect.closeTo(0.06145921594617495, 10), direction: 'higher' });
-    expect(fisherTwoSided(0, 300, 5, 300)).toEqual({ pValue: expect.closeTo(0.06145921594617495, 10), direction: 'lower' });
+    expect(fisherTwoSided(5, 300, 0, 300)).toEqual({ pValue: expect.closeTo(0.06145921594617495, 14), direction: 'higher' });
+    expect(fisherTwoSided(0, 300, 5, 300)).toEqual({ pValue: expect.closeTo(0.06145921594617495, 14), direction: 'lower' });
     expect(fisherTwoSided(3, 300, 3, 300)).toEqual({ pValue: 1, direction: 'none' });
+  });
+
+  test('a loss that went from 1 in 3000 to 1 in 3, and one from 10 % to nearly none, each point the way the rates do', () => {
+    // Both tails used to start at a term that is 0 in a double, and the direction came from comparing the two zeros.
+    expect(fisherTwoSided(1, 3000, 1000, 3000)).toEqual({ pValue: 0, direction: 'lower' });
+    expect(fisherTwoSided(1500, 15000, 2, 15000)).toEqual({ pValue: 0, direction: 'higher' });
+    expect(fisherTwoSided(1000, 3000, 1, 3000).direction).toBe('higher');
+    expect(fisherTwoSided(2, 15000, 1500, 15000).direction).toBe('lower');
+    // The p-values are below the smallest double (2 × e^-787 and 2 × e^-1067) but not lost in log space.
+    expect(logFisherUpperTail(1000, 3000, 1, 3000)).toBeCloseTo(-787.31459271430824, 9);
+    expect(logFisherUpperTail(1500, 15000, 2, 15000)).toBeCloseTo(-1066.5329139547858, 9);
+    expect(fisherUpperTail(1, 3000, 1000, 3000)).toBe(1);
+  });
+
+  test('against exact arithmetic, 300 random tables up to 10^6 trials a side: in [0, 1], the right way, symmetric', () => {
+    const seed = 20260112;
+    const counts = countSource(seed);
+    const wrong: string[] = [];
+    let tiny = 0;
+    let nearOne = 0;
+    for (let i = 0; i < 300; i++) {
+      const [n1, n2] = [counts.trials(1e6), counts.trials(1e6)];
+      const rate1 = counts.logUniform(1e-6, 0.9);
+      // Half the tables with one true rate (p-values across (0, 1]), half with two (down to far below 1e-300).
+      const rate2 = counts.chance(0.5) ? rate1 : counts.logUniform(1e-6, 0.9);
+      const [k1, k2] = [counts.countNear(n1, rate1, 3), counts.countNear(n2, rate2, 3)];
+      const where = `seed ${seed} case ${i}: ${k1}/${n1} vs ${k2}/${n2}`;
+      const [upper, lower] = [exactLnFisherUpperTail(k1, n1, k2, n2).toNumber(), exactLnFisherUpperTail(k2, n2, k1, n1).toNumber()];
+      const [logUpper, logLower] = [logFisherUpperTail(k1, n1, k2, n2), logFisherUpperTail(k2, n2, k1, n1)];
+      if (!(agreement(logUpper, upper) < TOLERANCE && agreement(logLower, lower) < TOLERANCE)) wrong.push(`${where}: ln tails ${logUpper}, ${logLower}; exact ${upper}, ${lower}`);
+      const test = fisherTwoSided(k1, n1, k2, n2);
+      const swapped = fisherTwoSided(k2, n2, k1, n1);
+      const way = Math.sign(k1 / n1 - k2 / n2);
+      const expectedDirection = way > 0 ? 'higher' : way < 0 ? 'lower' : 'none';
+      if (!(test.pValue >= 0 && test.pValue <= 1)) wrong.push(`${where}: p = ${test.pValue}`);
+      if (test.direction !== expectedDirection) wrong.push(`${where}: direction ${test.direction}`);
+      if (swapped.pValue !== test.pValue || swapped.direction !== ({ higher: 'lower', lower: 'higher', none: 'none' } as const)[test.direction]) wrong.push(`${where}: swapped gives ${JSON.stringify(swapped)}, not the mirror of ${JSON.stringify(test)}`);
+      // Where the evidence is clear, the exact smaller tail lies on the side of the observed rates.
+      if (Math.min(upper, lower) < Math.log(0.01) && (upper < lower) !== (way > 0)) wrong.push(`${where}: exact tails ${upper}, ${lower} against the rates`);
+      if (Math.min(upper, lower) < -50) tiny++;
+      if (Math.LN2 + Math.min(upper, lower) > -1e-9) nearOne++;
+    }
+    expect(wrong).toEqual([]);
+    expect(tiny).toBeGreaterThan(20);
+    expect(nearOne).toBeGreaterThan(20);
   });
 
   test('refuses counts that are not k of n', () => {
