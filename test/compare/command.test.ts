@@ -9,7 +9,7 @@ import type { CompareReport } from '../../src/compare/compare-report.ts';
 import { loadReport } from '../../src/compare/load-report.ts';
 import { renderJson } from '../../src/render/json.ts';
 import { renderYaml } from '../../src/render/yaml.ts';
-import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpecOf } from '../support/agent-results.ts';
+import { binomial, healthyNoise, matrixResults, nodeNames, RUN, seededRandom, type PairSpecOf } from '../support/agent-results.ts';
 import { exec, PLUGIN } from '../support/lab-session.ts';
 
 const NODES = nodeNames(4);
@@ -28,6 +28,19 @@ const clean1 = save('clean1.json', renderJson(report(healthyNoise(1))));
 const clean2 = save('clean2.yaml', renderYaml(report(healthyNoise(3))));
 const fault = save('fault.json', renderJson(report(faulty)));
 
+// Thousands of probes per pair, where the tails of Fisher's test are far below the smallest
+// double: 1 in 3000 lost before and 1000 after on one pair, 2 in 15,000 and 1500 on another.
+const large = (after: boolean): PairSpecOf => {
+  const random = seededRandom(after ? 9 : 8);
+  return (s, d, p) => {
+    if (s === 'node-1' && d === 'node-2' && p === 'tcp') return { attempts: 3000, lost: after ? 1000 : 1 };
+    if (s === 'node-4' && d === 'node-3' && p === 'udp') return { attempts: 15000, lost: after ? 1500 : 2 };
+    return { attempts: 3000, lost: binomial(random, 3000, 0.001) };
+  };
+};
+const largeBefore = save('large-before.json', renderJson(report(large(false))));
+const largeAfter = save('large-after.json', renderJson(report(large(true))));
+
 const compare = (...args: string[]) => exec(process.execPath, [PLUGIN, 'compare', ...args], { NO_COLOR: '' }, 30_000);
 
 describe('kubectl netprobe compare', () => {
@@ -42,6 +55,22 @@ describe('kubectl netprobe compare', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/Regressions \(1\), worst first:\n.*\nnode-3 -> node-4 +tcp\/pod +loss/);
     expect(result.stderr).toBe('--fail-on met: regressions>0: regressions = 1\n');
+  });
+
+  test('thousands of probes per pair: a large loss increase is a regression and gates; the other way round it is an improvement and does not', async () => {
+    const worse = await compare(largeBefore, largeAfter);
+    expect(worse.code).toBe(2);
+    expect(worse.stdout).toMatch(/Regressions \(2\), worst first:\n.*\nnode-1 -> node-2 +tcp\/pod +loss.*\n.*node-4 -> node-3 +udp\/pod +loss/);
+    expect(worse.stdout).not.toMatch(/Improvements/);
+    expect(worse.stderr).toBe('--fail-on met: regressions>0: regressions = 2\n');
+
+    const better = await compare(largeAfter, largeBefore, '-o', 'json');
+    expect(better).toMatchObject({ code: 0, stderr: '' });
+    const document = JSON.parse(better.stdout) as CompareReport;
+    expect(document.summary).toMatchObject({ regressions: 0, improvements: 2, nodeRegressions: 0 });
+    expect(document.improvements.map((c) => [c.source, c.destination, c.protocol, c.measure, c.pValue])).toEqual([
+      ['node-1', 'node-2', 'tcp', 'loss', 0], ['node-4', 'node-3', 'udp', 'loss', 0],
+    ]);
   });
 
   test('-o json is the compare document; --fail-on replaces the default gate, "" never fails', async () => {
