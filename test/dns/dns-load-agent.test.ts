@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { startDnsLoad } from '../../src/agent/dns-load.ts';
 import { parseDnsLoadResult } from '../../src/collect/parse-dns-load-result.ts';
 import type { DnsLoadPlan, DnsLoadResult } from '../../src/shared/dns-load.ts';
+import { describeRequiring } from '../support/requires.ts';
 
 const PORT = 29253;
 const SEARCH = ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local'];
@@ -27,7 +28,7 @@ async function run(p: DnsLoadPlan): Promise<DnsLoadResult> {
   return load.result;
 }
 
-(hasDnsmasq ? describe : describe.skip)('dns-load mode against dnsmasq on loopback', () => {
+describeRequiring({ met: hasDnsmasq, needs: 'dnsmasq (Debian package dnsmasq-base)', ciHasIt: '.ci/run installs it' }, 'dns-load mode against dnsmasq on loopback', () => {
   let dnsmasq: ChildProcess | undefined;
   afterEach(async () => {
     if (dnsmasq && dnsmasq.exitCode === null) {

@@ -4,7 +4,7 @@
 // at 2^-256; the one pmf value the sum is scaled by is a log factorial in 60-digit decimal
 // arithmetic (decimal.js): exactly from n! below 200, above it Stirling's series to the
 // B20 term, whose error is below 13/n^21 < 1e-47. So the reference is good to ~1e-45.
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 
 const D = Decimal.clone({ precision: 60 });
 const SCALE_BITS = 256n;

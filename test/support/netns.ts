@@ -2,24 +2,13 @@
 // the test and removed by it (also when it fails). Addresses stay in 198.18.0.0/15.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { describeRequiring } from './requires.ts';
 
 export const IS_ROOT = process.getuid?.() === 0;
 
-/**
- * `describe` for suites that need root. Without root they are skipped with a
- * notice, except under CI=true where a silent skip would hide a broken machine.
- */
+/** `describe` for suites that need root: skipped with a notice without it, a failing test under CI=true (requires.ts). */
 export function describeAsRoot(name: string, body: () => void): void {
-  if (IS_ROOT) return describe(name, body);
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
-      test('runs as root', () => {
-        throw new Error(`"${name}" needs root (network namespaces, nftables); CI runs as root, so this machine is misconfigured`);
-      });
-    });
-  }
-  process.stderr.write(`skipping "${name}": needs root (network namespaces, nftables)\n`);
-  return describe.skip(name, body);
+  describeRequiring({ met: IS_ROOT, needs: 'root (network namespaces, nftables)', ciHasIt: 'CI runs as root' }, name, body);
 }
 
 export function run(cmd: string, args: string[], input?: string): string {
