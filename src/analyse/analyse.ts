@@ -28,11 +28,14 @@ export interface AnalysisInput {
 export function analyse(input: AnalysisInput): MatrixReport {
   const thresholds = resolveThresholds(input.thresholds);
   const nodes = nodeReports(input.nodes, input.results, input.noData ?? []);
-  const judged = judgePairs(tallyPairs(input.results), thresholds);
+  // Bursts first: the pairs are judged on the rest of the run (verdicts.ts).
+  const trouble = timeline(input.results);
+  const burstWindows = trouble?.bursts.map((burst) => burst.window) ?? [];
+  const judged = judgePairs(tallyPairs(input.results, new Set(burstWindows)), thresholds);
   sortPairs(judged);
   // Before the pairs are read: pairs that a pattern explains get its flag here.
-  const trouble = timeline(input.results);
-  const reportFindings = findings({ nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds }, burstFindings(trouble));
+  const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows };
+  const reportFindings = findings(context, burstFindings(trouble));
   return {
     kind: REPORT_KIND,
     schemaVersion: REPORT_SCHEMA_VERSION,

@@ -8,4 +8,6 @@ export interface FindingContext {
   /** The judged pairs by heatmap cell (cellKey: path, source, destination). */
   cells: ReadonlyMap<string, readonly JudgedPair[]>;
   thresholds: Thresholds;
+  /** --window: the windows with a burst, whose probes the pairs are judged without. */
+  burstWindows: readonly number[];
 }

@@ -87,6 +87,9 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
   ];
   const measure = evidence[0].measure;
   const pooled = pattern.pattern === 'pair' ? '' : `; pooled, ${describeProportion({ ...pattern.pooled, measure })}`;
+  // Loss-like counts leave the burst windows out (verdicts.ts); a latency histogram is the whole run's.
+  const windows = metric === 'latency' ? [] : context.burstWindows;
+  const outsideBursts = windows.length ? `; counted outside burst window${windows.length > 1 ? 's' : ''} ${windows.join(', ')}` : '';
   const critical = pairs.some((j) => j.report.status === 'critical') || (metric !== 'latency' && pattern.pooled.low > context.thresholds.criticalLossRatio);
   return {
     severity: critical ? 'critical' : 'warning',
@@ -95,7 +98,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     subject: subjectOf(pattern, groups),
     path,
     protocols,
-    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network)${pooled}.`,
+    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network)${pooled}${outsideBursts}.`,
     hint: hints.filter(Boolean).join(' '),
     evidence: {
       // Latency pairs carry their own limit; the others share the loss threshold.

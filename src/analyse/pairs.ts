@@ -19,6 +19,17 @@ export interface PairTally {
   dnsAnsweredAtResolverMarks: number[];
   /** UDP: lost on the way there vs answers lost on the way back (from the echoes' receive counts). */
   udpDirection: { basis: number; requestsLost: number; repliesLost: number } | null;
+  /** --window: the probes that started in burst windows, which the burst findings report. */
+  inBursts: WindowCounts;
+  /** --window: successes the hard way in the other windows (connects after SYN retransmits, answers at resolver marks). */
+  degradedOutsideBursts: number;
+}
+
+export interface WindowCounts {
+  attempts: number;
+  failures: number;
+  /** Succeeded the hard way (SeriesWindows.degraded). */
+  degraded: number;
 }
 
 /** One heatmap cell: a (path, source, destination), all protocols. */
@@ -30,7 +41,8 @@ export function pairKey(pair: { source: string; destination: string; protocol: P
   return `${cellKey(pair)}|${pair.protocol}`;
 }
 
-export function tallyPairs(results: readonly AgentResult[]): PairTally[] {
+/** `burstWindows`: the windows timeline.ts found bursts in; their probes are counted apart (inBursts). */
+export function tallyPairs(results: readonly AgentResult[], burstWindows: ReadonlySet<number> = new Set()): PairTally[] {
   const tallies = new Map<string, PairTally>();
   for (const result of results) {
     for (const series of result.series) {
@@ -40,7 +52,10 @@ export function tallyPairs(results: readonly AgentResult[]): PairTally[] {
       let tally = tallies.get(key);
       if (tally) tally.latency.merge(latency);
       else {
-        tally = { ...identity, targets: [], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [], udpDirection: null };
+        tally = {
+          ...identity, targets: [], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [], udpDirection: null,
+          inBursts: { attempts: 0, failures: 0, degraded: 0 }, degradedOutsideBursts: 0,
+        };
         tallies.set(key, tally);
       }
       if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
@@ -56,6 +71,16 @@ export function tallyPairs(results: readonly AgentResult[]): PairTally[] {
       }
       series.dns?.answeredAtResolverMarks.forEach((n, resend) => {
         tally.dnsAnsweredAtResolverMarks[resend] = (tally.dnsAnsweredAtResolverMarks[resend] ?? 0) + n;
+      });
+      series.windows?.attempts.forEach((attempts, w) => {
+        const degraded = series.windows!.degraded[w] ?? 0;
+        if (!burstWindows.has(w)) {
+          tally.degradedOutsideBursts += degraded;
+          return;
+        }
+        tally.inBursts.attempts += attempts;
+        tally.inBursts.failures += series.windows!.failures[w] ?? 0;
+        tally.inBursts.degraded += degraded;
       });
     }
   }

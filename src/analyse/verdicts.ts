@@ -81,16 +81,24 @@ function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyRef
   const measurement = (measure: PairEvidence['measure'], k: number, n: number, p0: number): Measurement =>
     ({ measure, k, n, p0, pValue: binomialUpperTail(k, n, p0), elevated: wilsonInterval(k, n).low > p0 });
   const measurements: Partial<Record<PairFlag, Measurement>> = {};
-  if (tally.attempts > 0) {
-    measurements.loss = measurement('lost', tally.attempts - tally.successes, tally.attempts, thresholds.lossRatio);
+  // The probes of burst windows (timeline.ts) are the burst findings' evidence. Judged here is
+  // the rest of the run, so that a burst is not told twice: once as itself, and once spread
+  // over the whole run as a row, a column or a pair that noise picked out.
+  const bursts = tally.inBursts;
+  const attempts = tally.attempts - bursts.attempts;
+  if (attempts > 0) {
+    measurements.loss = measurement('lost', tally.attempts - tally.successes - bursts.failures, attempts, thresholds.lossRatio);
     // A dropped SYN is retransmitted and the connect succeeds late: such loss shows only here.
-    if (tally.protocol === 'tcp') measurements['syn-loss'] = measurement('syn-retransmits', tally.synRetransmits, synsSent(tally), thresholds.lossRatio);
-    if (tally.protocol === 'dns') measurements['resolver-marks'] = measurement('resolver-marks', sum(tally.dnsAnsweredAtResolverMarks), tally.attempts, thresholds.lossRatio);
+    if (tally.protocol === 'tcp') measurements['syn-loss'] = measurement('syn-retransmits', retransmitsOutsideBursts(tally), attempts + retransmitsOutsideBursts(tally), thresholds.lossRatio);
+    if (tally.protocol === 'dns') measurements['resolver-marks'] = measurement('resolver-marks', sum(tally.dnsAnsweredAtResolverMarks) - bursts.degraded, attempts, thresholds.lossRatio);
   }
-  if (reference && tally.successes >= thresholds.minLatencySamples) {
+  // Latency is one histogram per run: of the bursts' probes only the degraded ones, an RTO or a
+  // resolver timeout late and so above any limit a healthy p99 sets, can be taken out of it.
+  const successes = tally.successes - bursts.degraded;
+  if (reference && successes >= thresholds.minLatencySamples) {
     // "p99 above the limit" is "more than 1 % of samples above it": tested like loss.
-    const slow = tally.latency.countAtLeast(reference.limitMs);
-    measurements.latency = { ...measurement('slow', slow, tally.successes, P99_TAIL_SHARE), reference };
+    const slow = Math.max(0, tally.latency.countAtLeast(reference.limitMs) - bursts.degraded);
+    measurements.latency = { ...measurement('slow', slow, successes, P99_TAIL_SHARE), reference };
   }
   let earlierElevated = false;
   for (const flag of FLAG_ORDER) {
@@ -140,6 +148,16 @@ function pairReport(tally: PairTally): PairReport {
     enobufs: tally.outcomes.ENOBUFS ?? 0,
     errors: errorCounts(tally.outcomes),
   };
+}
+
+/**
+ * SYN retransmits are counted per run, not per window, and each lies on a failed or a late
+ * connect: with neither in the burst windows all of them are outside; otherwise what is
+ * certain outside is one per late connect there (a lower bound, so never a flag from a burst).
+ */
+function retransmitsOutsideBursts(tally: PairTally): number {
+  const { failures, degraded } = tally.inBursts;
+  return failures + degraded === 0 ? tally.synRetransmits : Math.min(tally.synRetransmits, tally.degradedOutsideBursts);
 }
 
 /** Every connect sends one SYN plus one per retransmit. */
