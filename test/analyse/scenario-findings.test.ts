@@ -61,6 +61,12 @@ describe('burst windows are the bursts\' findings; the pairs are judged on the r
     expect(report.pairs.find((p) => p.source === 'node-2' && p.destination === 'node-5' && p.protocol === 'tcp')).toMatchObject({ attempts: 300, successes: 262 });
   });
 
+  test('one pair blackholed for a window is a burst that names it, and no loss finding besides', () => {
+    const report = run((s, d, p) => windowedPair(20, perWindow((w) => (w === 6 && s === 'node-2' && d === 'node-3' && p === 'tcp' ? 20 : 0))));
+    expect(found(report)).toEqual([['burst', 'window', expect.stringMatching(/^node-[23]$/)]]);
+    expect(report.findings[0].message).toMatch(/: 20 of \d+ probes in trouble .*, in 1 pair that touches it: node-2 -> node-3 tcp\.$/);
+  });
+
   test('a burst of late connects (SYNs dropped for a minute) is a burst, not SYN loss or slow pairs over the run', () => {
     // Window 7: every connect from node-3 needs a SYN retransmit (1 s late).
     const report = run((s, _d, p) => {
