@@ -89,7 +89,10 @@ function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyRef
   if (attempts > 0) {
     measurements.loss = measurement('lost', tally.attempts - tally.successes - bursts.failures, attempts, thresholds.lossRatio);
     // A dropped SYN is retransmitted and the connect succeeds late: such loss shows only here.
-    if (tally.protocol === 'tcp') measurements['syn-loss'] = measurement('syn-retransmits', retransmitsOutsideBursts(tally), attempts + retransmitsOutsideBursts(tally), thresholds.lossRatio);
+    if (tally.protocol === 'tcp') {
+      const retransmits = retransmitsOutsideBursts(tally);
+      measurements['syn-loss'] = measurement('syn-retransmits', retransmits, attempts + retransmits, thresholds.lossRatio);
+    }
     if (tally.protocol === 'dns') measurements['resolver-marks'] = measurement('resolver-marks', sum(tally.dnsAnsweredAtResolverMarks) - bursts.degraded, attempts, thresholds.lossRatio);
   }
   // Latency is one histogram per run: of the bursts' probes only the degraded ones, an RTO or a

@@ -46,6 +46,9 @@ describeAsRoot('kubectl netprobe matrix --window on the lab', () => {
     expect(burstIn(3)!.protocols).toEqual(['dns']);
     const burstFindings = report.findings.filter((f) => f.kind === 'burst');
     expect(burstFindings.map((f) => f.subject).sort()).toEqual(['cluster', burstIn(1)!.node].sort());
+    // Each burst is told once: the blackholed pair by its burst, not again as loss over the whole run.
+    expect(burstFindings.find((f) => f.subject === burstIn(1)!.node)!.message).toMatch(/: node2 -> node3 (tcp|udp)(, node2 -> node3 (tcp|udp))?\.$/);
+    expect(report.findings.filter((f) => f.kind !== 'burst')).toEqual([]);
   }, 180_000);
 
   test('Ctrl-C mid-run prints what the windows so far measured, and exits 130', async () => {
