@@ -2,12 +2,8 @@
 // the latency test, by hand from the nearest-rank bounds.
 import { fisherTwoSided, fisherUpperTail, logFisherUpperTail } from '../../src/compare/fisher.ts';
 import { latencyShift, type LatencySample } from '../../src/compare/latency-shift.ts';
-import { exactLnFisherUpperTail } from '../support/exact-tails.ts';
+import { exactLnFisherUpperTail, logError, TOLERANCE } from '../support/exact-tails.ts';
 import { countSource } from '../support/random-counts.ts';
-
-/** |Δ ln P| ≤ 1e-12·max(1, |ln P|): relative error 1e-12 for ordinary p-values, relative in log space for tiny ones. */
-const TOLERANCE = 1e-12;
-const agreement = (actual: number, exact: number) => Math.abs(actual - exact) / Math.max(1, Math.abs(exact));
 
 describe('the exact reference', () => {
   test('equals the hypergeometric tail summed as exact fractions of BigInt binomial coefficients', () => {
@@ -75,7 +71,7 @@ describe("Fisher's exact test", () => {
       const where = `seed ${seed} case ${i}: ${k1}/${n1} vs ${k2}/${n2}`;
       const [upper, lower] = [exactLnFisherUpperTail(k1, n1, k2, n2).toNumber(), exactLnFisherUpperTail(k2, n2, k1, n1).toNumber()];
       const [logUpper, logLower] = [logFisherUpperTail(k1, n1, k2, n2), logFisherUpperTail(k2, n2, k1, n1)];
-      if (!(agreement(logUpper, upper) < TOLERANCE && agreement(logLower, lower) < TOLERANCE)) wrong.push(`${where}: ln tails ${logUpper}, ${logLower}; exact ${upper}, ${lower}`);
+      if (!(logError(logUpper, upper) < TOLERANCE && logError(logLower, lower) < TOLERANCE)) wrong.push(`${where}: ln tails ${logUpper}, ${logLower}; exact ${upper}, ${lower}`);
       const test = fisherTwoSided(k1, n1, k2, n2);
       const swapped = fisherTwoSided(k2, n2, k1, n1);
       const way = Math.sign(k1 / n1 - k2 / n2);

@@ -7,6 +7,10 @@
 import { Decimal } from 'decimal.js';
 
 const D = Decimal.clone({ precision: 60 });
+
+/** What the code must meet: |Δ ln P| ≤ 1e-12·max(1, |ln P|), i.e. relative error 1e-12 for ordinary p-values, relative in log space for tiny ones. */
+export const TOLERANCE = 1e-12;
+export const logError = (actual: number, exact: number) => Math.abs(actual - exact) / Math.max(1, Math.abs(exact));
 const SCALE_BITS = 256n;
 const SCALE = 1n << SCALE_BITS;
 // Bernoulli-number coefficients B_2j / (2j(2j − 1)) of Stirling's series.
