@@ -31,6 +31,16 @@ test('every pair failing in one window is cluster-wide; a stray loss elsewhere d
   expect(timeline(strayOnly)!.bursts[0]).toMatchObject({ window: 7, scope: 'node', node: 'node-1', sourcesHit: 1 });
 });
 
+test('a quiet window in a lossy run at scale is no burst (its tail is about 1, not an underflowed 0)', () => {
+  // 20 nodes × 19 peers × 2 protocols × 60 probes: 45,600 a window; 20 minutes of 5 % lost in each but window 2, where 2 are.
+  const many = nodeNames(20);
+  const lost = (quiet: number) => Array.from({ length: 20 }, (_, w) => (w === 2 ? quiet : 3));
+  const results = matrixResults(many, ['tcp', 'udp'], (s, d, p) => windowedPair(60, lost(s === 'node-1' && d === 'node-2' && p === 'tcp' ? 2 : 0)), () => TIMING);
+  const report = timeline(results)!;
+  expect(report.windows[2]).toEqual({ attempts: 45600, trouble: 2 });
+  expect(report.bursts).toEqual([]);
+});
+
 test('no --window, no timeline', () => {
   expect(timeline(matrixResults(nodes, ['udp'], () => ({ attempts: 10 })))).toBeNull();
 });
