@@ -90,7 +90,17 @@ export interface ProbeSeries {
   udp?: UdpDetail;
   dns?: DnsDetail;
   windows?: SeriesWindows;
+  /** Probes made after the main window to decide the series' verdict (plan.confirm); kept apart so the window's timeline and percentiles stay as measured. */
+  confirmation?: ConfirmationCounts;
+  /** ms from the probing start until the agent's stopping rule first decided this series (main window included); null: never; absent: not judged. */
+  decidedAfterMs?: number | null;
 }
+
+/** A series' confirmation probes: the same counts as the series itself. */
+export type ConfirmationCounts = Pick<ProbeSeries, 'attempts' | 'successes' | 'latency' | 'outcomes' | 'tcp' | 'udp' | 'dns'> & {
+  /** How long the series was confirmed. */
+  durationMs: number;
+};
 
 export interface AgentResult {
   kind: typeof AGENT_RESULT_KIND;
@@ -117,4 +127,17 @@ export interface AgentResult {
   self: { cpuMs: number; maxRssBytes: number };
   /** The agent's own trouble that did not stop it (e.g. a counter file it could not read). */
   warnings: string[];
+  /**
+   * What the agent itself adds to a latency: connects (and UDP echoes) to its own listener at
+   * start, so nobody reads the agent's overhead as the network's (ms).
+   */
+  latencyFloor?: { tcpConnect: { p50: number; p90: number; samples: number }; udpEcho?: { p50: number; p90: number; samples: number } };
+  /** Host network only: /proc/net/stat/nf_conntrack summed over CPUs at start and end (the DNS race's own counters). */
+  conntrack?: { start: ConntrackStats; end: ConntrackStats; delta: ConntrackStats };
+}
+
+export interface ConntrackStats {
+  insert_failed: number;
+  drop: number;
+  early_drop: number;
 }

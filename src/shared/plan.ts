@@ -1,5 +1,6 @@
 // The plan one probe agent runs. The CLI writes it, the agent reads it (argv,
 // --plan-file or NETPROBE_PLAN). Plain data only: the agent imports nothing heavy.
+import type { EvidenceRule } from './sequential-test.ts';
 
 export const PLAN_VERSION = 1;
 
@@ -65,6 +66,26 @@ export interface AgentPlan {
   udpTimeoutMs: number;
   peers: PeerTarget[];
   dns?: DnsPlan;
+  /** Confirmation probing after the main window, for series whose verdict is not decided yet. */
+  confirm?: ConfirmPlan;
+}
+
+/**
+ * After the main window, series whose loss-like verdict (sequential-test.ts) is not decided get
+ * extra probes, those with trouble first, until each is decided or the budget ends. The rule is
+ * only the agent's stopping rule: the analysis decides the verdicts over the whole run.
+ */
+export interface ConfirmPlan {
+  /** At most this long after the main window. */
+  maxMs: number;
+  /** Probes per second per series while confirming. */
+  ratePerSecond: number;
+  /** The agent's whole budget: probes per second over all its series together. */
+  maxProbesPerSecond: number;
+  /** At most this many confirmation probes per series. */
+  maxProbesPerSeries: number;
+  /** threshold: the loss ratio judged; flagAt: the e-value of a single e-BH discovery in this run (m / q); clearAt: 1 / the per-pair false-clear rate. */
+  rule: EvidenceRule;
 }
 
 export const PLAN_DEFAULTS = {
