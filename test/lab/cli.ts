@@ -8,7 +8,7 @@ import { IS_ROOT } from '../support/netns.ts';
 import { validateLabOptions } from './lab.ts';
 import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultKind } from './net/faults.ts';
 import { nodeAddressing, parseKernelVersions } from './net/topology.ts';
-import { checkPrerequisites } from './prerequisites.ts';
+import { ensurePrerequisites } from './prerequisites.ts';
 import { labDir, readState, type LabState, type Overlay } from './state.ts';
 import { down, isAlive } from './teardown.ts';
 
@@ -42,7 +42,7 @@ async function up(args: string[]): Promise<void> {
   if (values.nodes === undefined) throw new Error('up needs --nodes N');
   const options = { nodes: Number(values.nodes), overlay: values.overlay as Overlay, tainted: Number(values.tainted) };
   validateLabOptions(options);
-  if (IS_ROOT) checkPrerequisites(options.overlay);
+  if (IS_ROOT) ensurePrerequisites(options.overlay);
   parseKernelVersions(values.kernel, nodeAddressing('', options.nodes, true));
   const dir = labDir();
   const existing = readState(dir);

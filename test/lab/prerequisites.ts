@@ -1,6 +1,8 @@
-// The host tools the lab runs, and the Debian packages that provide them.
+// The host tools the lab runs, and the Debian packages that provide them: `npm run lab -- up`
+// installs those it lacks (as the demo and the test set-up do, through one module).
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { ensureDebianPackages, MissingPackagesError } from '../../scripts/debian-packages.ts';
 import type { Overlay } from './state.ts';
 
 const TOOLS: Record<string, string> = {
@@ -31,8 +33,20 @@ export function missingToolsMessage(missing: string[]): string {
   return `the lab needs ${missing.join(', ')}, which this machine lacks; install them with:\n  apt-get install ${packages.join(' ')}`;
 }
 
-/** Throws naming the apt-get line that installs whatever is missing. */
-export function checkPrerequisites(overlay: Overlay): void {
-  const missing = Object.keys(TOOLS).filter((tool) => (tool !== 'bird' || overlay === 'routed') && !onPath(tool));
-  if (missing.length) throw new Error(missingToolsMessage(missing));
+function missingTools(overlay: Overlay): string[] {
+  return Object.keys(TOOLS).filter((tool) => (tool !== 'bird' || overlay === 'routed') && !onPath(tool));
+}
+
+/** Installs the packages of the tools this machine lacks (root only); throws naming the apt-get line when it cannot. */
+export function ensurePrerequisites(overlay: Overlay): void {
+  const missing = missingTools(overlay);
+  if (missing.length === 0) return;
+  try {
+    ensureDebianPackages(missing.map((t) => TOOLS[t]), 'the lab');
+  } catch (err) {
+    if (err instanceof MissingPackagesError) throw new Error(missingToolsMessage(missing));
+    throw err;
+  }
+  const still = missingTools(overlay);
+  if (still.length) throw new Error(missingToolsMessage(still));
 }
