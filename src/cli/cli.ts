@@ -14,6 +14,7 @@ import { NODES_EPILOGUE, NODES_OPTIONS, runNodesCommand } from './nodes-command.
 import { UsageError } from './parse-options.ts';
 import { CONNECTION_OPTIONS } from './connection-options.ts';
 import { EXIT_ERROR, EXIT_OK } from './exit-codes.ts';
+import { netprobeVersion } from './version.ts';
 
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
@@ -46,7 +47,7 @@ export async function runCli(argv: string[]): Promise<number> {
       .strict()
       .help()
       .alias('h', 'help')
-      .version(false)
+      .version(netprobeVersion())
       .wrap(Math.min(100, process.stdout.columns || 80))
       .fail((message, err) => {
         if (err) throw err;
