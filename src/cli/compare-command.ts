@@ -6,6 +6,7 @@ import { loadReport } from '../compare/load-report.ts';
 import { renderCompareTable } from '../compare/render-table.ts';
 import { DEFAULT_THRESHOLDS } from '../analyse/options.ts';
 import { renderJson } from '../render/json.ts';
+import { renderCompareJUnit } from '../render/junit-compare.ts';
 import { renderYaml } from '../render/yaml.ts';
 import { formatPercent } from '../shared/format.ts';
 import { EXIT_GATE, EXIT_OK } from './exit-codes.ts';
@@ -13,7 +14,7 @@ import { exceeds, parseFailOn } from './fail-on.ts';
 import { useColor } from './output.ts';
 import { parseDuration, parseOneOf, UsageError } from './parse-options.ts';
 
-const COMPARE_FORMATS = ['table', 'json', 'yaml'] as const;
+const COMPARE_FORMATS = ['table', 'json', 'yaml', 'junit'] as const;
 
 /** What --fail-on can test; each is a count or the largest significant change. */
 const COMPARE_METRICS: Record<string, (report: CompareReport) => number> = {
@@ -58,7 +59,7 @@ export function runCompareCommand(args: CompareArgs): number {
 
   const report = compareReports(loadReport(args.before), loadReport(args.after), settings);
   const text = format === 'table' ? renderCompareTable(report, { color: useColor(process.stdout), width: process.stdout.columns })
-    : format === 'json' ? renderJson(report) : renderYaml(report);
+    : format === 'json' ? renderJson(report) : format === 'junit' ? renderCompareJUnit(report) : renderYaml(report);
   process.stdout.write(text);
 
   const failed = failOn.filter((c) => exceeds(COMPARE_METRICS[c.metric](report), c));

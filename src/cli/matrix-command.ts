@@ -1,6 +1,5 @@
 // kubectl netprobe matrix: plan → deploy → probe → collect → analyse → render.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { analyse } from '../analyse/analyse.ts';
 import { agentCode } from '../deploy/agent-code.ts';
 import { runMatrix, type MatrixRunSettings } from '../deploy/run-matrix.ts';
@@ -16,7 +15,7 @@ import type { MatrixReport } from '../shared/report.ts';
 import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
 import { failedConditions, parseFailOn } from './fail-on.ts';
 import { interruptible } from './interrupt.ts';
-import { OUTPUT_FORMATS, renderReport, useColor, type OutputFormat } from './output.ts';
+import { OUTPUT_FORMATS, renderReport, useColor, writeOutput, type OutputFormat } from './output.ts';
 import { parseDuration, parseLabels, parseList, parseOneOf, parseRate, UsageError } from './parse-options.ts';
 import { stderrProgress } from './progress.ts';
 
@@ -142,7 +141,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
         noData: outcome.noData,
       });
       progress.done();
-      writeOutput(report, format, args);
+      writeReport(report, format, args);
       const failed = failedConditions(report, failOn);
       for (const line of failed) process.stderr.write(`--fail-on met: ${line}\n`);
       if (outcome.interrupted) return EXIT_INTERRUPTED;
@@ -154,14 +153,8 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   }
 }
 
-function writeOutput(report: MatrixReport, format: OutputFormat, args: MatrixArgs): void {
-  const text = renderReport(report, format, { color: !args.out && useColor(process.stdout), width: process.stdout.columns, groupBy: args['group-by'] });
-  if (args.out) {
-    writeFileSync(args.out, text);
-    process.stderr.write(`wrote ${args.out}\n`);
-  } else {
-    process.stdout.write(text);
-  }
+function writeReport(report: MatrixReport, format: OutputFormat, args: MatrixArgs): void {
+  writeOutput(renderReport(report, format, { color: !args.out && useColor(process.stdout), width: process.stdout.columns, groupBy: args['group-by'] }), args.out);
 }
 
 async function choosePairs(client: KubeClient, listed: ClusterNode[], args: MatrixArgs): Promise<{ nodes: ClusterNode[]; pairs: DirectedPair[]; notes: string[] }> {

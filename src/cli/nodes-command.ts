@@ -2,7 +2,6 @@
 // → judge every check → render. Exit 0 all pass (WARN included), 2 any FAIL, 1 on errors.
 import { randomBytes } from 'node:crypto';
 import type { InferredOptionTypes } from 'yargs';
-import { writeFileSync } from 'node:fs';
 import { agentCode } from '../deploy/agent-code.ts';
 import { RunAborted } from '../deploy/session.ts';
 import { tolerationsFrom } from '../deploy/manifests.ts';
@@ -13,6 +12,7 @@ import { runInspection } from '../nodes/run-inspection.ts';
 import { toClusterNode } from '../plan/cluster-node.ts';
 import { PlanError, selectNodes } from '../plan/select-nodes.ts';
 import { renderJson } from '../render/json.ts';
+import { renderNodesJUnit } from '../render/junit-nodes.ts';
 import { renderNodesTable } from '../render/nodes-table.ts';
 import { renderYaml } from '../render/yaml.ts';
 import type { NodesReport } from '../shared/nodes-report.ts';
@@ -20,11 +20,11 @@ import type { CONNECTION_OPTIONS } from './connection-options.ts';
 import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
 import { interruptible } from './interrupt.ts';
 import { MATRIX_OPTIONS } from './matrix-command.ts';
-import { useColor } from './output.ts';
+import { useColor, writeOutput } from './output.ts';
 import { parseDuration, parseLabels, parseList, parseOneOf } from './parse-options.ts';
 import { stderrProgress } from './progress.ts';
 
-const FORMATS = ['table', 'json', 'yaml'] as const;
+const FORMATS = ['table', 'json', 'yaml', 'junit'] as const;
 type NodesFormat = (typeof FORMATS)[number];
 
 export const NODES_OPTIONS = {
@@ -88,11 +88,7 @@ export async function runNodesCommand(args: NodesArgs): Promise<number> {
 function writeReport(report: NodesReport, format: NodesFormat, args: NodesArgs): void {
   const text = format === 'json' ? renderJson(report)
     : format === 'yaml' ? renderYaml(report)
+      : format === 'junit' ? renderNodesJUnit(report)
       : renderNodesTable(report, { color: !args.out && useColor(process.stdout), width: process.stdout.columns });
-  if (args.out) {
-    writeFileSync(args.out, text);
-    process.stderr.write(`wrote ${args.out}\n`);
-  } else {
-    process.stdout.write(text);
-  }
+  writeOutput(text, args.out);
 }

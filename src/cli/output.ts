@@ -3,12 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import { renderHtml } from '../render/html.ts';
 import { renderJson } from '../render/json.ts';
+import { renderMatrixJUnit } from '../render/junit-matrix.ts';
+import { renderOpenMetrics } from '../render/openmetrics.ts';
 import { renderTable } from '../render/table.ts';
 import { renderWide } from '../render/wide.ts';
 import { renderYaml } from '../render/yaml.ts';
 import type { MatrixReport } from '../shared/report.ts';
 
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'html'] as const;
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'html', 'junit', 'openmetrics'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface RenderSettings {
@@ -24,6 +26,8 @@ export function renderReport(report: MatrixReport, format: OutputFormat, setting
     case 'json': return renderJson(report);
     case 'yaml': return renderYaml(report);
     case 'html': return renderHtml(report);
+    case 'junit': return renderMatrixJUnit(report);
+    case 'openmetrics': return renderOpenMetrics(report);
   }
 }
 

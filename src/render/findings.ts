@@ -26,7 +26,8 @@ export function renderFindings(findings: readonly Finding[], thresholds: Thresho
   return [`Findings (${findings.length}), worst first:`, ...findings.map((finding) => renderFinding(finding, options))].join('\n\n');
 }
 
-function renderFinding(finding: Finding, options: FindingsOptions): string {
+/** One finding as the table shows it (also the text of a JUnit failure). */
+export function renderFinding(finding: Finding, options: FindingsOptions): string {
   const severity = paint(finding.severity.toUpperCase(), SEVERITY_PAINT[finding.severity], options.color);
   const title = `${severity} ${finding.kind}, ${finding.pattern}: ${paint(finding.subject, 'bold', options.color)}`;
   const pairs = finding.evidence.pairs.slice(0, EVIDENCE_SHOWN).map(describePairEvidence);

@@ -1,0 +1,78 @@
+// `matrix -o junit`: one test case per pair, protocol and path (a suite per protocol and path),
+// failed when a finding names the pair, with the finding's message and evidence; skipped when
+// the pair was not measured. A case per node too, skipped with the reason when the node gave no
+// data (its pairs are then absent). Findings that name no pair (a burst window, a node's
+// counters) get a case of their own, so that CI never passes them by.
+import { describeProportion, formatMs, pairName } from '../shared/format.ts';
+import type { MatrixReport, PairReport } from '../shared/report.ts';
+import { renderFinding } from './findings.ts';
+import { renderJUnitXml, secondsBetween, type CaseResult, type JUnitSuite } from './junit-xml.ts';
+import { judgePairs, type JudgedPair, type PairOutcome } from './pair-outcome.ts';
+
+/** Failure text is not wrapped by a terminal: lines as long as a log viewer shows. */
+const TEXT = { color: false, width: 120 };
+
+/** The pair's own figures: what a reader of the test case sees first. */
+function figures(pair: PairReport): string {
+  const parts = [`${pair.successes} of ${pair.attempts} probes succeeded`];
+  if (pair.loss.ratio !== null) {
+    parts.push(describeProportion({ k: pair.attempts - pair.successes, n: pair.attempts, ratio: pair.loss.ratio, low: pair.loss.low!, high: pair.loss.high!, measure: 'lost' }));
+  }
+  const { p50, p99 } = pair.latencyMs;
+  if (p50 !== null && p99 !== null) parts.push(`p50 ${formatMs(p50)}, p99 ${formatMs(p99)}`);
+  if (pair.protocol === 'tcp') parts.push(`${pair.synRetransmits} SYN retransmits`);
+  if (pair.protocol === 'dns') parts.push(`${pair.dnsTimeouts} DNS timeouts`);
+  if (pair.enobufs) parts.push(`${pair.enobufs} ENOBUFS`);
+  return parts.join('; ');
+}
+
+const RESULTS: Record<PairOutcome, (judged: JudgedPair, report: MatrixReport) => CaseResult> = {
+  clear: ({ pair }) => ({ status: 'passed', output: figures(pair) }),
+  flagged: ({ pair, findings }) => ({
+    status: 'failed',
+    type: findings[0] ? `${findings[0].severity} ${findings[0].kind}` : pair.status,
+    message: findings[0]?.message ?? `${pairName(pair)} ${pair.protocol} flagged: ${pair.flags.join(', ')}`,
+    details: [figures(pair), ...findings.map((f) => renderFinding(f, TEXT))].join('\n\n'),
+  }),
+  unmeasured: ({ pair }, report) => ({
+    status: 'skipped',
+    message: report.nodes.find((n) => (n.name === pair.source || n.name === pair.destination) && n.status === 'no-data')?.noDataReason ?? 'not measured',
+  }),
+};
+
+export function renderMatrixJUnit(report: MatrixReport): string {
+  const suites = new Map<string, JUnitSuite>();
+  for (const judged of judgePairs(report.pairs, report.findings)) {
+    const { pair } = judged;
+    const name = `${pair.protocol} ${pair.path}`;
+    if (!suites.has(name)) suites.set(name, { name, cases: [] });
+    suites.get(name)!.cases.push({ classname: `netprobe.matrix.${pair.protocol}.${pair.path}`, name: pairName(pair), result: RESULTS[judged.outcome](judged, report) });
+  }
+  suites.set('nodes', {
+    name: 'nodes',
+    cases: report.nodes.map((node) => ({
+      classname: 'netprobe.matrix.nodes',
+      name: node.name,
+      result: node.status === 'ok'
+        ? { status: 'passed', output: `kernel ${node.kernelVersion ?? 'unknown'}${node.warnings.length ? `; ${node.warnings.join('; ')}` : ''}` }
+        : { status: 'skipped', message: node.noDataReason ?? 'no data' },
+    })),
+  });
+  const unpaired = report.findings.filter((f) => f.evidence.pairs.length === 0);
+  if (unpaired.length) {
+    suites.set('findings', {
+      name: 'findings',
+      cases: unpaired.map((f) => ({
+        classname: `netprobe.matrix.findings.${f.kind}`,
+        name: `${f.kind}, ${f.pattern}: ${f.subject}`,
+        result: { status: 'failed', type: `${f.severity} ${f.kind}`, message: f.message, details: renderFinding(f, TEXT) },
+      })),
+    });
+  }
+  return renderJUnitXml({
+    name: `netprobe matrix run ${report.run.id}`,
+    timestamp: report.run.start,
+    timeSeconds: secondsBetween(report.run.start, report.run.end),
+    suites: [...suites.values()],
+  });
+}
