@@ -6,6 +6,11 @@ import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
 import { EXIT_OK } from './exit-codes.ts';
 import { stderrProgress } from './progress.ts';
 
+export const CLEANUP_OPTIONS = {
+  run: { type: 'string', describe: 'only this run id' },
+  'dry-run': { type: 'boolean', default: false, describe: 'list, do not delete' },
+} as const;
+
 interface CleanupArgs {
   kubeconfig?: string;
   context?: string;

@@ -6,7 +6,9 @@ import { DeployError } from '../deploy/session.ts';
 import { ConfigError } from '../kube/client-node.ts';
 import { PlanError } from '../plan/select-nodes.ts';
 import { ReportFileError } from '../compare/load-report.ts';
-import { runCleanupCommand } from './cleanup-command.ts';
+import { CLEANUP_OPTIONS, runCleanupCommand } from './cleanup-command.ts';
+import { COMMANDS } from './commands.ts';
+import { runComplete } from './complete.ts';
 import { COMPARE_OPTIONS, runCompareCommand } from './compare-command.ts';
 import { DNS_OPTIONS, runDnsCommand } from './dns-command.ts';
 import { runMatrixCommand, MATRIX_OPTIONS } from './matrix-command.ts';
@@ -17,6 +19,8 @@ import { EXIT_ERROR, EXIT_OK } from './exit-codes.ts';
 import { netprobeVersion } from './version.ts';
 
 export async function runCli(argv: string[]): Promise<number> {
+  // kubectl_complete-netprobe: kubectl asking what may follow the words typed so far.
+  if (argv[0] === '__complete') return runComplete(argv.slice(1));
   let exitCode = EXIT_OK;
   const guard = (fn: () => Promise<number>) => async () => {
     exitCode = await fn();
@@ -26,23 +30,20 @@ export async function runCli(argv: string[]): Promise<number> {
       .scriptName('kubectl netprobe')
       .usage('$0 <command> [options]\n\nWhy can pod A only sometimes talk to pod B? netprobe measures TCP, UDP and DNS loss and latency between every pair of nodes.')
       .options(CONNECTION_OPTIONS)
-      .command('matrix', 'probe every chosen node pair and show the heatmap with findings', (y) => y.options(MATRIX_OPTIONS)
+      .command('matrix', COMMANDS.matrix.describe, (y) => y.options(MATRIX_OPTIONS)
         .example('$0 matrix', 'all Ready nodes, TCP/UDP/DNS for 30s')
         .example('$0 matrix --pairs node-a:node-b --both-ways --duration 2m', 'just the pair that misbehaves')
         .example('$0 matrix -o json --fail-on "loss>1%,dnsTimeouts>0"', 'a CI gate: exit 2 when met'),
       (args) => guard(() => runMatrixCommand(args))())
-      .command('cleanup', 'remove what earlier runs left behind (found by label)', (y) => y.options({
-        run: { type: 'string', describe: 'only this run id' },
-        'dry-run': { type: 'boolean', default: false, describe: 'list, do not delete' },
-      }), (args) => guard(() => runCleanupCommand(args))())
-      .command('compare <before> <after>', 'what regressed between two saved runs (matrix -o json --out FILE), e.g. before and after a kernel upgrade', (y) => y
+      .command('cleanup', COMMANDS.cleanup.describe, (y) => y.options(CLEANUP_OPTIONS), (args) => guard(() => runCleanupCommand(args))())
+      .command('compare <before> <after>', COMMANDS.compare.describe, (y) => y
         .positional('before', { type: 'string', demandOption: true, describe: 'report of the earlier run (JSON or YAML)' })
         .positional('after', { type: 'string', demandOption: true, describe: 'report of the later run' })
         .options(COMPARE_OPTIONS)
         .example('$0 compare before.json after.json', 'exit 2 when a pair or node regressed significantly'),
       (args) => guard(async () => runCompareCommand(args))())
-      .command('nodes', 'check each node\'s network state (kernel, CNI agent, ARP table, conntrack, MTU, overlay, BGP): PASS/WARN/FAIL; exit 2 on any FAIL', (y) => y.options(NODES_OPTIONS).epilogue(NODES_EPILOGUE), (args) => guard(() => runNodesCommand(args))())
-      .command('dns', 'DNS capacity: DNS pods vs the autoscaler formula, NodeLocal DNSCache, a stepped load ramp to the knee, replicas for --peak-qps', (y) => y.options(DNS_OPTIONS), (args) => guard(() => runDnsCommand(args))())
+      .command('nodes', COMMANDS.nodes.describe, (y) => y.options(NODES_OPTIONS).epilogue(NODES_EPILOGUE), (args) => guard(() => runNodesCommand(args))())
+      .command('dns', COMMANDS.dns.describe, (y) => y.options(DNS_OPTIONS), (args) => guard(() => runDnsCommand(args))())
       .demandCommand(1, 'name a command: matrix, nodes, dns, compare or cleanup')
       .strict()
       .help()

@@ -14,7 +14,7 @@ import { exceeds, parseFailOn } from './fail-on.ts';
 import { useColor } from './output.ts';
 import { parseDuration, parseOneOf, UsageError } from './parse-options.ts';
 
-const COMPARE_FORMATS = ['table', 'json', 'yaml', 'junit'] as const;
+export const COMPARE_FORMATS = ['table', 'json', 'yaml', 'junit'] as const;
 
 /** What --fail-on can test; each is a count or the largest significant change. */
 const COMPARE_METRICS: Record<string, (report: CompareReport) => number> = {

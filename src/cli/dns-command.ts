@@ -22,8 +22,8 @@ import { useColor, writeOutput } from './output.ts';
 import { parseDuration, parseLabels, parseList, parseOneOf, UsageError } from './parse-options.ts';
 import { stderrProgress } from './progress.ts';
 
-const FORMATS = ['table', 'json', 'yaml'] as const;
-type DnsFormat = (typeof FORMATS)[number];
+export const DNS_FORMATS = ['table', 'json', 'yaml'] as const;
+type DnsFormat = (typeof DNS_FORMATS)[number];
 /** Shorter steps measure the start-up of a rate more than the rate: one second at least. */
 const MIN_STEP_MS = 1000;
 
@@ -38,7 +38,7 @@ export const DNS_OPTIONS = {
   loss: { type: 'string', default: '1%', describe: 'a step is clean when at most this share of its queries is not answered on the first send; the knee is the last clean step' },
   'peak-qps': { type: 'number', describe: 'the peak to plan replicas for, in queries/s (CoreDNS: rate(coredns_dns_requests_total)); default: the measured capacity' },
   headroom: { type: 'string', default: `${DEFAULT_HEADROOM * 100}%`, describe: 'spare capacity to keep above the peak' },
-  output: { alias: 'o', type: 'string', default: 'table', describe: `output format: ${FORMATS.join('|')}` },
+  output: { alias: 'o', type: 'string', default: 'table', describe: `output format: ${DNS_FORMATS.join('|')}` },
   ...pick(MATRIX_OPTIONS, 'image', 'namespace-labels', 'tolerations', 'tolerate-all', 'timeout', 'keep', 'out'),
 } as const;
 
@@ -71,7 +71,7 @@ interface DnsArgs {
 }
 
 export async function runDnsCommand(args: DnsArgs): Promise<number> {
-  const format = parseOneOf<DnsFormat>(FORMATS, args.output, '--output');
+  const format = parseOneOf<DnsFormat>(DNS_FORMATS, args.output, '--output');
   const maxQps = positive(args['max-qps'], '--max-qps');
   const steps = args.steps;
   if (!Number.isInteger(steps) || steps < 1 || steps > 100) throw new UsageError(`--steps: ${steps} is not a whole number from 1 to 100`);

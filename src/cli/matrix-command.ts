@@ -19,6 +19,9 @@ import { OUTPUT_FORMATS, renderReport, useColor, writeOutput, type OutputFormat 
 import { parseDuration, parseLabels, parseList, parseOneOf, parseRate, UsageError } from './parse-options.ts';
 import { stderrProgress } from './progress.ts';
 
+/** --network: which paths to probe. */
+export const NETWORKS = ['pod', 'host', 'both'] as const;
+
 export const MATRIX_OPTIONS = {
   nodes: { type: 'string', describe: 'comma-separated node names (default: all Ready nodes)' },
   selector: { alias: 'l', type: 'string', describe: 'node label selector, e.g. topology.kubernetes.io/zone=a' },
@@ -83,7 +86,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   const format = parseOneOf<OutputFormat>(OUTPUT_FORMATS, args.output, '--output');
   const protocols = parseList(args.protocols).map((p) => parseOneOf<Protocol>(PROTOCOLS, p, '--protocols'));
   if (protocols.length === 0) throw new UsageError('--protocols names none of tcp, udp, dns');
-  const network = parseOneOf(['pod', 'host', 'both'] as const, args.network, '--network');
+  const network = parseOneOf(NETWORKS, args.network, '--network');
   const failOn = args['fail-on'] ? parseFailOn(args['fail-on']) : [];
   const durationMs = parseDuration(args.duration, '--duration');
   const startTimeoutMs = parseDuration(args.timeout, '--timeout');

@@ -24,8 +24,8 @@ import { useColor, writeOutput } from './output.ts';
 import { parseDuration, parseLabels, parseList, parseOneOf } from './parse-options.ts';
 import { stderrProgress } from './progress.ts';
 
-const FORMATS = ['table', 'json', 'yaml', 'junit'] as const;
-type NodesFormat = (typeof FORMATS)[number];
+export const NODES_FORMATS = ['table', 'json', 'yaml', 'junit'] as const;
+type NodesFormat = (typeof NODES_FORMATS)[number];
 
 export const NODES_OPTIONS = {
   nodes: MATRIX_OPTIONS.nodes,
@@ -36,7 +36,7 @@ export const NODES_OPTIONS = {
   'tolerate-all': MATRIX_OPTIONS['tolerate-all'],
   timeout: MATRIX_OPTIONS.timeout,
   keep: MATRIX_OPTIONS.keep,
-  output: { alias: 'o', type: 'string', default: 'table', describe: `output format: ${FORMATS.join('|')} (docs/nodes-report.md)` },
+  output: { alias: 'o', type: 'string', default: 'table', describe: `output format: ${NODES_FORMATS.join('|')} (docs/nodes-report.md)` },
   out: MATRIX_OPTIONS.out,
 } as const;
 
@@ -46,7 +46,7 @@ export const NODES_EPILOGUE = 'Needs host-network pods: netprobe\'s own namespac
 type NodesArgs = InferredOptionTypes<typeof CONNECTION_OPTIONS & typeof NODES_OPTIONS>;
 
 export async function runNodesCommand(args: NodesArgs): Promise<number> {
-  const format = parseOneOf<NodesFormat>(FORMATS, args.output, '--output');
+  const format = parseOneOf<NodesFormat>(NODES_FORMATS, args.output, '--output');
   const startTimeoutMs = parseDuration(args.timeout, '--timeout');
   const tolerations = tolerationsFrom(parseList(args.tolerations), args['tolerate-all']);
   const namespaceLabels = parseLabels(args['namespace-labels'], '--namespace-labels');
