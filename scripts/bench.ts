@@ -1,11 +1,13 @@
-// npm run bench [-- agent|matrix|analysis]: figures, not pass/fail.
+// npm run bench [-- agent|matrix|analysis|startup]: figures, not pass/fail.
 // - agent: what the agent costs at the default rate probing 50 peers × TCP/UDP/DNS
 //   (target ≤ 5 % of one core, ≤ 80 MiB RSS), on loopback with a real dnsmasq;
 // - matrix: kubectl netprobe's pipeline on 4-, 10- and 20-node labs with a 10 s window:
 //   wall time, overhead beyond the window (target ≤ 10 s), API requests (target O(N)),
 //   the agents' CPU and peak RSS;
-// - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB).
-import { spawn, spawnSync } from 'node:child_process';
+// - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB);
+// - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
+//   the Node bundle (npm run build), and the archives' sizes.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +23,8 @@ import { renderJson } from '../src/render/json.ts';
 import { renderTable } from '../src/render/table.ts';
 import { agentResult, healthyNoise, nodeNames, probeSeries, RESOLVER, RUN } from '../test/support/agent-results.ts';
 import { LabSession } from '../test/support/lab-session.ts';
-import { buildAgent } from './build.ts';
+import { buildAgent, buildCli } from './build.ts';
+import { release } from './release.ts';
 import type { AgentResult } from '../src/shared/agent-result.ts';
 import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan } from '../src/shared/plan.ts';
 
@@ -141,6 +144,33 @@ function benchAnalysis(nodes: number, sample: number | null): void {
     + `(inputs included; table ${table.length} chars, json ${(json.length / 2 ** 20).toFixed(1)} MiB, ${report.findings.length} findings)`);
 }
 
+/** Median and 90th percentile wall time of `runs` starts of a command, after one to warm the page cache. */
+function startupMs(cmd: string, args: string[], runs = 20): { median: number; p90: number } {
+  execFileSync(cmd, args, { stdio: 'ignore' });
+  const times = Array.from({ length: runs }, () => {
+    const started = performance.now();
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return performance.now() - started;
+  }).sort((a, b) => a - b);
+  return { median: times[Math.floor(runs / 2)], p90: times[Math.floor(runs * 0.9)] };
+}
+
+async function benchStartup(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-startup-'));
+  try {
+    const bundle = await buildCli(join(dir, 'bundle', 'kubectl-netprobe'));
+    const { archives } = await release({ outDir: join(dir, 'release'), manifestPath: join(dir, 'krew-plugin.yaml'), fetch: true });
+    for (const a of archives) console.log(`archive ${a.platform.name}: ${(a.bytes / 2 ** 20).toFixed(1)} MiB`);
+    const host = archives.find((a) => a.platform.node === `${process.platform}-${process.arch}`)!;
+    execFileSync('tar', ['-xzf', host.file, '-C', dir]);
+    const format = ({ median, p90 }: { median: number; p90: number }) => `median ${median.toFixed(0)} ms, p90 ${p90.toFixed(0)} ms`;
+    console.log(`--version, standalone ${host.platform.name} executable: ${format(startupMs(join(dir, 'kubectl-netprobe'), ['--version']))}`);
+    console.log(`--version, Node bundle (node ${process.version}): ${format(startupMs(process.execPath, [bundle, '--version']))}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const sections = process.argv.slice(2);
 const wanted = (name: string) => sections.length === 0 || sections.includes(name);
 if (wanted('agent')) await benchAgent();
@@ -152,3 +182,4 @@ if (wanted('analysis')) {
   benchAnalysis(500, DEFAULT_SAMPLE);
   benchAnalysis(200, null);
 }
+if (wanted('startup')) await benchStartup();
