@@ -1,0 +1,66 @@
+// What every phase of a matrix run shares: the settings the CLI chose, the run's times,
+// the session (namespace, agent ConfigMap, pod watch) and how to report and stop.
+import type { KubeClient } from '../../kube/kube-client.ts';
+import { PLAN_DEFAULTS, type Protocol } from '../../shared/plan.ts';
+import type { RunObjects } from '../manifests.ts';
+import type { ProbeSession, Progress } from '../session.ts';
+
+/** Headroom on the pods' activeDeadlineSeconds beyond the time a run needs. */
+const DEADLINE_SLACK_SECONDS = 15;
+/** Probing starts this long after the probers are created, so slow starters still get the whole window. */
+export const START_DELAY_MS = 3000;
+
+export interface MatrixRunSettings {
+  runId: string;
+  namespace: string;
+  /** True: the run made its own namespace (and removes it). */
+  ownNamespace: boolean;
+  namespaceLabels: Record<string, string>;
+  image: string;
+  tolerations: RunObjects['tolerations'];
+  paths: ('pod' | 'host')[];
+  service: boolean;
+  protocols: Protocol[];
+  durationMs: number;
+  ratePerSecond: number;
+  dnsNames: string[];
+  tcpPort: number;
+  udpPort: number;
+  /** How long pods may take to be scheduled and started. */
+  startTimeoutMs: number;
+  keep: boolean;
+  /** --window: per-window counts, and interim results that survive a Ctrl-C. */
+  windowMs?: number;
+}
+
+/** How long the parts of a run take. */
+export interface RunTimes {
+  /** After the probing window: probes still in flight finish within their timeout. */
+  drainMs: number;
+  /** How long responders serve, from their start. */
+  serveMs: number;
+  /** The pods' activeDeadlineSeconds. */
+  deadlineSeconds: number;
+}
+
+export interface MatrixPhaseContext {
+  client: KubeClient;
+  session: ProbeSession;
+  settings: MatrixRunSettings;
+  times: RunTimes;
+  progress: Progress;
+  signal: AbortSignal;
+}
+
+export function runTimes(settings: MatrixRunSettings): RunTimes {
+  // Probes still in flight at the end of the window finish within their timeout; DNS resends take longest.
+  const drainMs = Math.max(PLAN_DEFAULTS.tcpTimeoutMs, PLAN_DEFAULTS.udpTimeoutMs,
+    settings.protocols.includes('dns') ? PLAN_DEFAULTS.resolverTimeoutMs * PLAN_DEFAULTS.resolverAttempts : 0) + 1000;
+  const serveMs = 2 * settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + drainMs;
+  return { drainMs, serveMs, deadlineSeconds: Math.ceil(serveMs / 1000) + DEADLINE_SLACK_SECONDS };
+}
+
+/** Peers and pods are keyed by path and node. */
+export function pathKey(node: string, path: string): string {
+  return `${path}/${node}`;
+}
