@@ -36,9 +36,11 @@ export class PodTracker {
 
   /**
    * Resolves with the first non-undefined value of `check` (evaluated now and on
-   * every change), or undefined once `timeoutMs` passes or `signal` aborts.
+   * every change), or undefined once `timeoutMs` passes or `signal` aborts (or had
+   * aborted already: an abort event is never sent twice, so it is checked first).
    */
   waitFor<T>(check: () => T | undefined, timeoutMs: number, signal?: AbortSignal): Promise<T | undefined> {
+    if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const finish = (value: T | undefined) => {
         clearTimeout(timer);

@@ -52,7 +52,7 @@ export async function runDnsLoad(client: KubeClient, settings: DnsLoadRunSetting
     const startAt = new Date(Date.now() + START_DELAY_MS).toISOString();
     const plans = settings.loaders.map((node) => ({ node, plan: loaderPlan(settings, node, startAt) }));
     progress.phase(`ramping to ${settings.stepQps[settings.stepQps.length - 1]} queries/s in ${settings.stepQps.length} steps of ${settings.stepMs / 1000}s from ${plans.length} loader pod(s) in namespace ${settings.namespace}`);
-    const { tracked } = await session.createPods('loader', 'pod', plans);
+    const { tracked } = await session.createPods('loader', 'pod', plans, signal);
     const endsAt = Date.now() + START_DELAY_MS + settings.stepQps.length * settings.stepMs;
     await session.waitUntilFinished(tracked, 'loading (less when the ramp stops early)', endsAt, runMs, signal);
     progress.phase('collecting results');

@@ -97,10 +97,11 @@ export class ProbeSession {
     this.progress.warn(`node ${node}: no data: ${reason}`);
   }
 
-  /** Creates one agent pod per (node, plan), in parallel. */
-  async createPods(role: PodRole, path: NetworkPath, plans: readonly { node: string; plan: object }[]): Promise<{ tracked: TrackedPod[]; pods: V1Pod[] }> {
+  /** Creates one agent pod per (node, plan), in parallel; once `signal` aborts, no more (and throws RunAborted). */
+  async createPods(role: PodRole, path: NetworkPath, plans: readonly { node: string; plan: object }[], signal?: AbortSignal): Promise<{ tracked: TrackedPod[]; pods: V1Pod[] }> {
     const pods = plans.map(({ node, plan }, i) => probePod(this.run, this.owner!, role, path, node, i, plan));
     await Promise.all(pods.map((pod) => this.limit(async () => {
+      if (signal?.aborted) return;
       try {
         await this.client.createPod(this.settings.namespace, pod);
       } catch (err) {
@@ -109,6 +110,7 @@ export class ProbeSession {
         throw err;
       }
     })));
+    if (signal?.aborted) throw new RunAborted();
     const tracked = pods.map((pod, i) => ({ name: pod.metadata!.name!, node: plans[i].node, role, path }));
     return { tracked, pods };
   }

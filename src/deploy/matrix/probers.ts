@@ -26,7 +26,7 @@ export async function startProbers(ctx: MatrixPhaseContext, sources: readonly st
     };
   });
   progress.phase(`probing from ${plans.reduce((n, p) => n + p.plans.length, 0)} pod(s) for ${settings.durationMs / 1000}s at ${settings.ratePerSecond}/s per pair and protocol`);
-  const pods = (await Promise.all(plans.map(({ path, plans: list }) => session.createPods('prober', path, list)))).flatMap((p) => p.tracked);
+  const pods = (await Promise.all(plans.map(({ path, plans: list }) => session.createPods('prober', path, list, ctx.signal)))).flatMap((p) => p.tracked);
   return { pods, startAt };
 }
 

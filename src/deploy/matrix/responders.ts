@@ -24,7 +24,7 @@ export async function startResponders(ctx: MatrixPhaseContext, destinations: rea
   const { session, settings, progress } = ctx;
   progress.phase(`creating ${destinations.length * settings.paths.length} responder pod(s) in namespace ${settings.namespace}`);
   const created = (await Promise.all(settings.paths.map((path) =>
-    session.createPods('responder', path, destinations.map((node) => ({ node, plan: responderPlan(settings, node, ctx.times.serveMs) })))))).flatMap(({ tracked, pods }) =>
+    session.createPods('responder', path, destinations.map((node) => ({ node, plan: responderPlan(settings, node, ctx.times.serveMs) })), ctx.signal)))).flatMap(({ tracked, pods }) =>
     tracked.map((pod, i) => ({ pod, manifest: pods[i] })));
   const verdicts = await session.waitFor(created.map((c) => c.pod), 'running', settings.startTimeoutMs, ctx.signal);
   const running = new Map<string, RunningResponder>();
