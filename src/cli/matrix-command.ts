@@ -1,4 +1,5 @@
 // kubectl netprobe matrix: plan → deploy → probe → collect → analyse → render.
+import type { V1Toleration } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { analyse } from '../analyse/analyse.ts';
 import { agentCode } from '../deploy/agent-code.ts';
@@ -9,7 +10,7 @@ import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { toClusterNode, type ClusterNode } from '../plan/cluster-node.ts';
 import { allPairs, DEFAULT_SAMPLE, FULL_MESH_MAX_NODES, parsePairs, sampleOnRing, type DirectedPair } from '../plan/pairs.ts';
-import { PlanError, selectNodes } from '../plan/select-nodes.ts';
+import { PlanError, selectNodes, type SkippedNode } from '../plan/select-nodes.ts';
 import { PROTOCOLS, type Protocol } from '../shared/plan.ts';
 import type { MatrixReport } from '../shared/report.ts';
 import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
@@ -103,7 +104,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   const progress = stderrProgress();
 
   const listed = (await client.listNodes(args.selector)).map(toClusterNode);
-  const { nodes, pairs, notes } = await choosePairs(client, listed, args);
+  const { nodes, skipped, pairs, notes } = await choosePairs(client, listed, args, tolerations);
   notes.forEach((note) => progress.phase(note));
 
   const runId = randomBytes(3).toString('hex');
@@ -139,9 +140,9 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
             ...(windowMs && { windowMs }), ...(outcome.interrupted && { interrupted: true }),
           },
         },
-        nodes: nodes.map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
+        nodes: [...nodes, ...skipped.map((s) => s.node)].map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
         results: outcome.results,
-        noData: outcome.noData,
+        noData: [...skipped.map((s) => ({ node: s.node.name, reason: s.reason })), ...outcome.noData],
       });
       progress.done();
       writeReport(report, format, args);
@@ -160,7 +161,9 @@ function writeReport(report: MatrixReport, format: OutputFormat, args: MatrixArg
   writeOutput(renderReport(report, format, { color: !args.out && useColor(process.stdout), width: process.stdout.columns, groupBy: args['group-by'] }), args.out);
 }
 
-async function choosePairs(client: KubeClient, listed: ClusterNode[], args: MatrixArgs): Promise<{ nodes: ClusterNode[]; pairs: DirectedPair[]; notes: string[] }> {
+async function choosePairs(
+  client: KubeClient, listed: ClusterNode[], args: MatrixArgs, tolerations: V1Toleration[],
+): Promise<{ nodes: ClusterNode[]; skipped: SkippedNode[]; pairs: DirectedPair[]; notes: string[] }> {
   const notes: string[] = [];
   let names = args.nodes ? parseList(args.nodes) : undefined;
   if (args.pods) {
@@ -169,7 +172,7 @@ async function choosePairs(client: KubeClient, listed: ClusterNode[], args: Matr
     names = [...new Set(hosts.map((h) => h.node))];
     if (names.length < 2) throw new PlanError(`the pods ${parseList(args.pods).join(', ')} all run on node ${names[0]}: their traffic never leaves it`);
   }
-  const selected = selectNodes(listed, { names, maxNodes: args['max-nodes'] }, args.selector);
+  const selected = selectNodes(listed, { names, maxNodes: args['max-nodes'], tolerations }, args.selector);
   notes.push(...selected.notes);
   const nodeNames = selected.nodes.map((n) => n.name);
   if (args.pairs && args.sample) throw new UsageError('--pairs and --sample do not go together');
@@ -180,7 +183,7 @@ async function choosePairs(client: KubeClient, listed: ClusterNode[], args: Matr
   if (!args.pairs && args.sample === undefined && nodeNames.length > FULL_MESH_MAX_NODES) {
     notes.push(`${nodeNames.length} nodes: each probes ${DEFAULT_SAMPLE} ring neighbours and is probed by ${DEFAULT_SAMPLE} (--sample ${nodeNames.length - 1} for every pair)`);
   }
-  return { nodes: selected.nodes, pairs, notes };
+  return { nodes: selected.nodes, skipped: selected.skipped, pairs, notes };
 }
 
 async function nodesOfPods(client: KubeClient, refs: string[]): Promise<{ pod: string; node: string }[]> {

@@ -3,6 +3,7 @@
 // drop ALL, seccomp RuntimeDefault, read-only root), no service account token.
 // Host-network pods need a namespace that allows them (PodSecurity "privileged").
 import type { V1ConfigMap, V1Namespace, V1OwnerReference, V1Pod, V1Service, V1Toleration } from '@kubernetes/client-node';
+import { LINUX, OS_LABEL } from '../plan/select-nodes.ts';
 import type { NetworkPath } from '../shared/plan.ts';
 import { ANNOTATION_NODE, LABEL_PATH, LABEL_POD, LABEL_ROLE, runLabels, type PodRole } from './labels.ts';
 
@@ -64,6 +65,8 @@ export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole
       terminationGracePeriodSeconds: 5,
       hostNetwork,
       dnsPolicy: hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
+      // The agent runs in a Linux image: never on a Windows node, whatever the affinity says.
+      nodeSelector: { [OS_LABEL]: LINUX },
       // Affinity on metadata.name, not nodeName: the scheduler then honours taints and says why a node is unfit.
       affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } },
       tolerations: run.tolerations,

@@ -1,5 +1,6 @@
 // The facts about a node that planning and reporting use, read off the API's Node.
 import type { V1Node } from '@kubernetes/client-node';
+import type { NodeTaint } from './taints.ts';
 
 export interface ClusterNode {
   name: string;
@@ -7,8 +8,7 @@ export interface ClusterNode {
   kernelVersion: string | null;
   labels: Record<string, string>;
   ready: boolean;
-  /** NoSchedule/NoExecute taints, as "key=value:Effect" (kubectl's form). */
-  taints: string[];
+  taints: NodeTaint[];
   unschedulable: boolean;
 }
 
@@ -19,9 +19,7 @@ export function toClusterNode(node: V1Node): ClusterNode {
     kernelVersion: node.status?.nodeInfo?.kernelVersion ?? null,
     labels: { ...(node.metadata?.labels ?? {}) },
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-    taints: (node.spec?.taints ?? [])
-      .filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute')
-      .map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`),
+    taints: (node.spec?.taints ?? []).map((t) => ({ key: t.key, ...(t.value && { value: t.value }), effect: t.effect as NodeTaint['effect'] })),
     unschedulable: node.spec?.unschedulable ?? false,
   };
 }

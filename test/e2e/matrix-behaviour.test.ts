@@ -40,16 +40,17 @@ describeAsRoot('kubectl netprobe matrix on a lab with a tainted node', () => {
     expect(left).toBe('');
   }
 
-  test('the tainted node is reported with the scheduler\'s reason as soon as known; the others are measured', () => {
+  test('the tainted node is skipped with a note on stderr and in the report; the others are measured', () => {
     const tainted = report.nodes.find((n) => n.name === 'node1')!;
     expect(tainted.status).toBe('no-data');
-    expect(tainted.noDataReason).toMatch(/unschedulable: .*untolerated taint.*control-plane/);
+    expect(tainted.noDataReason).toBe('not probed: taint node-role.kubernetes.io/control-plane:NoSchedule not tolerated (pass --tolerations node-role.kubernetes.io/control-plane:NoSchedule or --tolerate-all)');
     expect(report.nodes.filter((n) => n.status === 'ok').map((n) => n.name)).toEqual(['node2', 'node3', 'node4']);
     const measured = report.pairs.filter((p) => p.protocol === 'tcp' && p.attempts > 0);
     expect(measured.map((p) => `${p.source}>${p.destination}`).sort()).toEqual(['node2>node3', 'node2>node4', 'node3>node2', 'node3>node4', 'node4>node2', 'node4>node3']);
-    // Said while the run went on, before the probing began, not at its end.
-    expect(stderr.indexOf('node node1: no data')).toBeGreaterThan(-1);
-    expect(stderr.indexOf('node node1: no data')).toBeLessThan(stderr.indexOf('probing from'));
+    // Said before any pod was made, and no pod was made for it.
+    expect(stderr).toContain('skipping node(s) with taints this run does not tolerate: node1 (node-role.kubernetes.io/control-plane:NoSchedule)');
+    expect(stderr.indexOf('skipping node(s) with taints')).toBeLessThan(stderr.indexOf('responder pod(s)'));
+    expect(stderr).toContain('creating 3 responder pod(s)');
   });
 
   test('-o json validates against the documented schema', () => {
@@ -76,17 +77,17 @@ describeAsRoot('kubectl netprobe matrix on a lab with a tainted node', () => {
     }
   }, 60_000);
 
-  test('retries 429 and 500 answers and survives dropped watches', async () => {
+  test('retries 429 and 500 answers and survives dropped watches; --tolerate-all probes the tainted node', async () => {
     await lab.labApi('/lab/v1/faults', { code: 500, count: 2, verb: 'create', resource: 'pods' });
     await lab.labApi('/lab/v1/faults', { code: 429, count: 1, verb: 'list', resource: 'nodes', retryAfterSeconds: 1 });
-    const running = lab.netprobe('matrix', '-o', 'json', '--nodes', 'node2,node3', ...FAST);
+    const running = lab.netprobe('matrix', '-o', 'json', '--nodes', 'node1,node3', '--tolerate-all', ...FAST);
     await new Promise((r) => setTimeout(r, 4000));
     await lab.labApi('/lab/v1/drop-watches', {});
     const run = await running;
     expect(run.stderr).not.toMatch(/^error:/m);
     expect(run.code).toBe(0);
     const retried = JSON.parse(run.stdout) as MatrixReport;
-    expect(retried.nodes.every((n) => n.status === 'ok')).toBe(true);
+    expect(retried.nodes.map((n) => `${n.name} ${n.status}`)).toEqual(['node1 ok', 'node3 ok']);
   }, 120_000);
 
   /** Sends SIGINT and resolves with how long the plugin took to exit, and how; kills it past `boundMs`. */
