@@ -3,13 +3,25 @@
 import type { V1Pod } from '@kubernetes/client-node';
 
 export type PodVerdict =
-  | { state: 'pending' }
+  | { state: 'pending'; /** Its image cannot be pulled right now: the waiting reason and message. */ imagePull?: string }
   | { state: 'running'; podIP: string }
   | { state: 'succeeded' }
   | { state: 'failed'; reason: string };
 
 /** Waiting reasons a pod does not recover from by itself within a probe run. */
-const STUCK_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff', 'RunContainerError']);
+const STUCK_WAITING = new Set(['InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff', 'RunContainerError']);
+/**
+ * Waiting reasons the kubelet retries: a registry hiccup or rate limit passes. It pulls again
+ * after a back-off of 10 s, doubling up to 5 min (pkg/kubelet/kubelet.go: backOffPeriod,
+ * MaxContainerBackOff), showing ImagePullBackOff in between.
+ */
+const PULL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff']);
+/**
+ * Failing pulls count as final once they have failed for this long: the kubelet's pulls at
+ * 0, 10 and 30 s (its back-off) and 5 s for the third to answer. A typo'd image fails them all;
+ * a passing hiccup does not. The start timeout still bounds it.
+ */
+export const IMAGE_PULL_PATIENCE_MS = 35_000;
 
 export function podVerdict(pod: V1Pod): PodVerdict {
   const status = pod.status;
@@ -17,7 +29,9 @@ export function podVerdict(pod: V1Pod): PodVerdict {
   if (unschedulable) return { state: 'failed', reason: `unschedulable: ${unschedulable.message ?? 'no reason given'}` };
   const container = status?.containerStatuses?.[0];
   const waiting = container?.state?.waiting;
-  if (waiting?.reason && STUCK_WAITING.has(waiting.reason)) return { state: 'failed', reason: `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}` };
+  const waitingText = waiting?.reason && `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
+  if (waiting?.reason && STUCK_WAITING.has(waiting.reason)) return { state: 'failed', reason: waitingText! };
+  if (waiting?.reason && PULL_WAITING.has(waiting.reason)) return { state: 'pending', imagePull: waitingText! };
   switch (status?.phase) {
     case 'Succeeded':
       return { state: 'succeeded' };
@@ -31,5 +45,34 @@ export function podVerdict(pod: V1Pod): PodVerdict {
       return status.podIP ? { state: 'running', podIP: status.podIP } : { state: 'pending' };
     default:
       return { state: 'pending' };
+  }
+}
+
+/** Since when each pod's image pulls have been failing: a pull failing past the patience is final. */
+export class ImagePullPatience {
+  private readonly failingSince = new Map<string, number>();
+  readonly patienceMs: number;
+
+  constructor(patienceMs = IMAGE_PULL_PATIENCE_MS) {
+    this.patienceMs = patienceMs;
+  }
+
+  /** `verdict` as it stands at `now` (epoch ms): a pull failing for the whole patience fails the pod. */
+  judge(pod: string, verdict: PodVerdict, now: number): PodVerdict {
+    if (verdict.state !== 'pending' || verdict.imagePull === undefined) {
+      this.failingSince.delete(pod);
+      return verdict;
+    }
+    const since = this.failingSince.get(pod) ?? now;
+    this.failingSince.set(pod, since);
+    if (now - since < this.patienceMs) return verdict;
+    this.failingSince.delete(pod);
+    return { state: 'failed', reason: `${verdict.imagePull} (pulls failing for ${Math.round((now - since) / 1000)}s)` };
+  }
+
+  /** When the next pod runs out of patience (epoch ms), if any pull is failing. */
+  nextGiveUp(): number | undefined {
+    const since = Math.min(...this.failingSince.values());
+    return Number.isFinite(since) ? since + this.patienceMs : undefined;
   }
 }

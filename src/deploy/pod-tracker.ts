@@ -60,6 +60,11 @@ export class PodTracker {
     });
   }
 
+  /** Evaluates the waiting checks again: for conditions that change with time, not with the pods. */
+  recheck(): void {
+    this.notify();
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);

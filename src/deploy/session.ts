@@ -10,7 +10,7 @@ import type { NetworkPath } from '../shared/plan.ts';
 import { runSelector, type PodRole } from './labels.ts';
 import { agentConfigMap, namespaceManifest, ownerReferenceTo, POD_SECURITY_ENFORCE, probePod, type RunObjects } from './manifests.ts';
 import { PodTracker } from './pod-tracker.ts';
-import { podVerdict, type PodVerdict } from './pod-state.ts';
+import { ImagePullPatience, podVerdict, type PodVerdict } from './pod-state.ts';
 
 /** Pods are created this many at a time: parallel, without a burst that trips API priority and fairness. */
 const API_CONCURRENCY = 10;
@@ -131,19 +131,31 @@ export class ProbeSession {
   async waitFor(pods: readonly TrackedPod[], goal: 'running' | 'finished', timeoutMs: number, signal: AbortSignal): Promise<Map<string, PodVerdict>> {
     const settled = new Map<string, PodVerdict>();
     const reached = (v: PodVerdict) => v.state === 'failed' || v.state === 'succeeded' || (goal === 'running' && v.state === 'running');
+    const pulls = new ImagePullPatience();
+    const pullsAnnounced = new Set<string>();
+    let giveUpTimer: NodeJS.Timeout | undefined;
     await this.tracker.waitFor(() => {
       for (const pod of pods) {
         if (settled.has(pod.name)) continue;
         const current = this.tracker.get(pod.name);
         if (!current) continue;
-        const verdict = podVerdict(current);
+        const verdict = pulls.judge(pod.name, podVerdict(current), Date.now());
+        if (verdict.state === 'pending' && verdict.imagePull && !pullsAnnounced.has(pod.name)) {
+          pullsAnnounced.add(pod.name);
+          this.progress.phase(`node ${pod.node}: ${pod.role} pod ${pod.name}: ${verdict.imagePull}; the kubelet pulls again, netprobe waits up to ${Math.round(Math.min(pulls.patienceMs, timeoutMs) / 1000)}s`);
+        }
         if (!reached(verdict)) continue;
         settled.set(pod.name, verdict);
         if (verdict.state === 'failed') this.markNoData(pod.node, `${pod.role} pod ${pod.name} (${pod.path} network): ${verdict.reason}`);
       }
+      // A failing pull gives up with time, not with a change of the pod: look again then.
+      clearTimeout(giveUpTimer);
+      const giveUp = pulls.nextGiveUp();
+      if (giveUp !== undefined) giveUpTimer = setTimeout(() => this.tracker.recheck(), Math.max(0, giveUp - Date.now()));
       this.progress.status(`${rolePlural(pods)} ${goal}: ${settled.size}/${pods.length}`);
       return settled.size === pods.length ? true : undefined;
     }, timeoutMs, signal);
+    clearTimeout(giveUpTimer);
     if (signal.aborted) throw new RunAborted();
     for (const pod of pods) {
       if (!settled.has(pod.name)) this.markNoData(pod.node, `${pod.role} pod ${pod.name} not ${goal} after ${Math.round(timeoutMs / 1000)}s (${describeWaiting(this.tracker.get(pod.name))})`);

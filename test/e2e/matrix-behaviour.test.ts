@@ -9,7 +9,7 @@ import { load } from 'js-yaml';
 import { buildCli } from '../../scripts/build.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { kubectlPath } from '../support/kubectl.ts';
-import { exec, LabSession, PLUGIN, type RunningPlugin } from '../support/lab-session.ts';
+import { CTRL_C_BOUND_S, exec, LabSession, PLUGIN } from '../support/lab-session.ts';
 import { describeAsRoot } from '../support/netns.ts';
 
 const FAST = ['--duration', '5s', '--rate', '5', '--timeout', '20s'];
@@ -90,35 +90,10 @@ describeAsRoot('kubectl netprobe matrix on a lab with a tainted node', () => {
     expect(retried.nodes.map((n) => `${n.name} ${n.status}`)).toEqual(['node1 ok', 'node3 ok']);
   }, 120_000);
 
-  /** Sends SIGINT and resolves with how long the plugin took to exit, and how; kills it past `boundMs`. */
-  async function interrupt(plugin: RunningPlugin, boundMs: number): Promise<{ seconds: number; code: number; stderr: string }> {
-    const sent = Date.now();
-    plugin.child.kill('SIGINT');
-    const timer = setTimeout(() => plugin.child.kill('SIGKILL'), boundMs);
-    const { code, stderr } = await plugin.exit;
-    clearTimeout(timer);
-    return { seconds: (Date.now() - sent) / 1000, code, stderr };
-  }
-
-  // Cleaning up is a handful of API calls: well under the bound; waiting out a 60 s window or timeout is not.
-  const CTRL_C_BOUND_S = 8;
-
   test('Ctrl-C mid-run stops within seconds, removes every object and exits 130', async () => {
     const plugin = lab.spawnNetprobe('matrix', '--duration', '60s', '--timeout', '20s');
     await plugin.waitForStderr('probing from');
-    const { seconds, code, stderr } = await interrupt(plugin, 30_000);
-    expect(seconds).toBeLessThan(CTRL_C_BOUND_S);
-    expect(code).toBe(130);
-    expect(stderr).toContain('SIGINT: stopping and cleaning up');
-    await expectNothingLeft();
-  }, 120_000);
-
-  test('Ctrl-C while the pods are being created does not wait out --timeout', async () => {
-    // The API holds pod creation back for 2 s (429 + Retry-After), so the Ctrl-C lands before any wait begins.
-    await lab.labApi('/lab/v1/faults', { code: 429, count: 1, verb: 'create', resource: 'pods', retryAfterSeconds: 2 });
-    const plugin = lab.spawnNetprobe('matrix', '--duration', '10s', '--timeout', '60s');
-    await plugin.waitForStderr('responder pod(s)');
-    const { seconds, code, stderr } = await interrupt(plugin, 70_000);
+    const { seconds, code, stderr } = await plugin.interrupt(30_000);
     expect(seconds).toBeLessThan(CTRL_C_BOUND_S);
     expect(code).toBe(130);
     expect(stderr).toContain('SIGINT: stopping and cleaning up');

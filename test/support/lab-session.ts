@@ -10,6 +10,9 @@ import { kubectlPath } from './kubectl.ts';
 const LAB_CLI = fileURLToPath(new URL('../lab/cli.ts', import.meta.url));
 export const PLUGIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
+/** A Ctrl-C's cleanup is a handful of API calls: well under this; waiting out a window, a pull or --timeout is not. */
+export const CTRL_C_BOUND_S = 8;
+
 export interface ExecResult {
   code: number;
   stdout: string;
@@ -56,10 +59,12 @@ export class LabSession {
     return exec(kubectlPath(), ['--kubeconfig', this.kubeconfig, ...args]);
   }
 
-  /** The lab API's admin hooks (test/lab/api/server.ts): inject 429/500, drop watches, count requests. */
-  async labApi(path: string, body?: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<unknown> {
+  /** The lab API's admin hooks (test/lab/api/server.ts): inject 429/500, spoil image pulls, drop watches, count requests. */
+  async labApi(path: string, body?: unknown, method: 'POST' | 'PUT' | 'DELETE' = 'POST'): Promise<unknown> {
     let result: ExecResult;
-    if (body === undefined) {
+    if (method === 'DELETE') {
+      result = await this.kubectl('delete', '--raw', path);
+    } else if (body === undefined) {
       result = await this.kubectl('get', '--raw', path);
     } else {
       const file = join(this.dir, 'lab-api-body.json');
@@ -101,6 +106,16 @@ export class RunningPlugin {
     child.stdout!.on('data', (d) => (this.stdout += d));
     child.stderr!.on('data', (d) => (this.stderr += d));
     this.exit = new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, stdout: this.stdout, stderr: this.stderr })));
+  }
+
+  /** Sends SIGINT; resolves with how long the plugin took to exit, and how. Killed past `boundMs`. */
+  async interrupt(boundMs: number): Promise<ExecResult & { seconds: number }> {
+    const sent = Date.now();
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), boundMs);
+    const result = await this.exit;
+    clearTimeout(timer);
+    return { ...result, seconds: (Date.now() - sent) / 1000 };
   }
 
   /** Resolves (with the time) once stderr says `text`; rejects if the process ends first. */

@@ -1,11 +1,13 @@
 // The kubelets of all lab nodes in one loop: admit pods bound to a lab node, materialise
-// ConfigMap volumes, start them through the PodRuntime, report status the way the kubelet's
+// ConfigMap volumes, pull images (failing, with the kubelet's back-off, while ImagePulls
+// says so), start them through the PodRuntime, report status the way the kubelet's
 // status manager does, enforce activeDeadlineSeconds, and finish graceful deletion.
 // Containers are not restarted: every restartPolicy ends the pod as Never does (all exit 0 →
 // Succeeded, else Failed).
 import type { ContainerExit, ContainerSpec, LabNode, PodRuntime, RunningPod } from '../contracts.ts';
 import type { Deleter } from './deletion.ts';
 import type { EventRecorder } from './events.ts';
+import { pullBackOffMs, type ImagePulls } from './image-pulls.ts';
 import { now } from './meta.ts';
 import { setCondition } from './scheduler.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
@@ -30,11 +32,19 @@ interface PodState {
   waitingFor?: string;
   containers: Map<string, { startedAt?: string; terminated?: Terminated }>;
   deadline?: NodeJS.Timeout;
+  /** Images pulled; failed pulls in a row, what the container waits with meanwhile, until when, and the timers. */
+  imagesPulled: boolean;
+  pullFailures: number;
+  pullWaiting?: { reason: 'ErrImagePull' | 'ImagePullBackOff'; message: string };
+  pullBackOffUntil?: number;
+  pullTimers: NodeJS.Timeout[];
   deadlineExceeded: boolean;
   stopping: boolean;
 }
 
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+/** After ErrImagePull the kubelet's next sync of the pod, still inside the back-off, shows ImagePullBackOff. */
+const BACKOFF_SHOWN_AFTER_MS = 1000;
 
 /** Resolves an env var's value; `status.podIP` is only known once the runtime has made the sandbox. */
 function envValue(env: Any, pod: Pod, node: LabNode): string | { podIP: true } | undefined {
@@ -60,18 +70,20 @@ export class Kubelets {
   private readonly runtime: PodRuntime;
   private readonly events: EventRecorder;
   private readonly deleter: Deleter;
+  private readonly imagePulls: ImagePulls;
   private readonly states = new Map<string, PodState>();
   private readonly queue: KeyedQueue;
   private readonly unsubscribe: () => void;
   private closed = false;
 
-  constructor(store: Store, nodes: LabNode[], runtime: PodRuntime, events: EventRecorder, deleter: Deleter, onError: ErrorSink) {
+  constructor(store: Store, nodes: LabNode[], runtime: PodRuntime, events: EventRecorder, deleter: Deleter, imagePulls: ImagePulls, onError: ErrorSink) {
     this.queue = new KeyedQueue((key) => this.sync(...splitKey(key)), onError);
     this.store = store;
     this.nodes = nodes;
     this.runtime = runtime;
     this.events = events;
     this.deleter = deleter;
+    this.imagePulls = imagePulls;
     this.unsubscribe = store.subscribe((e) => this.observe(e));
     runtime.onContainerExit((exit) => this.onExit(exit));
   }
@@ -81,7 +93,7 @@ export class Kubelets {
     this.closed = true;
     this.queue.close();
     this.unsubscribe();
-    for (const state of this.states.values()) clearTimeout(state.deadline);
+    for (const state of this.states.values()) clearTimers(state);
     await Promise.all([...this.states.values()].map((state) => this.stopSandbox(state)));
     this.states.clear();
   }
@@ -108,7 +120,7 @@ export class Kubelets {
   private admit(pod: Pod, node: LabNode): PodState {
     const state: PodState = {
       uid: pod.metadata.uid, namespace: pod.metadata.namespace!, name: pod.metadata.name, node, startTime: now(),
-      launched: false, containers: new Map(pod.spec.containers.map((c: Any) => [c.name, {}])), deadlineExceeded: false, stopping: false,
+      launched: false, containers: new Map(pod.spec.containers.map((c: Any) => [c.name, {}])), imagesPulled: false, pullFailures: 0, pullTimers: [], deadlineExceeded: false, stopping: false,
     };
     this.states.set(state.uid, state);
     const seconds = pod.spec.activeDeadlineSeconds;
@@ -119,6 +131,7 @@ export class Kubelets {
   }
 
   private launch(pod: Pod, state: PodState): void {
+    if (state.pullBackOffUntil !== undefined && Date.now() < state.pullBackOffUntil) return;
     const volumes = new Map<string, Record<string, string>>();
     for (const v of pod.spec.volumes ?? []) {
       if (!v.configMap) continue;
@@ -133,6 +146,8 @@ export class Kubelets {
       volumes.set(v.name, Object.fromEntries(items.filter((i) => i.key in data).map((i) => [i.path, data[i.key]])));
     }
     state.waitingFor = undefined;
+    const pulled = this.pullImages(pod, state);
+    if (!pulled) return;
     state.launched = true;
     const containers: ContainerSpec[] = pod.spec.containers.map((c: Any) => {
       const env: Record<string, string> = {};
@@ -154,7 +169,7 @@ export class Kubelets {
       };
     });
     for (const c of containers) {
-      this.events.record('pods', pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, this.source(state));
+      this.events.record('pods', pod, 'Normal', 'Pulled', pulled === 'pulled' ? `Successfully pulled image "${c.image}"` : `Container image "${c.image}" already present on machine`, this.source(state));
       this.events.record('pods', pod, 'Normal', 'Created', `Created container ${c.name}`, this.source(state));
     }
     state.launch = this.runtime.startPod({
@@ -177,6 +192,58 @@ export class Kubelets {
     });
   }
 
+  /**
+   * Images are pulled before any container is created (the kubelet's EnsureImageExists):
+   * 'present' or 'pulled' once they are there; false while a pull is under way or failed.
+   */
+  private pullImages(pod: Pod, state: PodState): 'present' | 'pulled' | false {
+    if (state.imagesPulled) return 'pulled';
+    for (const c of pod.spec.containers as Any[]) {
+      const outcome = this.imagePulls.pull(c.image, state.node.name);
+      if (!outcome) continue;
+      if ('failure' in outcome) {
+        this.pullFailed(pod, state, c.image, outcome.failure);
+        return false;
+      }
+      this.events.record('pods', pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, this.source(state));
+      state.imagesPulled = true;
+      this.retryAfter(state, outcome.takesMs);
+      return false;
+    }
+    const hadTrouble = state.pullFailures > 0;
+    state.pullFailures = 0;
+    state.pullWaiting = undefined;
+    return hadTrouble ? 'pulled' : 'present';
+  }
+
+  /** Syncs the pod again in `ms` (not before: launch() waits for it). */
+  private retryAfter(state: PodState, ms: number): void {
+    state.pullBackOffUntil = Date.now() + ms;
+    state.pullTimers.push(setTimeout(() => this.queue.add(objectKey(state.namespace, state.name)), ms));
+  }
+
+  /** A failed pull: ErrImagePull now, ImagePullBackOff at the next sync, and another pull once the back-off ends. */
+  private pullFailed(pod: Pod, state: PodState, image: string, failure: string): void {
+    state.pullFailures++;
+    state.pullWaiting = { reason: 'ErrImagePull', message: failure };
+    const backOffMs = pullBackOffMs(state.pullFailures);
+    this.events.record('pods', pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${failure}`, this.source(state));
+    this.events.record('pods', pod, 'Warning', 'Failed', 'Error: ErrImagePull', this.source(state));
+    this.writeStatus(state);
+    state.pullTimers.forEach(clearTimeout);
+    state.pullTimers = [
+      setTimeout(() => {
+        const current = this.store.get('pods', state.namespace, state.name);
+        if (!current || state.launched) return;
+        state.pullWaiting = { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}": ErrImagePull: ${failure}` };
+        this.events.record('pods', current, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, this.source(state));
+        this.events.record('pods', current, 'Warning', 'Failed', 'Error: ImagePullBackOff', this.source(state));
+        this.writeStatus(state);
+      }, Math.min(BACKOFF_SHOWN_AFTER_MS, backOffMs)),
+    ];
+    this.retryAfter(state, backOffMs);
+  }
+
   private async stopSandbox(state: PodState): Promise<void> {
     await state.launch;
     await this.runtime.stopPod(state.uid);
@@ -195,6 +262,7 @@ export class Kubelets {
     const pod = this.store.get('pods', state.namespace, state.name) as Pod | undefined;
     if (!pod || ['Succeeded', 'Failed'].includes(pod.status.phase) || state.stopping) return;
     state.deadlineExceeded = true;
+    clearTimers(state);
     this.events.record('pods', pod, 'Warning', 'DeadlineExceeded', DEADLINE_MESSAGE, this.source(state));
     this.killing(pod, state);
     this.writeStatus(state);
@@ -216,7 +284,7 @@ export class Kubelets {
     if (state?.stopping) return;
     if (state) {
       state.stopping = true;
-      clearTimeout(state.deadline);
+      clearTimers(state);
       this.killing(pod, state);
       await this.stopSandbox(state);
     } else await this.runtime.stopPod(pod.metadata.uid); // bound, but deleted before this kubelet admitted it
@@ -226,7 +294,7 @@ export class Kubelets {
   private forget(uid: string): void {
     const state = this.states.get(uid);
     if (!state) return;
-    clearTimeout(state.deadline);
+    clearTimers(state);
     this.states.delete(uid);
     // A force delete (grace period 0) removes the object first; the kubelet then kills what is left.
     if (!state.stopping) void this.stopSandbox(state);
@@ -246,7 +314,7 @@ export class Kubelets {
         const base = { name: c.name, image: c.image, imageID: c.image, restartCount: 0 };
         if (s.terminated) return { ...base, containerID, ready: false, started: false, state: { terminated: { ...s.terminated, containerID } } };
         if (state.running && !state.deadlineExceeded) return { ...base, containerID, ready: true, started: true, state: { running: { startedAt: s.startedAt } } };
-        const waiting = state.startError ? { reason: 'CreateContainerError', message: state.startError } : { reason: 'ContainerCreating' };
+        const waiting = state.startError ? { reason: 'CreateContainerError', message: state.startError } : state.pullWaiting ?? { reason: 'ContainerCreating' };
         return { ...base, ready: false, started: false, state: { waiting } };
       });
       const allDone = statuses.every((s) => s.state.terminated);
@@ -277,4 +345,10 @@ export class Kubelets {
       pod.status.containerStatuses = statuses;
     });
   }
+}
+
+function clearTimers(state: PodState): void {
+  clearTimeout(state.deadline);
+  state.pullTimers.forEach(clearTimeout);
+  state.pullTimers = [];
 }

@@ -12,6 +12,7 @@ import { EventRecorder } from './events.ts';
 import { Faults, type ErrorFault } from './faults.ts';
 import { GarbageCollector } from './gc.ts';
 import { Handlers } from './handlers.ts';
+import { ImagePulls, type PullTrouble } from './image-pulls.ts';
 import { Kubelets } from './kubelet.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { serveLogs } from './logs.ts';
@@ -60,6 +61,8 @@ export interface ApiServer {
   /** Answers the next requests matching the fault with 429 or 500. */
   injectErrors(fault: ErrorFault): void;
   clearErrors(): void;
+  /** Makes image pulls fail (ErrImagePull, then the kubelet's back-off) or slow for a while. */
+  spoilImagePulls(trouble: PullTrouble): void;
   /** Cuts every open watch connection; returns how many there were. */
   dropWatches(): number;
   /** Forgets the change history: watches resuming from older versions get 410 Gone. */
@@ -152,12 +155,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const allocator = new ClusterIPAllocator(options.network.serviceCIDR, store);
   const handlers = new Handlers(store, deleter, allocator);
   const faults = new Faults();
+  const imagePulls = new ImagePulls();
   const watches = new WatchHub(store);
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
 
   const controllers = {
     scheduler: new Scheduler(store, events, onError),
-    kubelets: new Kubelets(store, options.nodes, options.runtime, events, deleter, onError),
+    kubelets: new Kubelets(store, options.nodes, options.runtime, events, deleter, imagePulls, onError),
     endpoints: new EndpointsController(store, options.network, onError),
     gc: new GarbageCollector(store, deleter, onError),
     namespaces: new NamespaceController(store, deleter, onError),
@@ -183,6 +187,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return sendJson(res, 201, body);
       case 'DELETE /lab/v1/faults':
         faults.clear();
+        return sendJson(res, 200, {});
+      case 'POST /lab/v1/image-pulls':
+        imagePulls.spoil(body as PullTrouble);
+        return sendJson(res, 201, body);
+      case 'DELETE /lab/v1/image-pulls':
+        imagePulls.clear();
         return sendJson(res, 200, {});
       case 'POST /lab/v1/drop-watches':
         return sendJson(res, 200, { dropped: watches.dropAll() });
@@ -318,6 +328,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     seed,
     injectErrors: (fault) => faults.inject(fault),
     clearErrors: () => faults.clear(),
+    spoilImagePulls: (trouble) => imagePulls.spoil(trouble),
     dropWatches: () => watches.dropAll(),
     compact: () => store.compact(),
     requestCounts: () => faults.requestCounts(),

@@ -1,0 +1,47 @@
+// How a matrix run copes with pods' lives on a cluster (the lab): image pulls that fail for
+// a while or for good, a Ctrl-C while pods wait for their image.
+import type { MatrixReport } from '../../src/shared/report.ts';
+import { CTRL_C_BOUND_S, LabSession } from '../support/lab-session.ts';
+import { describeAsRoot } from '../support/netns.ts';
+
+const QUICK = ['--duration', '3s', '--rate', '5', '--protocols', 'tcp,udp'];
+
+describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
+  const lab = new LabSession();
+  beforeAll(() => lab.up('--nodes', '3'), 60_000);
+  afterAll(() => lab.down(), 60_000);
+  afterEach(async () => {
+    await lab.labApi('/lab/v1/image-pulls', undefined, 'DELETE');
+    await lab.labApi('/lab/v1/faults', undefined, 'DELETE');
+  });
+
+  test('a registry hiccup is retried (the kubelet pulls again after 10 s); a pull that keeps failing makes its node no-data', async () => {
+    // Pulls started in the next 8 s fail: the run's first pulls (a second or three from now), not the kubelet's retry 10 s later.
+    await lab.labApi('/lab/v1/image-pulls', { forSeconds: 8 });
+    await lab.labApi('/lab/v1/image-pulls', { forSeconds: 600, nodes: ['node3'], message: 'pull access denied, repository does not exist' });
+    const run = await lab.netprobe('matrix', '-o', 'json', ...QUICK, '--timeout', '20s');
+    expect(run.stderr).not.toMatch(/^error:/m);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as MatrixReport;
+    expect(report.nodes.map((n) => `${n.name} ${n.status}`)).toEqual(['node1 ok', 'node2 ok', 'node3 no-data']);
+    // The hiccup did hit, and was said to be retried.
+    expect(run.stderr).toMatch(/^node node1: responder pod \S+: ErrImagePull: .*toomanyrequests.*; the kubelet pulls again, netprobe waits up to 20s$/m);
+    expect(report.nodes[2].noDataReason).toMatch(/^responder pod \S+ not running after 20s \(Pending: ImagePullBackOff Back-off pulling image "node:22-alpine": ErrImagePull: .*repository does not exist\)$/);
+    expect(report.pairs.filter((p) => p.attempts > 0).map((p) => `${p.source}>${p.destination} ${p.protocol}`).sort())
+      .toEqual(['node1>node2 tcp', 'node1>node2 udp', 'node2>node1 tcp', 'node2>node1 udp']);
+    expect(report.pairs.every((p) => p.status === 'ok')).toBe(true);
+  }, 120_000);
+
+  test('Ctrl-C while the pods are being created and wait for their image exits within seconds', async () => {
+    // The API holds pod creation back for 2 s (429 + Retry-After), so the Ctrl-C lands before any
+    // waiting begins; the pulls then take a minute, which the CLI must not wait out.
+    await lab.labApi('/lab/v1/faults', { code: 429, count: 1, verb: 'create', resource: 'pods', retryAfterSeconds: 2 });
+    await lab.labApi('/lab/v1/image-pulls', { forSeconds: 600, slowSeconds: 60 });
+    const plugin = lab.spawnNetprobe('matrix', ...QUICK, '--timeout', '90s');
+    await plugin.waitForStderr('responder pod(s)');
+    const { seconds, code, stderr } = await plugin.interrupt(100_000);
+    expect(seconds).toBeLessThan(CTRL_C_BOUND_S);
+    expect(code).toBe(130);
+    expect(stderr).toContain('SIGINT: stopping and cleaning up');
+  }, 120_000);
+});
