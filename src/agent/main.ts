@@ -1,10 +1,12 @@
-// netprobe agent: one process per probe pod. Prints one JSON result on stdout at
-// the end, progress on stderr. Exit 0 whatever the network did (a bad network is
+// netprobe agent: one process per probe pod. Prints its result on stdout at the end (as
+// output.ts writes documents: one JSON line, or numbered parts, twice), interim results
+// before it, progress on stderr. Exit 0 whatever the network did (a bad network is
 // data); exit 2 only for the agent's own failures (bad plan, port in use).
 // A plan's `mode` picks what the agent does (default 'probe': the matrix probes).
 import { runDnsLoadMode } from './dns-load.ts';
 import { runInspectMode } from './inspect/inspect.ts';
 import { parsePlan, readPlanText } from './plan-input.ts';
+import { DocumentWriter, InterimBudget } from './output.ts';
 import { AgentSetupError } from './responder.ts';
 import { startAgent } from './run.ts';
 import type { ModeRun } from './mode.ts';
@@ -15,18 +17,23 @@ const EXIT_INTERNAL = 1;
 type Log = (line: string) => void;
 type LogFor = (node: string) => Log;
 
+const output = new DocumentWriter((text) => process.stdout.write(text));
+
 const MODES: Record<string, (planText: string, logFor: LogFor) => Promise<ModeRun>> = {
   probe: async (text, logFor) => {
     const plan = parsePlan(text);
-    return { node: plan.node, ...(await startAgent(plan, logFor(plan.node), printLine)) };
+    const budget = new InterimBudget();
+    return {
+      node: plan.node,
+      ...(await startAgent(plan, logFor(plan.node), (doc, moment) => {
+        const { lines, logBytes } = output.prepare(doc);
+        if ('served' in moment || budget.allows(logBytes, moment.window, moment.windows)) output.write(lines);
+      })),
+    };
   },
   inspect: async (text) => runInspectMode(text),
   'dns-load': runDnsLoadMode,
 };
-
-function printLine(doc: object): void {
-  process.stdout.write(`${JSON.stringify(doc)}\n`);
-}
 
 function modeOf(text: string): string {
   try {
@@ -49,7 +56,7 @@ async function main(): Promise<number> {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  printLine(await run.result);
+  output.writeFinal(await run.result);
   return 0;
 }
 

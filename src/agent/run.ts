@@ -26,11 +26,20 @@ interface Prober {
   close?(): void;
 }
 
+/** Where an interim result stands: the end of window `index` of `windows` (--window), or a responder's periodic served counts. */
+export type InterimMoment = { window: number; windows: number } | { served: true };
+
+/** A responder reports what it has served this often, so the CLI can tell a live one from a dead one. */
+export const SERVED_REPORT_MS = 10_000;
+
 /**
  * `printInterim` gets a cumulative result at the end of each window (plan.windowMs), so
- * that what was measured survives a run cut short: the last complete line is the result.
+ * that what was measured survives a run cut short, and a responder's served counts every
+ * SERVED_REPORT_MS; the final result says `final: true`.
  */
-export async function startAgent(plan: AgentPlan, log: (line: string) => void, printInterim: (doc: AgentResult) => void = () => {}): Promise<AgentRun> {
+export async function startAgent(
+  plan: AgentPlan, log: (line: string) => void, printInterim: (doc: AgentResult, moment: InterimMoment) => void = () => {},
+): Promise<AgentRun> {
   const warnings: string[] = [];
   const startedAt = new Date();
   const kernel = readKernelInfo(warnings);
@@ -65,7 +74,8 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void, p
       endedAt: new Date().toISOString(),
       kernel,
       settings: { durationMs: plan.durationMs, ratePerSecond: plan.ratePerSecond, protocols: plan.protocols },
-      ...(clock && { timeline: { originAt, windowMs: clock.windowMs }, final }),
+      ...(clock && { timeline: { originAt, windowMs: clock.windowMs } }),
+      final,
       series: probers.map((p) => p.toSeries()),
       served: responder ? { ...responder.counts } : null,
       counters: { start: countersAtStart, end: countersAtEnd, delta: counterDelta(countersAtStart, countersAtEnd) },
@@ -75,12 +85,15 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void, p
   };
   let interimTimer: NodeJS.Timeout | undefined;
   if (clock && probers.length > 0) {
+    const windows = Math.ceil(plan.durationMs / clock.windowMs);
+    let window = 0;
     const printAtWindowEnds = () => {
-      printInterim(snapshot(false));
+      printInterim(snapshot(false), { window: window++, windows });
       interimTimer = setTimeout(printAtWindowEnds, clock.windowMs);
     };
     interimTimer = setTimeout(printAtWindowEnds, untilStart + clock.windowMs);
   }
+  const servedTimer = responder && probers.length === 0 ? setInterval(() => printInterim(snapshot(false), { served: true }), SERVED_REPORT_MS) : undefined;
 
   const result = (async (): Promise<AgentResult> => {
     await Promise.all(loops.map((l) => l.done));
@@ -88,6 +101,7 @@ export async function startAgent(plan: AgentPlan, log: (line: string) => void, p
     if (probers.length > 0) log('probing done');
     await serving;
     clearTimeout(serveTimer);
+    clearInterval(servedTimer);
     probers.forEach((p) => p.close?.());
     await responder?.close();
     return snapshot(true);

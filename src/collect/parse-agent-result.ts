@@ -1,9 +1,10 @@
-// The agent's result document, from the raw text its pod printed: found, parsed and checked
-// field by field, so that bad agent output becomes one clear error naming its source (and
+// The agent's result document, from the raw text its pod printed: found (the final one, never
+// an interim one in its place), parsed and checked field by field, so that bad agent output becomes one clear error naming its source (and
 // a "no data" entry for that node) instead of a TypeError deep in the analysis.
 import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult } from '../shared/agent-result.ts';
 import { LatencyHistogram, type HistogramJSON } from '../shared/histogram.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
+import { describeParts, readDocuments, type AgentDocuments, type IncompleteDocument } from './documents.ts';
 import {
   describeValue, readArray, readCount, readCountList, readCounts, readNullable, readNumber, readObject, readOneOf, readString, ShapeError,
 } from './shape.ts';
@@ -29,20 +30,37 @@ export interface ExpectedResult {
   node?: string;
   /** This run's token: a result from another run is refused. */
   runToken?: string;
+  /** The run was cut short (Ctrl-C with --window): an interim result is what there is. Otherwise only a final one will do. */
+  interrupted?: boolean;
 }
 
 /**
- * `text`: everything the agent printed (the result is the whole text or its last line that
- * is a JSON object; progress lines around it are ignored). `source` names it in errors.
+ * `text`: everything the agent printed: its result documents (one JSON line each, or in parts)
+ * among progress lines. The last whole one must be the final result unless the run was
+ * interrupted: an interim result must never stand in for a final one that did not arrive
+ * whole. `source` names the text in errors.
  */
 export function parseAgentResult(text: string, source: string, expected: ExpectedResult = {}): AgentResult {
-  return parseAgentDocument(text, source, 'result', (doc) => checkAgentResult(doc, expected));
+  return withSource(source, 'result', () => {
+    const documents = readDocuments(text);
+    const result = checkAgentResult(lastDocument(text, documents), expected);
+    if (result.final === true || expected.interrupted) return result;
+    const cut = documents.incomplete.find((d) => d.afterLastComplete);
+    const interim = `the last whole one is an interim result (${describeInterim(result)})`;
+    if (cut) throw new DocumentError(`the final result is incomplete: ${describeParts(missingParts(cut), cut.of)} never arrived (was the log rotated, or the agent killed while writing?); ${interim}`);
+    if (documents.brokenAfterLastComplete) throw new DocumentError(`the final result is cut off (${documents.brokenAfterLastComplete}); ${interim}`);
+    throw new DocumentError(`no final result: ${interim}; was the agent stopped before the end, or its log cut?`);
+  });
 }
 
-/** Any agent document in `text`, checked by `check`; what is wrong with it is one AgentResultError naming `source`. */
+/** Any agent document in `text` (the last whole one), checked by `check`; what is wrong with it is one AgentResultError naming `source`. */
 export function parseAgentDocument<T>(text: string, source: string, what: string, check: (doc: unknown) => T): T {
+  return withSource(source, what, () => check(findDocument(text)));
+}
+
+function withSource<T>(source: string, what: string, read: () => T): T {
   try {
-    return check(findDocument(text));
+    return read();
   } catch (error) {
     if (error instanceof ShapeError) throw new AgentResultError(source, `bad ${what} document: ${error.message}`);
     if (error instanceof DocumentError) throw new AgentResultError(source, error.message);
@@ -52,27 +70,35 @@ export function parseAgentDocument<T>(text: string, source: string, what: string
 
 export class DocumentError extends Error {}
 
-/** The result document in what an agent printed: the whole text, or its last line that is a JSON object. */
+/** The last whole document in what an agent printed. */
 export function findDocument(text: string): unknown {
-  const trimmed = text.trim();
-  if (trimmed === '') throw new DocumentError('the agent printed nothing: no result document (did it start, or was it killed before the end?)');
-  const candidates = trimmed.startsWith('{') ? [trimmed] : [];
-  const lines = trimmed.split('\n').map((line) => line.trim());
-  candidates.push(...lines.filter((line) => line.startsWith('{')).reverse());
-  let firstFailure: string | null = null;
-  for (const candidate of candidates) {
-    try {
-      const value: unknown = JSON.parse(candidate);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
-    } catch (error) {
-      firstFailure ??= (error as Error).message;
-    }
+  return lastDocument(text, readDocuments(text));
+}
+
+function lastDocument(text: string, documents: AgentDocuments): Record<string, unknown> {
+  const last = documents.complete.at(-1);
+  if (last) return last;
+  if (text.trim() === '') throw new DocumentError('the agent printed nothing: no result document (did it start, or was it killed before the end?)');
+  const cut = documents.incomplete.at(-1);
+  if (cut) throw new DocumentError(`the result document is incomplete: ${describeParts(missingParts(cut), cut.of)} never arrived (was the log rotated, or the agent killed while writing?)`);
+  if (documents.firstParseError !== null) {
+    throw new DocumentError(`the result document is cut off or not valid JSON (${documents.firstParseError}): was the agent killed or its log truncated?`);
   }
-  if (firstFailure !== null) {
-    throw new DocumentError(`the result document is cut off or not valid JSON (${firstFailure}): was the agent killed or its log truncated?`);
-  }
-  const lastLine = lines[lines.length - 1];
+  const lastLine = documents.lastLine;
   throw new DocumentError(`no result document in the agent's output; its last line was: ${lastLine.length > 120 ? `${lastLine.slice(0, 120)}…` : lastLine}`);
+}
+
+function missingParts(cut: IncompleteDocument): number[] {
+  return Array.from({ length: cut.of }, (_, i) => i + 1).filter((part) => !cut.have.includes(part));
+}
+
+/** "ended 12:00:20Z, 2 of 6 windows, 40 probes". */
+function describeInterim(result: AgentResult): string {
+  const probes = result.series.reduce((n, s) => n + s.attempts, 0);
+  const windows = result.timeline
+    ? `, ${Math.max(0, ...result.series.map((s) => s.windows?.attempts.length ?? 0))} of ${Math.ceil(result.settings.durationMs / result.timeline.windowMs)} windows`
+    : '';
+  return `ended ${result.endedAt.slice(11, 19)}Z${windows}, ${probes} probes`;
 }
 
 /** What every agent document starts with: its kind and schema version (named `schema` in errors), node and run. */
@@ -102,6 +128,7 @@ function checkAgentResult(value: unknown, expected: ExpectedResult): AgentResult
   const doc = readDocumentHeader(value, { kind: AGENT_RESULT_KIND, schemaVersion: AGENT_RESULT_SCHEMA_VERSION, what: 'agent result', schema: 'agent' }, expected);
   readString(doc.startedAt, 'startedAt');
   readString(doc.endedAt, 'endedAt');
+  if (doc.final !== undefined && typeof doc.final !== 'boolean') throw new ShapeError(`final should be true or false, got ${describeValue(doc.final)}`);
 
   const kernel = readObject(doc.kernel, 'kernel');
   readString(kernel.release, 'kernel.release');

@@ -118,7 +118,7 @@ export interface AgentResult {
   settings: { durationMs: number; ratePerSecond: number; protocols: Protocol[] };
   /** With --window: where window 0 starts, and the window length. */
   timeline?: { originAt: string; windowMs: number };
-  /** False on the interim documents printed at each window's end; true on the last. */
+  /** True on the result an agent prints when it ends; false on the interim ones (--window; a responder's served counts). Absent: not final. */
   final?: boolean;
   series: ProbeSeries[];
   served: { tcpAccepted: number; udpEchoed: number; udpIgnored: number } | null;

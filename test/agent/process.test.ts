@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAgent } from '../../scripts/build.ts';
 import { cachedArtefact, hostTarget, nodeBinary, OLDER_NODE_VERSIONS } from '../../scripts/npm-artefacts.ts';
+import { readDocuments } from '../../src/collect/documents.ts';
+import type { AgentResult } from '../../src/shared/agent-result.ts';
 import type { AgentPlan } from '../../src/shared/plan.ts';
 import { runAgent, seriesOf } from '../support/agent-process.ts';
 import { describeAsRoot } from '../support/netns.ts';
@@ -25,10 +27,13 @@ function loopbackPlan(overrides: Partial<AgentPlan> = {}): AgentPlan {
 }
 
 describe('agent process', () => {
-  test('probes itself on loopback: one JSON document on stdout, progress on stderr, exit 0', async () => {
+  test('probes itself on loopback: the final JSON document on stdout (twice, against a log rotation), progress on stderr, exit 0', async () => {
     const exit = await runAgent(loopbackPlan());
     expect(exit.code).toBe(0);
-    expect(exit.stdout.trim().split('\n')).toHaveLength(1);
+    const lines = exit.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe(lines[0]);
+    expect(exit.result!.final).toBe(true);
     expect(exit.stderr).toMatch(/netprobe-agent\[self\]: probing 1 peer/);
     const tcp = seriesOf(exit.result!, 'tcp', 'self');
     expect(tcp.attempts).toBeGreaterThan(8);
@@ -41,8 +46,8 @@ describe('agent process', () => {
   test('with windows, a cumulative result at each window\'s end, the last one final', async () => {
     const exit = await runAgent(loopbackPlan({ durationMs: 3000, windowMs: 1000, serveMs: 4000 }));
     const docs = exit.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(docs.length).toBeGreaterThanOrEqual(3);
-    expect(docs.map((d) => d.final)).toEqual([...new Array(docs.length - 1).fill(false), true]);
+    expect(docs.length).toBeGreaterThanOrEqual(4);
+    expect(docs.map((d) => d.final)).toEqual([...new Array(docs.length - 2).fill(false), true, true]);
     const udp = seriesOf(exit.result ?? docs.at(-1), 'udp', 'self');
     expect(udp.windows!.attempts).toHaveLength(3);
     expect(udp.windows!.attempts.reduce((a: number, b: number) => a + b, 0)).toBe(udp.attempts);
@@ -126,7 +131,7 @@ describeAsRoot('agent bundle', () => {
       const script = `mount --make-rprivate / && mount -o remount,bind,ro / && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"`;
       const plan = loopbackPlan();
       const out = execFileSync('unshare', ['--mount', 'sh', '-c', script, 'sh', node, bundle, '--plan', JSON.stringify(plan)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      const result = JSON.parse(out);
+      const result = readDocuments(out).complete.at(-1) as unknown as AgentResult;
       expect(seriesOf(result, 'tcp', 'self').successes).toBeGreaterThan(8);
       expect(seriesOf(result, 'udp', 'self').successes).toBeGreaterThan(8);
     },

@@ -1,5 +1,6 @@
 // How a matrix run copes with pods' lives on a cluster (the lab): image pulls that fail for
-// a while or for good, a Ctrl-C while pods wait for their image.
+// a while or for good, a Ctrl-C while pods wait for their image, logs the kubelet rotates.
+import { readDocuments } from '../../src/collect/documents.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { CTRL_C_BOUND_S, LabSession } from '../support/lab-session.ts';
 import { describeAsRoot } from '../support/netns.ts';
@@ -8,7 +9,8 @@ const QUICK = ['--duration', '3s', '--rate', '5', '--protocols', 'tcp,udp'];
 
 describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
   const lab = new LabSession();
-  beforeAll(() => lab.up('--nodes', '3'), 60_000);
+  // The kubelets rotate logs past 32 KiB (the real default is 10 MiB), so that a short run's do.
+  beforeAll(() => lab.up('--nodes', '4', '--container-log-max-size', '32Ki'), 60_000);
   afterAll(() => lab.down(), 60_000);
   afterEach(async () => {
     await lab.labApi('/lab/v1/image-pulls', undefined, 'DELETE');
@@ -19,7 +21,7 @@ describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
     // Pulls started in the next 8 s fail: the run's first pulls (a second or three from now), not the kubelet's retry 10 s later.
     await lab.labApi('/lab/v1/image-pulls', { forSeconds: 8 });
     await lab.labApi('/lab/v1/image-pulls', { forSeconds: 600, nodes: ['node3'], message: 'pull access denied, repository does not exist' });
-    const run = await lab.netprobe('matrix', '-o', 'json', ...QUICK, '--timeout', '20s');
+    const run = await lab.netprobe('matrix', '-o', 'json', '--nodes', 'node1,node2,node3', ...QUICK, '--timeout', '20s');
     expect(run.stderr).not.toMatch(/^error:/m);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as MatrixReport;
@@ -43,5 +45,26 @@ describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
     expect(seconds).toBeLessThan(CTRL_C_BOUND_S);
     expect(code).toBe(130);
     expect(stderr).toContain('SIGINT: stopping and cleaning up');
+  }, 120_000);
+
+  test('a --window run whose logs were rotated still yields each agent\'s whole final result', async () => {
+    const run = await lab.netprobe('matrix', '-o', 'json', '--duration', '25s', '--window', '1s', '--rate', '5', '--timeout', '30s', '--keep');
+    const runId = /^run ([0-9a-f]+):/m.exec(run.stderr)?.[1];
+    try {
+      expect(run.stderr).not.toMatch(/^error:|no data/m);
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as MatrixReport;
+      expect(report.nodes.map((n) => n.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+      // The whole run in every pair, not an interim result's first windows: 25 windows of 5 probes.
+      for (const pair of report.timeline!.pairs) expect(pair.attempts).toHaveLength(25);
+      expect(Math.min(...report.pairs.map((p) => p.attempts))).toBeGreaterThanOrEqual(120);
+      // …although the kubelet rotated the probers' logs: the current file no longer starts with the agent's first line.
+      const prober = (await lab.kubectl('get', 'pods', '-n', `netprobe-${runId}`, '-l', 'netprobe.io/role=prober', '-o', 'name')).stdout.trim().split('\n')[0];
+      const log = (await lab.kubectl('logs', '-n', `netprobe-${runId}`, prober)).stdout;
+      expect(readDocuments(log).complete.at(-1)?.final).toBe(true);
+      expect(log).not.toMatch(/probing \d+ peer/);
+    } finally {
+      if (runId) await lab.netprobe('cleanup', '--run', runId);
+    }
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { IS_ROOT } from '../support/netns.ts';
-import { validateLabOptions } from './lab.ts';
+import { parseByteSize, validateLabOptions } from './lab.ts';
 import { FAULT_KINDS, addFault, clearFaults, listFaults, type FaultKind } from './net/faults.ts';
 import { nodeAddressing, parseKernelVersions } from './net/topology.ts';
 import { ensurePrerequisites } from './prerequisites.ts';
@@ -15,8 +15,9 @@ import { down, isAlive } from './teardown.ts';
 const READY_TIMEOUT_MS = 60_000;
 const ROOTLESS_NOTE = 'without root: pods are plain processes on 127.0.0.0/8 addresses; no Service DNAT, cluster DNS or faults (they need network namespaces and nftables)';
 const USAGE = `usage: npm run lab -- <command>
-  up --nodes N [--overlay vxlan|routed] [--kubeconfig PATH] [--tainted K] [--kernel NODE=VERSION ...]
-    (--kernel: the kernel version the API reports for NODE, e.g. node3=6.12.0-canary)
+  up --nodes N [--overlay vxlan|routed] [--kubeconfig PATH] [--tainted K] [--kernel NODE=VERSION ...] [--container-log-max-size SIZE]
+    (--kernel: the kernel version the API reports for NODE, e.g. node3=6.12.0-canary;
+     --container-log-max-size: where the kubelets rotate containers' logs, default 10Mi as the kubelet's)
   down
   status
   fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT] [--qps Q]
@@ -36,10 +37,12 @@ async function up(args: string[]): Promise<void> {
     options: {
       nodes: { type: 'string' }, overlay: { type: 'string', default: 'vxlan' }, kubeconfig: { type: 'string' }, tainted: { type: 'string', default: '0' },
       kernel: { type: 'string', multiple: true, default: [] },
+      'container-log-max-size': { type: 'string' },
     },
     strict: true,
   });
   if (values.nodes === undefined) throw new Error('up needs --nodes N');
+  if (values['container-log-max-size'] !== undefined) parseByteSize(values['container-log-max-size'], '--container-log-max-size');
   const options = { nodes: Number(values.nodes), overlay: values.overlay as Overlay, tainted: Number(values.tainted) };
   validateLabOptions(options);
   if (IS_ROOT) ensurePrerequisites(options.overlay);
@@ -67,6 +70,7 @@ async function up(args: string[]): Promise<void> {
     fileURLToPath(new URL('./daemon.ts', import.meta.url)),
     '--nodes', String(options.nodes), '--overlay', options.overlay, '--tainted', String(options.tainted), '--kubeconfig', kubeconfig,
     ...values.kernel.flatMap((spec) => ['--kernel', spec]),
+    ...(values['container-log-max-size'] ? ['--container-log-max-size', values['container-log-max-size']] : []),
   ], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NETPROBE_LAB_DIR: dir } });
   closeSync(log);
   daemon.unref();

@@ -3,7 +3,7 @@
 // `npm run lab -- up`, which waits for the state file to say `ready`.
 import { parseArgs } from 'node:util';
 import { startApiServer } from './api/server.ts';
-import { createLab } from './lab.ts';
+import { createLab, parseByteSize } from './lab.ts';
 import { cniAgentObjects } from './cni-agents.ts';
 import { kubeDnsObjects, waitForClusterDns } from './kube-dns.ts';
 import { nodeAddressing, parseKernelVersions, withKernelVersions } from './net/topology.ts';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     tainted: { type: 'string' },
     kubeconfig: { type: 'string' },
     kernel: { type: 'string', multiple: true, default: [] },
+    'container-log-max-size': { type: 'string' },
   },
   strict: true,
 });
@@ -32,6 +33,7 @@ const lab = await createLab({
   overlay: values.overlay as Overlay,
   tainted: Number(values.tainted ?? 0),
   kubeconfig: values.kubeconfig!,
+  ...(values['container-log-max-size'] && { containerLogMaxSizeBytes: parseByteSize(values['container-log-max-size'], '--container-log-max-size') }),
 });
 const kernelVersions = parseKernelVersions(values.kernel, nodeAddressing(lab.store.current.prefix, lab.network.nodes.length, lab.store.current.rootless));
 const api = await startApiServer({

@@ -7,6 +7,7 @@ import { LabNetwork } from './net/network.ts';
 import { PodNetwork } from './net/pod-network.ts';
 import { RootlessNetwork, RootlessPods } from './net/rootless.ts';
 import { dnsHostsDir, dnsmasqArgs } from './net/dns.ts';
+import { KUBELET_LOG_POLICY } from './runtime/cri-log.ts';
 import { ProcessRuntime } from './runtime/process-runtime.ts';
 import { LabStateStore, type Overlay } from './state.ts';
 import { MAX_NODES } from './addresses.ts';
@@ -17,6 +18,8 @@ export interface LabOptions {
   overlay: Overlay;
   tainted: number;
   kubeconfig: string;
+  /** Where the kubelets rotate containers' logs (containerLogMaxSize; the kubelet's 10 MiB by default). */
+  containerLogMaxSizeBytes?: number;
 }
 
 export interface Lab {
@@ -29,6 +32,13 @@ export function validateLabOptions(options: Pick<LabOptions, 'nodes' | 'overlay'
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > MAX_NODES) throw new Error(`--nodes must be from 1 to ${MAX_NODES}, not ${options.nodes}`);
   if (options.overlay !== 'vxlan' && options.overlay !== 'routed') throw new Error(`--overlay must be vxlan or routed, not ${options.overlay}`);
   if (!Number.isInteger(options.tainted) || options.tainted < 0 || options.tainted >= options.nodes) throw new Error(`--tainted must be from 0 to ${options.nodes - 1} (at least one node must take pods), not ${options.tainted}`);
+}
+
+/** "64Ki", "10Mi", "1Gi" or plain bytes, as Kubernetes quantities write sizes. */
+export function parseByteSize(text: string, flag: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi)?$/.exec(text);
+  if (!match || Number(match[1]) === 0) throw new Error(`${flag} must be a size like 64Ki or 10Mi, not "${text}"`);
+  return Number(match[1]) * { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 }[match[2] ?? '']!;
 }
 
 /** A prefix no namespace has yet: two labs (parallel test runs) never share one, and `down`
@@ -53,7 +63,10 @@ export async function createLab(options: LabOptions): Promise<Lab> {
     daemonPid: process.pid, ready: false, kubeconfig: options.kubeconfig,
     namespaces: [], pods: [], pids: [], paths: [],
   });
-  const runtimeOptions = { store, dnsmasqArgs: dnsmasqArgs(dnsHostsDir(options.dir)) };
+  const runtimeOptions = {
+    store, dnsmasqArgs: dnsmasqArgs(dnsHostsDir(options.dir)),
+    logRotation: { ...KUBELET_LOG_POLICY, ...(options.containerLogMaxSizeBytes && { maxSizeBytes: options.containerLogMaxSizeBytes }) },
+  };
   if (rootless) {
     return { store, network: new RootlessNetwork(options.nodes, options.tainted), runtime: new ProcessRuntime({ ...runtimeOptions, sandboxes: new RootlessPods() }) };
   }

@@ -2,6 +2,7 @@
 // and hands back what a user or the CLI would see: exit code, stdout, stderr.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readDocuments } from '../../src/collect/documents.ts';
 import type { AgentResult } from '../../src/shared/agent-result.ts';
 import type { AgentPlan } from '../../src/shared/plan.ts';
 import type { TestNet } from './netns.ts';
@@ -39,13 +40,8 @@ export function runAgent(plan: AgentPlan | string, launch: AgentLaunch = {}): Pr
   if (launch.terminateAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), launch.terminateAfterMs);
   return new Promise((resolve) => {
     child.on('close', (code) => {
-      let result: AgentResult | undefined;
-      try {
-        // The last line: with windows, earlier lines are interim results.
-        result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as AgentResult;
-      } catch {
-        /* the caller asserts on stdout/stderr */
-      }
+      // The last whole document, as the CLI reads it: with windows, earlier ones are interim results.
+      const result = readDocuments(stdout).complete.at(-1) as AgentResult | undefined;
       resolve({ code, stdout, stderr, result });
     });
   });

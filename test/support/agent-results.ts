@@ -90,6 +90,7 @@ export function agentResult(node: string, series: ProbeSeries[], options: Result
     counters: { start: zero, end: delta, delta },
     self: { cpuMs: 100, maxRssBytes: 50e6 },
     warnings: [],
+    final: true,
     ...(options.timeline && { timeline: options.timeline }),
   };
 }

@@ -6,5 +6,5 @@ import type { Probers } from './probers.ts';
 
 export async function collectResults(ctx: MatrixPhaseContext, probers: Probers, interrupted: boolean): Promise<AgentResult[]> {
   ctx.progress.phase(interrupted ? 'interrupted: collecting what was measured so far' : 'collecting results');
-  return ctx.session.results(probers.pods, (log, source, pod) => parseAgentResult(log, source, { node: pod.node, runToken: ctx.settings.runId }), interrupted);
+  return ctx.session.results(probers.pods, (log, source, pod) => parseAgentResult(log, source, { node: pod.node, runToken: ctx.settings.runId, interrupted }), interrupted);
 }

@@ -2,7 +2,8 @@
 // a container is a process started in it with `ip netns exec`. That command already gives each
 // process a private mount namespace (ip-netns(8): it unshares mounts to remount /sys), so
 // ConfigMap volumes are read-only bind mounts visible to that container alone. Without root
-// (no namespaces), an unprivileged user namespace is what permits those mounts.
+// (no namespaces), an unprivileged user namespace is what permits those mounts. Containers' logs
+// are CRI log files, split and rotated as the runtime and the kubelet do (cri-log.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -11,6 +12,7 @@ import type { ContainerExit, ContainerSpec, PodRuntime, PodSandboxSpec, RunningP
 import { IS_ROOT } from '../../support/netns.ts';
 import type { PodSandboxes } from '../net/pod-addresses.ts';
 import type { LabStateStore } from '../state.ts';
+import { CriLog, KUBELET_LOG_POLICY, type LogRotationPolicy } from './cri-log.ts';
 import { containerArgv, containerPath } from './images.ts';
 
 /** Between SIGTERM and SIGKILL on pod deletion (the kubelet's default is 30 s; a lab has no time to lose). */
@@ -20,9 +22,9 @@ const LOG_DRAIN_MS = 200;
 const START_ERROR_EXIT_CODE = 128;
 
 interface ContainerLog {
-  text: string;
+  file: CriLog;
   ended: boolean;
-  followers: Set<{ chunk: (c: string) => void; end: () => void }>;
+  followers: Set<{ stop: () => void; end: () => void }>;
 }
 
 interface PodProcesses {
@@ -42,6 +44,8 @@ export interface ProcessRuntimeOptions {
   store: LabStateStore;
   sandboxes: PodSandboxes;
   dnsmasqArgs: string[];
+  /** When containers' logs are rotated (the kubelet's defaults unless told). */
+  logRotation?: LogRotationPolicy;
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -60,6 +64,11 @@ export class ProcessRuntime implements PodRuntime {
     this.store = options.store;
     this.sandboxes = options.sandboxes;
     this.dnsmasqArgs = options.dnsmasqArgs;
+    const policy = options.logRotation ?? KUBELET_LOG_POLICY;
+    // The kubelet's container log manager: one look at every running container's log per period.
+    setInterval(() => {
+      for (const log of this.logBuffers.values()) if (!log.ended && log.file.size > policy.maxSizeBytes) log.file.rotate();
+    }, policy.monitorPeriodMs).unref();
   }
 
   async startPod(spec: PodSandboxSpec): Promise<RunningPod> {
@@ -102,7 +111,12 @@ export class ProcessRuntime implements PodRuntime {
   }
 
   logs(uid: string, container: string): string {
-    return this.logBuffers.get(`${uid}/${container}`)?.text ?? '';
+    return this.logBuffers.get(`${uid}/${container}`)?.file.served() ?? '';
+  }
+
+  /** How often a container's log was rotated. */
+  logRotations(uid: string, container: string): number {
+    return this.logBuffers.get(`${uid}/${container}`)?.file.rotations ?? 0;
   }
 
   followLogs(uid: string, container: string, listener: (chunk: string) => void, onEnd: () => void): () => void {
@@ -111,13 +125,16 @@ export class ProcessRuntime implements PodRuntime {
       setImmediate(onEnd);
       return () => {};
     }
-    const follower = { chunk: listener, end: onEnd };
+    const follower = { stop: log.file.follow(listener), end: onEnd };
     log.followers.add(follower);
-    return () => { log.followers.delete(follower); };
+    return () => {
+      follower.stop();
+      log.followers.delete(follower);
+    };
   }
 
   private startContainer(pod: PodProcesses, container: ContainerSpec): void {
-    const log: ContainerLog = { text: '', ended: false, followers: new Set() };
+    const log: ContainerLog = { file: new CriLog(), ended: false, followers: new Set() };
     this.logBuffers.set(`${pod.spec.uid}/${container.name}`, log);
     let argv: string[];
     let mounts: { source: string; target: string }[];
@@ -152,13 +169,8 @@ export class ProcessRuntime implements PodRuntime {
     pod.children.set(container.name, child);
     const pid = child.pid;
     if (pid !== undefined) this.store.addPid(pid);
-    const append = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8');
-      log.text += text;
-      for (const f of log.followers) f.chunk(text);
-    };
-    child.stdout?.on('data', append);
-    child.stderr?.on('data', append);
+    child.stdout?.on('data', (chunk: Buffer) => log.file.write('stdout', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => log.file.write('stderr', chunk));
     child.once('error', (err) => this.finish(pod, container.name, log, START_ERROR_EXIT_CODE, `StartError: ${err.message}`));
     child.once('exit', (code, signal) => {
       if (pid !== undefined) this.store.removePid(pid);
@@ -173,8 +185,12 @@ export class ProcessRuntime implements PodRuntime {
   private finish(pod: PodProcesses, container: string, log: ContainerLog, exitCode: number, reason: string): void {
     if (log.ended) return;
     log.ended = true;
-    if (reason.startsWith('StartError')) log.text += `${reason}\n`;
-    for (const f of log.followers) f.end();
+    if (reason.startsWith('StartError')) log.file.write('stderr', Buffer.from(`${reason}\n`));
+    log.file.close();
+    for (const f of log.followers) {
+      f.stop();
+      f.end();
+    }
     log.followers.clear();
     void pod.started.then(() => {
       for (const listener of this.exitListeners) listener({ uid: pod.spec.uid, container, exitCode, reason });
