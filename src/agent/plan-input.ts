@@ -62,6 +62,10 @@ export function parsePlan(text: string): AgentPlan {
     if (Number.isNaN(Date.parse(startAt))) throw new AgentSetupError(`startAt must be an ISO 8601 time, got ${JSON.stringify(startAt)}`);
     parsed.startAt = startAt;
   }
+  if (plan.network !== undefined) {
+    if (plan.network !== 'pod' && plan.network !== 'host') throw new AgentSetupError(`network must be "pod" or "host", got ${JSON.stringify(plan.network)}`);
+    parsed.network = plan.network;
+  }
   if (plan.windowMs !== undefined) parsed.windowMs = positive(plan.windowMs, 'windowMs');
   if (plan.serveMs !== undefined) parsed.serveMs = positive(plan.serveMs, 'serveMs');
   if (protocols.includes('dns')) parsed.dns = dnsPlan(plan.dns ?? {});

@@ -70,6 +70,7 @@ export async function startAgent(
       schemaVersion: AGENT_RESULT_SCHEMA_VERSION,
       node: plan.node,
       runToken: plan.runToken,
+      ...(plan.network && { network: plan.network }),
       startedAt: startedAt.toISOString(),
       endedAt: new Date().toISOString(),
       kernel,

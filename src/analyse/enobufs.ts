@@ -5,6 +5,7 @@ import type { Finding, NodeEvidence } from '../shared/report.ts';
 import { countOf } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
+import { counterOverPaths } from './nodes.ts';
 import type { FindingContext } from './finding-context.ts';
 
 export function enobufsFinding(context: FindingContext): Finding | null {
@@ -16,7 +17,7 @@ export function enobufsFinding(context: FindingContext): Finding | null {
     const allCounts: [string, number][] = [
       ['ENOBUFS', fromNode.reduce((n, pair) => n + pair.enobufs, 0)],
       ['EINVAL', einvalMeansEnobufs ? fromNode.reduce((n, pair) => n + (pair.errors.EINVAL ?? 0), 0) : 0],
-      ['SndbufErrors', node.counters?.SndbufErrors ?? 0],
+      ['SndbufErrors', counterOverPaths(node, 'SndbufErrors')],
     ];
     const counts = Object.fromEntries(allCounts.filter(([, n]) => n > 0));
     if (Object.keys(counts).length > 0) nodes.push({ node: node.name, kernelVersion: node.kernelVersion, counts });

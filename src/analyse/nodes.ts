@@ -2,7 +2,9 @@
 // or why there is no data from it.
 import { NET_COUNTER_NAMES, type AgentResult, type NetCounters } from '../shared/agent-result.ts';
 import { byNodeName } from '../shared/node-order.ts';
-import type { NodeReport } from '../shared/report.ts';
+import { groupBy } from '../shared/group-by.ts';
+import type { NetworkPath } from '../shared/plan.ts';
+import type { NodePathReport, NodeReport } from '../shared/report.ts';
 
 /** A node as the Kubernetes API describes it. */
 export interface NodeInfo {
@@ -12,35 +14,72 @@ export interface NodeInfo {
   labels?: Record<string, string>;
 }
 
-/** A node without a usable agent result, and why (unschedulable pod, crashed agent, bad output). */
+/**
+ * A node without a usable agent result, and why (unschedulable pod, crashed agent, bad output);
+ * with `destination`, only as a destination on that path (its responder died): it may still
+ * have data as a source.
+ */
 export interface NoDataEntry {
   node: string;
   reason: string;
+  destination?: NetworkPath;
+}
+
+const PATH_ORDER: readonly NetworkPath[] = ['pod', 'host', 'service'];
+
+/** The network an agent ran on: said by newer agents, else what its probes crossed. */
+function networkOf(result: AgentResult): NetworkPath {
+  return result.network ?? (result.series.some((s) => s.path === 'host') ? 'host' : 'pod');
 }
 
 export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentResult[], noData: readonly NoDataEntry[]): NodeReport[] {
-  const resultByNode = new Map(results.map((result) => [result.node, result]));
-  const reasonByNode = new Map(noData.map((entry) => [entry.node, entry.reason]));
+  const resultsByNode = groupBy([...results].sort((a, b) => PATH_ORDER.indexOf(networkOf(a)) - PATH_ORDER.indexOf(networkOf(b))), (result) => result.node);
+  const reasonByNode = new Map(noData.filter((entry) => !entry.destination).map((entry) => [entry.node, entry.reason]));
+  const deadDestinations = groupBy(noData.filter((entry) => entry.destination), (entry) => entry.node);
   const infoByNode = new Map(infos.map((info) => [info.name, info]));
-  const names = new Set([...infoByNode.keys(), ...resultByNode.keys(), ...reasonByNode.keys()]);
+  const names = new Set([...infoByNode.keys(), ...resultsByNode.keys(), ...reasonByNode.keys(), ...deadDestinations.keys()]);
+  // Per path for every node once the run had two networks, or a destination gave no data: as it was otherwise.
+  const withPaths = new Set(results.map(networkOf)).size > 1 || deadDestinations.size > 0;
   return [...names].sort(byNodeName).map((name) => {
     const info = infoByNode.get(name);
-    const result = resultByNode.get(name);
-    const inferred = result?.series.reduce((n, series) => n + (series.tcp?.synRetransmits ?? 0), 0) ?? 0;
+    const nodeResults = resultsByNode.get(name) ?? [];
+    const paths: NodePathReport[] = nodeResults.map((result) => ({ path: networkOf(result), ...agentCounters(result), destinationNoData: null }));
+    for (const { destination, reason } of deadDestinations.get(name) ?? []) {
+      const entry = paths.find((p) => p.path === destination);
+      if (entry) entry.destinationNoData = reason;
+      else paths.push({ path: destination!, counters: null, synRetransmits: null, destinationNoData: reason });
+    }
+    paths.sort((a, b) => PATH_ORDER.indexOf(a.path) - PATH_ORDER.indexOf(b.path));
+    const first = nodeResults[0];
     return {
       name,
       internalIP: info?.internalIP ?? null,
-      kernelVersion: info?.kernelVersion ?? result?.kernel.release ?? null,
+      kernelVersion: info?.kernelVersion ?? first?.kernel.release ?? null,
       labels: sortedRecord(info?.labels ?? {}),
-      status: result ? 'ok' : 'no-data',
-      noDataReason: result ? null : (reasonByNode.get(name) ?? "no result from this node's agent"),
-      counters: result ? inCounterOrder(result.counters.delta) : null,
-      synRetransmits: result ? { inferred, counted: result.counters.delta.TCPSynRetrans } : null,
-      warnings: result?.warnings ?? [],
+      status: first ? 'ok' : 'no-data',
+      noDataReason: first ? null : (reasonByNode.get(name) ?? "no result from this node's agent"),
+      ...(first ? agentCounters(first) : { counters: null, synRetransmits: null }),
+      warnings: [...new Set(nodeResults.flatMap((result) => result.warnings))],
+      ...(withPaths && { paths }),
     };
   });
 }
 
+function agentCounters(result: AgentResult): Pick<NodePathReport, 'counters' | 'synRetransmits'> {
+  const inferred = result.series.reduce((n, series) => n + (series.tcp?.synRetransmits ?? 0), 0);
+  return { counters: inCounterOrder(result.counters.delta), synRetransmits: { inferred, counted: result.counters.delta.TCPSynRetrans } };
+}
+
+/** A node's counter on one path (a hostNetwork agent reads the node's own), if its agent there reported. */
+export function pathCounters(node: NodeReport | undefined, path: NetworkPath): NetCounters | null {
+  if (!node) return null;
+  return node.paths ? node.paths.find((p) => p.path === path)?.counters ?? null : node.counters;
+}
+
+/** A counter summed over the node's agents (each reads its own network namespace). */
+export function counterOverPaths(node: NodeReport, name: keyof NetCounters): number {
+  return node.paths ? node.paths.reduce((n, p) => n + (p.counters?.[name] ?? 0), 0) : node.counters?.[name] ?? 0;
+}
 
 function sortedRecord<V>(record: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -4,6 +4,7 @@
 // tcp_tw_recycle behind NAT (the sysctl existed until Linux 4.12).
 import type { NodeEvidence, PairEvidence } from '../shared/report.ts';
 import { kernelBefore } from './kernel.ts';
+import { pathCounters } from './nodes.ts';
 import type { FindingContext } from './finding-context.ts';
 import { cellKey } from './pairs.ts';
 
@@ -22,7 +23,8 @@ export function synDropContext(evidence: readonly PairEvidence[], context: Findi
   const overflowing: string[] = [];
   for (const destination of hostNetwork ? new Set(evidence.map((e) => e.destination)) : []) {
     const node = context.nodes.get(destination);
-    const counts = { ListenOverflows: node?.counters?.ListenOverflows ?? 0, ListenDrops: node?.counters?.ListenDrops ?? 0 };
+    const counters = pathCounters(node, 'host');
+    const counts = { ListenOverflows: counters?.ListenOverflows ?? 0, ListenDrops: counters?.ListenDrops ?? 0 };
     if (counts.ListenOverflows + counts.ListenDrops === 0) continue;
     nodes.push({ node: destination, kernelVersion: node?.kernelVersion ?? null, counts });
     overflowing.push(`${destination}: ListenOverflows +${counts.ListenOverflows}, ListenDrops +${counts.ListenDrops}`);

@@ -128,6 +128,7 @@ function checkAgentResult(value: unknown, expected: ExpectedResult): AgentResult
   const doc = readDocumentHeader(value, { kind: AGENT_RESULT_KIND, schemaVersion: AGENT_RESULT_SCHEMA_VERSION, what: 'agent result', schema: 'agent' }, expected);
   readString(doc.startedAt, 'startedAt');
   readString(doc.endedAt, 'endedAt');
+  if (doc.network !== undefined) readOneOf(doc.network, 'network', ['pod', 'host']);
   if (doc.final !== undefined && typeof doc.final !== 'boolean') throw new ShapeError(`final should be true or false, got ${describeValue(doc.final)}`);
 
   const kernel = readObject(doc.kernel, 'kernel');

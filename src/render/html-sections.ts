@@ -1,5 +1,5 @@
 // The HTML report's text sections: findings, nodes, and the run with its thresholds.
-import { NET_COUNTER_NAMES } from '../shared/agent-result.ts';
+import { NET_COUNTER_NAMES, type NetCounters } from '../shared/agent-result.ts';
 import { describeBurstEvidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
 import type { Finding, FindingEvidence, MatrixReport, NodeReport, RunInfo, Thresholds } from '../shared/report.ts';
 import { escapeHtml, plainValue } from './html-text.ts';
@@ -67,16 +67,25 @@ function nodeRow(node: NodeReport, label: string | undefined): string {
   const status = node.status === 'ok'
     ? '<span class="badge g-ok">ok</span>'
     : `<span class="badge g-no-data">no data</span> ${escapeHtml(node.noDataReason ?? '')}`;
-  const warnings = node.warnings.length ? `<ul class="warnings">${node.warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join('')}</ul>` : '';
-  const syn = node.synRetransmits ? `${node.synRetransmits.inferred} / ${node.synRetransmits.counted}` : '-';
+  const notes = [...node.warnings, ...(node.paths ?? []).filter((p) => p.destinationNoData).map((p) => `no data as a destination on the ${p.path} network: ${p.destinationNoData}`)];
+  const warnings = notes.length ? `<ul class="warnings">${notes.map((warning) => `<li>${escapeHtml(warning)}</li>`).join('')}</ul>` : '';
+  const measured = node.paths?.filter((p) => p.synRetransmits) ?? [];
+  const syn = measured.length > 1
+    ? measured.map((p) => `${p.path} ${p.synRetransmits!.inferred} / ${p.synRetransmits!.counted}`).join('<br>')
+    : node.synRetransmits ? `${node.synRetransmits.inferred} / ${node.synRetransmits.counted}` : '-';
   return `<tr class="${node.status === 'ok' ? '' : 'no-data'}"><td>${labelTag}<strong>${escapeHtml(node.name)}</strong>${labelList}</td>`
     + `<td><code>${escapeHtml(node.internalIP ?? '-')}</code></td><td><code>${escapeHtml(node.kernelVersion ?? '-')}</code></td>`
-    + `<td>${status}${warnings}</td><td class="num">${escapeHtml(syn)}</td><td>${countersHtml(node)}</td></tr>`;
+    + `<td>${status}${warnings}</td><td class="num">${syn.split('<br>').map(escapeHtml).join('<br>')}</td><td>${countersHtml(node)}</td></tr>`;
 }
 
+/** The node's counters; per network with --network both (each agent reads its own network namespace). */
 function countersHtml(node: NodeReport): string {
-  if (!node.counters) return '-';
-  const counters = node.counters;
+  const measured = node.paths?.filter((p) => p.counters) ?? [];
+  if (measured.length > 1) return measured.map((p) => `<div><span class="muted">${escapeHtml(p.path)}:</span> ${countersList(p.counters!)}</div>`).join('');
+  return node.counters ? countersList(node.counters) : '-';
+}
+
+function countersList(counters: NetCounters): string {
   const nonZero = NET_COUNTER_NAMES.filter((name) => counters[name] !== 0);
   if (nonZero.length === 0) return '<span class="muted">all zero</span>';
   return nonZero.map((name) => `<span class="counter">${escapeHtml(name)} <strong>${escapeHtml(String(counters[name]))}</strong></span>`).join(' ');

@@ -46,28 +46,52 @@ export function renderWide(report: MatrixReport, options: TableOptions): string 
   return renderTable(report, options, [...loss, ...latency, latencyLegend, nodeTable(report.nodes, width)]);
 }
 
-/** One row per node; counter columns only for counters that moved on some node. */
+/** A node table row: the node, or one of its paths when its agents on two networks read different counters. */
+interface NodeRow {
+  node: NodeReport;
+  path: string | null;
+  counters: NetCounters | null;
+  synRetransmits: NodeReport['synRetransmits'];
+}
+
+function nodeRows(nodes: readonly NodeReport[]): NodeRow[] {
+  return nodes.flatMap((node): NodeRow[] => {
+    const measured = node.paths?.filter((p) => p.counters) ?? [];
+    return measured.length > 1
+      ? measured.map((p) => ({ node, path: p.path, counters: p.counters, synRetransmits: p.synRetransmits }))
+      : [{ node, path: null, counters: node.counters, synRetransmits: node.synRetransmits }];
+  });
+}
+
+/** One row per node (per node and network with --network both); counter columns only for counters that moved on some node. */
 function nodeTable(nodes: readonly NodeReport[], width: number): string {
   if (nodes.length === 0) return '';
-  const moved = COUNTERS.filter((name) => nodes.some((node) => (node.counters?.[name] ?? 0) !== 0));
-  const head = ['node', 'kernel', 'status', 'SYN\ninferred', 'SYN\ncounted', ...moved.map((name) => COUNTER_HEADERS[name])];
-  const aligns = head.map((_, i) => (i < 3 ? 'left' as const : 'right' as const));
-  const tableWith = (labels: ReadonlyMap<string, string>) => compactTable(head, nodes.map((node) => [
-    labels.get(node.name)!,
-    node.kernelVersion ?? '-',
-    node.status === 'ok' ? 'ok' : 'no data',
-    String(node.synRetransmits?.inferred ?? '-'),
-    String(node.synRetransmits?.counted ?? '-'),
-    ...moved.map((name) => String(node.counters?.[name] ?? '-')),
+  const rows = nodeRows(nodes);
+  const perPath = rows.some((row) => row.path);
+  const moved = COUNTERS.filter((name) => rows.some((row) => (row.counters?.[name] ?? 0) !== 0));
+  const head = ['node', ...(perPath ? ['network'] : []), 'kernel', 'status', 'SYN\ninferred', 'SYN\ncounted', ...moved.map((name) => COUNTER_HEADERS[name])];
+  const textColumns = perPath ? 4 : 3;
+  const aligns = head.map((_, i) => (i < textColumns ? 'left' as const : 'right' as const));
+  const tableWith = (labels: ReadonlyMap<string, string>) => compactTable(head, rows.map((row) => [
+    labels.get(row.node.name)!,
+    ...(perPath ? [row.path ?? '-'] : []),
+    row.node.kernelVersion ?? '-',
+    row.node.status === 'ok' ? 'ok' : 'no data',
+    String(row.synRetransmits?.inferred ?? '-'),
+    String(row.synRetransmits?.counted ?? '-'),
+    ...moved.map((name) => String(row.counters?.[name] ?? '-')),
   ]), aligns);
   const candidates = labelCandidates(nodes.map((node) => node.name));
   const fits = (text: string) => text.split('\n').every((line) => visibleLength(line) <= width);
   const labels = candidates.find((candidate) => fits(tableWith(candidate))) ?? candidates[candidates.length - 1];
   const warnings = nodes.flatMap((node) => node.warnings.map((warning) => wrap(`${node.name}: ${warning}`, width, '  ', '    ')));
+  const deadDestinations = nodes.flatMap((node) => (node.paths ?? []).filter((p) => p.destinationNoData)
+    .map((p) => wrap(`${node.name} (${p.path} network): ${p.destinationNoData}`, width, '  ', '    ')));
   return [
     wrap(`Nodes: kernel, SYN retransmits inferred from connect times vs counted by the kernel (TCPSynRetrans), and the counter deltas over the run${moved.length ? ' that moved' : ' (all zero)'}:`, width, ''),
     tableWith(labels),
     wrap(labels.legend, width, ''),
+    deadDestinations.length ? `No data as a destination (pairs to it left out):\n${deadDestinations.join('\n')}` : '',
     warnings.length ? `Agent warnings:\n${warnings.join('\n')}` : '',
   ].filter(Boolean).join('\n');
 }

@@ -107,6 +107,8 @@ export interface AgentResult {
   schemaVersion: typeof AGENT_RESULT_SCHEMA_VERSION;
   node: string;
   runToken: string;
+  /** The network the agent's pod is on (its plan's `network`): a host-network agent reads the node's counters. */
+  network?: 'pod' | 'host';
   startedAt: string;
   endedAt: string;
   kernel: {

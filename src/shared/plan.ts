@@ -42,6 +42,8 @@ export interface AgentPlan {
   runToken: string;
   /** The node this agent runs on: the matrix row. */
   node: string;
+  /** The network its pod is on (echoed in the result). */
+  network?: 'pod' | 'host';
   /** Wall-clock time (ISO 8601) when probing starts, so that every peer's responder is up by then; absent = at once. */
   startAt?: string;
   /** Serve a TCP responder and a UDP echo on these ports (absent = probe only). */

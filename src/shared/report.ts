@@ -75,6 +75,21 @@ export interface NodeReport {
   /** SYN retransmits: inferred from connect times vs the kernel's TCPSynRetrans delta. */
   synRetransmits: { inferred: number; counted: number } | null;
   warnings: string[];
+  /**
+   * Per network path, when there is more than one (--network both: each agent reads its own
+   * network namespace's counters), or when the node could not be probed as a destination on a
+   * path (its responder died): `counters` and `synRetransmits` above are then the first path's.
+   */
+  paths?: NodePathReport[];
+}
+
+export interface NodePathReport {
+  path: NetworkPath;
+  /** This path's prober's counter deltas (a host-network one: the node's); null without a result. */
+  counters: NetCounters | null;
+  synRetransmits: { inferred: number; counted: number } | null;
+  /** Why the node gave no data as a destination on this path (its responder died, was evicted…): its pairs there are left out, never counted as loss. */
+  destinationNoData: string | null;
 }
 
 export interface PairReport {

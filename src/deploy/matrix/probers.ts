@@ -22,7 +22,7 @@ export async function startProbers(ctx: MatrixPhaseContext, sources: readonly st
       plans: sources
         .map((node) => ({ node, peers: peersOf(peers, node, path) }))
         .filter(({ peers: list }) => list.length > 0 || protocols.includes('dns'))
-        .map(({ node, peers: list }) => ({ node, plan: proberPlan(settings, node, list, protocols, new Date(startAt).toISOString()) })),
+        .map(({ node, peers: list }) => ({ node, plan: proberPlan(settings, node, path, list, protocols, new Date(startAt).toISOString()) })),
     };
   });
   progress.phase(`probing from ${plans.reduce((n, p) => n + p.plans.length, 0)} pod(s) for ${settings.durationMs / 1000}s at ${settings.ratePerSecond}/s per pair and protocol`);
@@ -44,9 +44,9 @@ export async function waitForProbers(ctx: MatrixPhaseContext, probers: Probers):
   }
 }
 
-function proberPlan(settings: MatrixRunSettings, node: string, peers: PeerTarget[], protocols: Protocol[], startAt: string): AgentPlan {
+function proberPlan(settings: MatrixRunSettings, node: string, path: 'pod' | 'host', peers: PeerTarget[], protocols: Protocol[], startAt: string): AgentPlan {
   return {
-    planVersion: 1, runToken: settings.runId, node, startAt, protocols, durationMs: settings.durationMs, ratePerSecond: settings.ratePerSecond,
+    planVersion: 1, runToken: settings.runId, node, network: path, startAt, protocols, durationMs: settings.durationMs, ratePerSecond: settings.ratePerSecond,
     ...(settings.windowMs && { windowMs: settings.windowMs }),
     ...PROBE_DEFAULTS, peers,
     ...(protocols.includes('dns') && {

@@ -24,7 +24,7 @@ export async function startResponders(ctx: MatrixPhaseContext, destinations: rea
   const { session, settings, progress } = ctx;
   progress.phase(`creating ${destinations.length * settings.paths.length} responder pod(s) in namespace ${settings.namespace}`);
   const created = (await Promise.all(settings.paths.map((path) =>
-    session.createPods('responder', path, destinations.map((node) => ({ node, plan: responderPlan(settings, node, ctx.times.serveMs) })), ctx.signal)))).flatMap(({ tracked, pods }) =>
+    session.createPods('responder', path, destinations.map((node) => ({ node, plan: responderPlan(settings, node, path, ctx.times.serveMs) })), ctx.signal)))).flatMap(({ tracked, pods }) =>
     tracked.map((pod, i) => ({ pod, manifest: pods[i] })));
   const verdicts = await session.waitFor(created.map((c) => c.pod), 'running', settings.startTimeoutMs, ctx.signal);
   const running = new Map<string, RunningResponder>();
@@ -40,9 +40,9 @@ export function responderOn(responders: Responders, node: string, path: NetworkP
   return responders.running.get(pathKey(node, path));
 }
 
-function responderPlan(settings: MatrixRunSettings, node: string, serveMs: number): AgentPlan {
+function responderPlan(settings: MatrixRunSettings, node: string, path: 'pod' | 'host', serveMs: number): AgentPlan {
   return {
-    planVersion: 1, runToken: settings.runId, node, listen: { tcpPort: settings.tcpPort, udpPort: settings.udpPort }, serveMs,
+    planVersion: 1, runToken: settings.runId, node, network: path, listen: { tcpPort: settings.tcpPort, udpPort: settings.udpPort }, serveMs,
     protocols: settings.protocols, durationMs: settings.durationMs, ratePerSecond: settings.ratePerSecond,
     ...PROBE_DEFAULTS, peers: [],
   };
