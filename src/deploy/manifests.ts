@@ -43,8 +43,18 @@ export function ownerReferenceTo(configMap: V1ConfigMap): V1OwnerReference {
   return { apiVersion: 'v1', kind: 'ConfigMap', name: configMap.metadata!.name!, uid: configMap.metadata!.uid!, blockOwnerDeletion: false };
 }
 
-/** An agent pod pinned to `node`; `plan` is any of the agent's plans (it travels as JSON in NETPROBE_PLAN). */
-export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole, path: NetworkPath, node: string, index: number, plan: object): V1Pod {
+/**
+ * How the kubelet tells that a responder listens: a TCP connect to its port every second, so
+ * that "ready" means answering, not just started (an agent that cannot bind its port exits).
+ * The connects reach the responder as probes do, and count in its tcpAccepted.
+ */
+const READINESS_PERIOD_SECONDS = 1;
+
+/**
+ * An agent pod pinned to `node`; `plan` is any of the agent's plans (it travels as JSON in
+ * NETPROBE_PLAN); `readinessPort`: the TCP port it listens on, once ready.
+ */
+export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole, path: NetworkPath, node: string, index: number, plan: object, readinessPort?: number): V1Pod {
   const hostNetwork = path === 'host';
   const name = `netprobe-${run.runId}-${role[0]}${hostNetwork ? 'h' : ''}-${index}`;
   return {
@@ -79,6 +89,9 @@ export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole
         volumeMounts: [{ name: 'agent', mountPath: AGENT_MOUNT_DIR, readOnly: true }],
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
         resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+        ...(readinessPort !== undefined && {
+          readinessProbe: { tcpSocket: { port: readinessPort }, periodSeconds: READINESS_PERIOD_SECONDS, timeoutSeconds: 1, failureThreshold: 3 },
+        }),
       }],
       volumes: [{ name: 'agent', configMap: { name: owner.name } }],
     },

@@ -4,7 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 
 export type PodVerdict =
   | { state: 'pending'; /** Its image cannot be pulled right now: the waiting reason and message. */ imagePull?: string }
-  | { state: 'running'; podIP: string }
+  | { state: 'running'; podIP: string; /** Its Ready condition: every container passes its readiness probe (a responder listens). */ ready: boolean }
   | { state: 'succeeded' }
   | { state: 'failed'; reason: string };
 
@@ -41,8 +41,10 @@ export function podVerdict(pod: V1Pod): PodVerdict {
       const detail = status.message ?? (terminated ? `exit code ${terminated.exitCode}` : undefined);
       return { state: 'failed', reason: detail ? `${why}: ${detail}` : why };
     }
-    case 'Running':
-      return status.podIP ? { state: 'running', podIP: status.podIP } : { state: 'pending' };
+    case 'Running': {
+      const ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      return status.podIP ? { state: 'running', podIP: status.podIP, ready } : { state: 'pending' };
+    }
     default:
       return { state: 'pending' };
   }
@@ -75,4 +77,10 @@ export class ImagePullPatience {
     const since = Math.min(...this.failingSince.values());
     return Number.isFinite(since) ? since + this.patienceMs : undefined;
   }
+}
+
+/** When the pod's container ended, if it has (epoch ms). */
+export function finishedAt(pod: V1Pod): number | undefined {
+  const at = pod.status?.containerStatuses?.[0]?.state?.terminated?.finishedAt;
+  return at === undefined ? undefined : new Date(at).getTime();
 }

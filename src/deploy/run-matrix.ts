@@ -47,9 +47,13 @@ export async function runMatrix(
     const sources = [...new Set(pairs.map((p) => p.source))].sort().filter((node) => !session.noData.has(node));
     const probers = await startProbers(ctx, sources, peers);
     ({ interrupted } = await waitForProbers(ctx, probers));
-    results = await collectResults(ctx, probers, interrupted);
+    results = await collectResults(ctx, probers, responders, interrupted);
   } finally {
     await session.close();
   }
-  return { results, noData: [...session.noData].map(([node, reason]) => ({ node, reason })), start, end: new Date(), interrupted };
+  const noData: NoDataEntry[] = [
+    ...[...session.noData].map(([node, reason]) => ({ node, reason })),
+    ...[...session.deadDestinations.values()].map(({ node, path, reason }) => ({ node, reason, destination: path })),
+  ];
+  return { results, noData, start, end: new Date(), interrupted };
 }

@@ -56,9 +56,21 @@ export class RunAborted extends Error {
   }
 }
 
+/** What a run waits for its pods to reach: running with an IP, ready (a responder listens), or finished. */
+export type PodGoal = 'running' | 'ready' | 'finished';
+
+/** A node that gave no data as a destination on one path: its responder there failed or died. */
+export interface DeadDestination {
+  node: string;
+  path: NetworkPath;
+  reason: string;
+}
+
 export class ProbeSession {
   /** Nodes without data, and why, in the order they were found. */
   readonly noData = new Map<string, string>();
+  /** Destinations without data, by path and node (a node there may still have data as a source). */
+  readonly deadDestinations = new Map<string, DeadDestination>();
   private readonly limit = pLimit(API_CONCURRENCY);
   private readonly client: KubeClient;
   private readonly settings: SessionSettings;
@@ -97,9 +109,32 @@ export class ProbeSession {
     this.progress.warn(`node ${node}: no data: ${reason}`);
   }
 
+  markDestinationNoData(node: string, path: NetworkPath, reason: string): void {
+    const key = `${path}/${node}`;
+    if (this.deadDestinations.has(key)) return;
+    this.deadDestinations.set(key, { node, path, reason });
+    this.progress.warn(`node ${node}: no data as a destination on the ${path} network: ${reason}`);
+  }
+
+  /** The pod as last seen, if it still exists. */
+  pod(name: string): V1Pod | undefined {
+    return this.tracker.get(name);
+  }
+
+  /** The pod's log, or undefined when it cannot be read (the pod is gone). */
+  async podLog(name: string): Promise<string | undefined> {
+    try {
+      return await this.limit(() => this.client.podLogs(this.settings.namespace, name));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Creates one agent pod per (node, plan), in parallel; once `signal` aborts, no more (and throws RunAborted). */
-  async createPods(role: PodRole, path: NetworkPath, plans: readonly { node: string; plan: object }[], signal?: AbortSignal): Promise<{ tracked: TrackedPod[]; pods: V1Pod[] }> {
-    const pods = plans.map(({ node, plan }, i) => probePod(this.run, this.owner!, role, path, node, i, plan));
+  async createPods(
+    role: PodRole, path: NetworkPath, plans: readonly { node: string; plan: object; readinessPort?: number }[], signal?: AbortSignal,
+  ): Promise<{ tracked: TrackedPod[]; pods: V1Pod[] }> {
+    const pods = plans.map(({ node, plan, readinessPort }, i) => probePod(this.run, this.owner!, role, path, node, i, plan, readinessPort));
     await Promise.all(pods.map((pod) => this.limit(async () => {
       if (signal?.aborted) return;
       try {
@@ -126,11 +161,14 @@ export class ProbeSession {
   /**
    * Waits until every pod is running (with an IP) or finished, or has failed, the
    * timeout passed or the run was interrupted. Every pod that did not make it
-   * becomes a no-data node with its reason, as soon as that is known.
+   * becomes a no-data node (a responder: a no-data destination) with its reason, as soon
+   * as that is known; an agent that exited with an error is quoted.
    */
-  async waitFor(pods: readonly TrackedPod[], goal: 'running' | 'finished', timeoutMs: number, signal: AbortSignal): Promise<Map<string, PodVerdict>> {
+  async waitFor(pods: readonly TrackedPod[], goal: PodGoal, timeoutMs: number, signal: AbortSignal): Promise<Map<string, PodVerdict>> {
     const settled = new Map<string, PodVerdict>();
-    const reached = (v: PodVerdict) => v.state === 'failed' || v.state === 'succeeded' || (goal === 'running' && v.state === 'running');
+    const reached = (v: PodVerdict) => v.state === 'failed' || v.state === 'succeeded'
+      || (v.state === 'running' && (goal === 'running' || (goal === 'ready' && v.ready)));
+    const explained: Promise<void>[] = [];
     const pulls = new ImagePullPatience();
     const pullsAnnounced = new Set<string>();
     let giveUpTimer: NodeJS.Timeout | undefined;
@@ -146,7 +184,7 @@ export class ProbeSession {
         }
         if (!reached(verdict)) continue;
         settled.set(pod.name, verdict);
-        if (verdict.state === 'failed') this.markNoData(pod.node, `${pod.role} pod ${pod.name} (${pod.path} network): ${verdict.reason}`);
+        if (verdict.state === 'failed') explained.push(this.explainFailure(pod, verdict.reason).then((reason) => this.markFailed(pod, reason)));
       }
       // A failing pull gives up with time, not with a change of the pod: look again then.
       clearTimeout(giveUpTimer);
@@ -156,11 +194,27 @@ export class ProbeSession {
       return settled.size === pods.length ? true : undefined;
     }, timeoutMs, signal);
     clearTimeout(giveUpTimer);
+    await Promise.all(explained);
     if (signal.aborted) throw new RunAborted();
     for (const pod of pods) {
-      if (!settled.has(pod.name)) this.markNoData(pod.node, `${pod.role} pod ${pod.name} not ${goal} after ${Math.round(timeoutMs / 1000)}s (${describeWaiting(this.tracker.get(pod.name))})`);
+      if (!settled.has(pod.name)) this.markFailed(pod, `not ${goal} after ${Math.round(timeoutMs / 1000)}s (${describeWaiting(this.tracker.get(pod.name))})`);
     }
     return settled;
+  }
+
+  /** A pod that did not make it: its node gives no data, or, for a responder, none as a destination on its path. */
+  markFailed(pod: TrackedPod, reason: string): void {
+    const text = `${pod.role} pod ${pod.name} (${pod.path} network): ${reason}`;
+    if (pod.role === 'responder') this.markDestinationNoData(pod.node, pod.path, text);
+    else this.markNoData(pod.node, text);
+  }
+
+  /** An agent that exited with an error said why on stderr ("netprobe-agent: TCP port 7400 … is already in use"): add that. */
+  async explainFailure(pod: TrackedPod, reason: string): Promise<string> {
+    const exitCode = this.tracker.get(pod.name)?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
+    if (exitCode === undefined || exitCode === 0) return reason;
+    const said = (await this.podLog(pod.name))?.split('\n').reverse().find((line) => line.startsWith('netprobe-agent'));
+    return said ? `${reason} (${said.replace(/^netprobe-agent(\[[^\]]*\])?: /, '')})` : reason;
   }
 
   /** Waits for the pods to finish, the status line counting down to `endsAt` (epoch ms); throws RunAborted when interrupted. */

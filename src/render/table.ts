@@ -107,6 +107,9 @@ function nodeModel(nodes: readonly NodeReport[], spec: MatrixSpec): (labels: Rea
   const { pairs, resolverPairs } = spec;
   const names = nodes.map((node) => node.name);
   const noData = new Set(nodes.filter((node) => node.status === 'no-data').map((node) => node.name));
+  // A destination whose responder died on this path is no data in its column, not "not measured".
+  const path = pairs[0]?.path;
+  const deadColumns = new Set(nodes.filter((node) => node.paths?.some((p) => p.path === path && p.destinationNoData)).map((node) => node.name));
   const byCell = groupBy(pairs, (pair) => `${pair.source}|${pair.destination}`);
   const dnsBySource = groupBy(resolverPairs, (pair) => pair.source);
   const measuredOr = (found: PairReport[] | undefined, ends: string[]): HeatCell =>
@@ -115,7 +118,7 @@ function nodeModel(nodes: readonly NodeReport[], spec: MatrixSpec): (labels: Rea
     rows: names,
     columns: pairs.length ? names : [],
     labels,
-    cell: (row, column) => (row === column ? DIAGONAL_CELL : measuredOr(byCell.get(`${row}|${column}`), [row, column])),
+    cell: (row, column) => (row === column ? DIAGONAL_CELL : deadColumns.has(column) ? NO_DATA_CELL : measuredOr(byCell.get(`${row}|${column}`), [row, column])),
     extra: resolverPairs.length ? { title: 'DNS', cell: (row) => measuredOr(dnsBySource.get(row), [row]) } : undefined,
   });
 }
@@ -164,7 +167,11 @@ function legend(color: boolean, width: number): string {
 
 function noDataSection(nodes: readonly NodeReport[], width: number): string {
   const missing = nodes.filter((node) => node.status === 'no-data');
-  if (missing.length === 0) return '';
-  return [`No data from ${missing.length} node${missing.length > 1 ? 's' : ''}:`, ...missing.map((node) => wrap(`${node.name}: ${node.noDataReason}`, width, '  ', '    '))].join('\n');
+  const deadDestinations = nodes.filter((node) => node.status === 'ok').flatMap((node) => (node.paths ?? []).filter((p) => p.destinationNoData).map((p) => ({ node, p })));
+  return [
+    ...(missing.length ? [`No data from ${missing.length} node${missing.length > 1 ? 's' : ''}:`, ...missing.map((node) => wrap(`${node.name}: ${node.noDataReason}`, width, '  ', '    '))] : []),
+    ...(deadDestinations.length ? ['No data as a destination (the probes to it are left out, not counted as loss):',
+      ...deadDestinations.map(({ node, p }) => wrap(`${node.name} on the ${p.path} network: ${p.destinationNoData}`, width, '  ', '    '))] : []),
+  ].join('\n');
 }
 

@@ -85,13 +85,10 @@ function nodeTable(nodes: readonly NodeReport[], width: number): string {
   const fits = (text: string) => text.split('\n').every((line) => visibleLength(line) <= width);
   const labels = candidates.find((candidate) => fits(tableWith(candidate))) ?? candidates[candidates.length - 1];
   const warnings = nodes.flatMap((node) => node.warnings.map((warning) => wrap(`${node.name}: ${warning}`, width, '  ', '    ')));
-  const deadDestinations = nodes.flatMap((node) => (node.paths ?? []).filter((p) => p.destinationNoData)
-    .map((p) => wrap(`${node.name} (${p.path} network): ${p.destinationNoData}`, width, '  ', '    ')));
   return [
     wrap(`Nodes: kernel, SYN retransmits inferred from connect times vs counted by the kernel (TCPSynRetrans), and the counter deltas over the run${moved.length ? ' that moved' : ' (all zero)'}:`, width, ''),
     tableWith(labels),
     wrap(labels.legend, width, ''),
-    deadDestinations.length ? `No data as a destination (pairs to it left out):\n${deadDestinations.join('\n')}` : '',
     warnings.length ? `Agent warnings:\n${warnings.join('\n')}` : '',
   ].filter(Boolean).join('\n');
 }

@@ -67,4 +67,57 @@ describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
       if (runId) await lab.netprobe('cleanup', '--run', runId);
     }
   }, 120_000);
+
+  /** The run's pods of `role` by node, as kubectl shows them. */
+  async function podsByNode(namespace: string, role: string): Promise<Map<string, string>> {
+    const out = (await lab.kubectl('get', 'pods', '-n', namespace, '-l', `netprobe.io/role=${role}`, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}{"\\n"}{end}')).stdout;
+    return new Map(out.trim().split('\n').filter(Boolean).map((line) => line.split(' ').reverse() as [string, string]));
+  }
+
+  test('a responder that dies mid-run (deleted, as a drain evicts it) makes its node a no-data destination, not a bad one', async () => {
+    const plugin = lab.spawnNetprobe('matrix', '-o', 'json', '--duration', '10s', '--rate', '5', '--protocols', 'tcp,udp', '--timeout', '30s');
+    await plugin.waitForStderr('probing from');
+    const namespace = /namespace (netprobe-[0-9a-f]+)/.exec(plugin.stderr)![1];
+    await new Promise((r) => setTimeout(r, 5000));
+    const responder = (await podsByNode(namespace, 'responder')).get('node2')!;
+    expect((await lab.kubectl('delete', 'pod', '-n', namespace, responder, '--grace-period=0')).code).toBe(0);
+    const { code, stdout, stderr } = await plugin.exit;
+    expect(stderr).not.toMatch(/^error:/m);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as MatrixReport;
+    const node2 = report.nodes.find((n) => n.name === 'node2')!;
+    // Measured as a source, no data as a destination, and said why.
+    expect(node2.status).toBe('ok');
+    expect(node2.paths?.find((p) => p.path === 'pod')?.destinationNoData).toMatch(new RegExp(`^responder pod ${responder} \\(pod network\\) was deleted during the run`));
+    expect(stderr).toContain('node node2: no data as a destination on the pod network');
+    expect(report.pairs.filter((p) => p.destination === 'node2')).toEqual([]);
+    expect(report.pairs.filter((p) => p.source === 'node2').map((p) => `${p.destination} ${p.status}`).sort())
+      .toEqual(['node1 ok', 'node1 ok', 'node3 ok', 'node3 ok', 'node4 ok', 'node4 ok']);
+    // …and never a loss: nothing flagged, no "bad destination".
+    expect(report.findings.map((f) => `${f.kind} ${f.pattern} ${f.subject}`)).toEqual([]);
+  }, 120_000);
+
+  test('a quick rerun on the host network: responders that cannot bind their port are no-data destinations with the agent\'s reason', async () => {
+    // The first run's responders (kept) still serve on the nodes' port 7400 when the second starts.
+    const first = await lab.netprobe('matrix', '-o', 'json', '--network', 'host', '--nodes', 'node1,node2', ...QUICK, '--timeout', '20s', '--keep');
+    expect(first.code).toBe(0);
+    const firstRun = /^run ([0-9a-f]+):/m.exec(first.stderr)![1];
+    try {
+      const run = await lab.netprobe('matrix', '-o', 'json', '--network', 'host', '--nodes', 'node1,node2,node3', ...QUICK, '--timeout', '20s');
+      expect(run.stderr).not.toMatch(/^error:/m);
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as MatrixReport;
+      expect(report.nodes.map((n) => `${n.name} ${n.status}`)).toEqual(['node1 ok', 'node2 ok', 'node3 ok']);
+      for (const name of ['node1', 'node2']) {
+        expect(report.nodes.find((n) => n.name === name)!.paths?.find((p) => p.path === 'host')?.destinationNoData)
+          .toMatch(/^responder pod \S+ \(host network\) .*exit code 2.*TCP port 7400 on \S+ is already in use/);
+      }
+      // Only the pairs into node3 were measured, and none of the others counted as lost.
+      expect(report.pairs.map((p) => `${p.source}>${p.destination} ${p.status}`).sort())
+        .toEqual(['node1>node3 ok', 'node1>node3 ok', 'node2>node3 ok', 'node2>node3 ok']);
+      expect(report.findings).toEqual([]);
+    } finally {
+      await lab.netprobe('cleanup', '--run', firstRun);
+    }
+  }, 120_000);
 });

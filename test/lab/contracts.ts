@@ -68,6 +68,12 @@ export interface PodRuntime {
   logs(uid: string, container: string): string;
   /** Calls listener with each new chunk until the container ends or the returned stop() is called. */
   followLogs(uid: string, container: string, listener: (chunk: string) => void, onEnd: () => void): () => void;
+  /**
+   * A tcpSocket probe as the kubelet makes it: a TCP connect to the pod's IP and `port` from
+   * the node's network namespace; true once the handshake completes within `timeoutMs`.
+   * A runtime without it (no real network) has its pods pass such probes once running.
+   */
+  probeTcp?(uid: string, port: number, timeoutMs: number): Promise<boolean>;
 }
 
 /** A ClusterIP Service as the network must realise it (DNAT in every node namespace). */

@@ -1,11 +1,17 @@
 // Phase 1: one responder pod per destination node and network path, waited for until each
-// runs with an address (or is a no-data node with its reason).
+// listens (its readiness probe, a TCP connect to its port, passes) or is a no-data
+// destination with its reason. Before the analysis they are looked at again: one that died
+// during the probing (OOM-killed, evicted, deleted) gave no answers to probes that then
+// failed, and those must count as no data, not as loss.
 import type { V1Pod } from '@kubernetes/client-node';
+import { readDocuments } from '../../collect/documents.ts';
+import type { AgentResult } from '../../shared/agent-result.ts';
 import { PROBE_DEFAULTS, type AgentPlan, type NetworkPath } from '../../shared/plan.ts';
-import type { TrackedPod } from '../session.ts';
+import { finishedAt, podVerdict } from '../pod-state.ts';
+import type { DeadDestination, TrackedPod } from '../session.ts';
 import { pathKey, type MatrixPhaseContext, type MatrixRunSettings } from './context.ts';
 
-/** A responder pod that runs, and where it answers. */
+/** A responder pod that listens, and where. */
 export interface RunningResponder {
   pod: TrackedPod;
   /** The pod as created (a --service Service selects it). */
@@ -14,19 +20,19 @@ export interface RunningResponder {
 }
 
 export interface Responders {
-  /** Every responder pod created, running or not. */
+  /** Every responder pod created, listening or not. */
   all: TrackedPod[];
-  /** Those that run, by pathKey(node, path). */
+  /** Those that listen, by pathKey(node, path). */
   running: Map<string, RunningResponder>;
 }
 
 export async function startResponders(ctx: MatrixPhaseContext, destinations: readonly string[]): Promise<Responders> {
   const { session, settings, progress } = ctx;
   progress.phase(`creating ${destinations.length * settings.paths.length} responder pod(s) in namespace ${settings.namespace}`);
-  const created = (await Promise.all(settings.paths.map((path) =>
-    session.createPods('responder', path, destinations.map((node) => ({ node, plan: responderPlan(settings, node, path, ctx.times.serveMs) })), ctx.signal)))).flatMap(({ tracked, pods }) =>
-    tracked.map((pod, i) => ({ pod, manifest: pods[i] })));
-  const verdicts = await session.waitFor(created.map((c) => c.pod), 'running', settings.startTimeoutMs, ctx.signal);
+  const created = (await Promise.all(settings.paths.map((path) => session.createPods('responder', path,
+    destinations.map((node) => ({ node, plan: responderPlan(settings, node, path, ctx.times.serveMs), readinessPort: settings.tcpPort })), ctx.signal))))
+    .flatMap(({ tracked, pods }) => tracked.map((pod, i) => ({ pod, manifest: pods[i] })));
+  const verdicts = await session.waitFor(created.map((c) => c.pod), 'ready', settings.startTimeoutMs, ctx.signal);
   const running = new Map<string, RunningResponder>();
   for (const { pod, manifest } of created) {
     const verdict = verdicts.get(pod.name);
@@ -35,9 +41,38 @@ export async function startResponders(ctx: MatrixPhaseContext, destinations: rea
   return { all: created.map((c) => c.pod), running };
 }
 
-/** The responder on `node` for `path`, if it runs. */
+/** The responder on `node` for `path`, if it listens. */
 export function responderOn(responders: Responders, node: string, path: NetworkPath): RunningResponder | undefined {
   return responders.running.get(pathKey(node, path));
+}
+
+/** The responders that stopped before `probingEndedAt` (epoch ms): gone or ended; each with its reason and what it had served. */
+export async function recheckResponders(ctx: MatrixPhaseContext, responders: Responders, probingEndedAt: number): Promise<DeadDestination[]> {
+  const dead = await Promise.all([...responders.running.values()].map(async ({ pod }): Promise<DeadDestination | undefined> => {
+    const current = ctx.session.pod(pod.name);
+    const verdict = current && podVerdict(current);
+    let why: string;
+    if (!current) why = 'was deleted during the run (evicted, or removed by someone)';
+    // Still running counts as answering even if its readiness probe fails now: a node that
+    // refuses connections is what the matrix is there to show, not a reason to look away.
+    else if (verdict?.state === 'running') return undefined;
+    else {
+      const ended = finishedAt(current);
+      if (ended !== undefined && ended >= probingEndedAt) return undefined;
+      const how = verdict?.state === 'failed' ? await ctx.session.explainFailure(pod, verdict.reason) : 'ended';
+      why = `stopped during the run${ended === undefined ? '' : ` at ${new Date(ended).toISOString().slice(11, 19)}Z`}: ${how}`;
+    }
+    const served = current && servedCounts(await ctx.session.podLog(pod.name));
+    const answered = served ? `; it had answered ${served.tcpAccepted} TCP connections and ${served.udpEchoed} UDP probes` : '';
+    return { node: pod.node, path: pod.path, reason: `responder pod ${pod.name} (${pod.path} network) ${why}${answered}` };
+  }));
+  return dead.filter((d): d is DeadDestination => d !== undefined);
+}
+
+/** What a responder last reported having served (it reports every SERVED_REPORT_MS). */
+function servedCounts(log: string | undefined): AgentResult['served'] | undefined {
+  const last = log === undefined ? undefined : readDocuments(log).complete.at(-1) as Partial<AgentResult> | undefined;
+  return last?.served ?? undefined;
 }
 
 function responderPlan(settings: MatrixRunSettings, node: string, path: 'pod' | 'host', serveMs: number): AgentPlan {

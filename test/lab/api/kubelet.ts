@@ -38,6 +38,9 @@ interface PodState {
   pullWaiting?: { reason: 'ErrImagePull' | 'ImagePullBackOff'; message: string };
   pullBackOffUntil?: number;
   pullTimers: NodeJS.Timeout[];
+  /** Containers with a readinessProbe: whether they pass it, and the probe's next run. */
+  readiness: Map<string, boolean>;
+  probeTimers: Map<string, NodeJS.Timeout>;
   deadlineExceeded: boolean;
   stopping: boolean;
 }
@@ -120,7 +123,7 @@ export class Kubelets {
   private admit(pod: Pod, node: LabNode): PodState {
     const state: PodState = {
       uid: pod.metadata.uid, namespace: pod.metadata.namespace!, name: pod.metadata.name, node, startTime: now(),
-      launched: false, containers: new Map(pod.spec.containers.map((c: Any) => [c.name, {}])), imagesPulled: false, pullFailures: 0, pullTimers: [], deadlineExceeded: false, stopping: false,
+      launched: false, containers: new Map(pod.spec.containers.map((c: Any) => [c.name, {}])), imagesPulled: false, pullFailures: 0, pullTimers: [], readiness: new Map(), probeTimers: new Map(), deadlineExceeded: false, stopping: false,
     };
     this.states.set(state.uid, state);
     const seconds = pod.spec.activeDeadlineSeconds;
@@ -183,6 +186,7 @@ export class Kubelets {
       if (state.stopping || state.deadlineExceeded) return;
       const current = this.store.get('pods', state.namespace, state.name);
       if (current) for (const c of containers) this.events.record('pods', current, 'Normal', 'Started', `Started container ${c.name}`, this.source(state));
+      this.startReadinessProbes(pod, state);
       this.writeStatus(state);
     }, (err: Error) => {
       state.startError = err.message;
@@ -220,6 +224,44 @@ export class Kubelets {
   private retryAfter(state: PodState, ms: number): void {
     state.pullBackOffUntil = Date.now() + ms;
     state.pullTimers.push(setTimeout(() => this.queue.add(objectKey(state.namespace, state.name)), ms));
+  }
+
+  /**
+   * readinessProbe (tcpSocket) as the kubelet's prober runs it: after initialDelaySeconds, every
+   * periodSeconds a connect within timeoutSeconds; ready after successThreshold passes in a row,
+   * not ready after failureThreshold failures (defaults 0, 10, 1, 1, 3). A runtime that cannot
+   * connect to pods (no probeTcp) has them pass.
+   */
+  private startReadinessProbes(pod: Pod, state: PodState): void {
+    const probeTcp = this.runtime.probeTcp?.bind(this.runtime);
+    if (!probeTcp) return;
+    for (const c of pod.spec.containers as Any[]) {
+      const probe = c.readinessProbe;
+      if (!probe?.tcpSocket) continue;
+      const port = typeof probe.tcpSocket.port === 'number' ? probe.tcpSocket.port
+        : (c.ports ?? []).find((p: Any) => p.name === probe.tcpSocket.port)?.containerPort;
+      state.readiness.set(c.name, false);
+      let passes = 0;
+      let failures = 0;
+      const tick = async () => {
+        const container = state.containers.get(c.name);
+        if (this.closed || state.stopping || state.deadlineExceeded || container?.terminated || port === undefined) return;
+        const ok = await probeTcp(state.uid, port, (probe.timeoutSeconds ?? 1) * 1000);
+        if (this.closed || state.stopping || state.deadlineExceeded || container?.terminated) return;
+        if (ok) [passes, failures] = [passes + 1, 0];
+        else [passes, failures] = [0, failures + 1];
+        const current = this.store.get('pods', state.namespace, state.name);
+        if (!ok && current) this.events.record('pods', current, 'Warning', 'Unhealthy', `Readiness probe failed: dial tcp ${state.running?.podIP}:${port}: no connection within ${probe.timeoutSeconds ?? 1}s`, this.source(state));
+        const wasReady = state.readiness.get(c.name)!;
+        const ready = wasReady ? failures < (probe.failureThreshold ?? 3) : passes >= (probe.successThreshold ?? 1);
+        if (ready !== wasReady) {
+          state.readiness.set(c.name, ready);
+          this.writeStatus(state);
+        }
+        state.probeTimers.set(c.name, setTimeout(() => void tick(), (probe.periodSeconds ?? 10) * 1000));
+      };
+      state.probeTimers.set(c.name, setTimeout(() => void tick(), (probe.initialDelaySeconds ?? 0) * 1000));
+    }
   }
 
   /** A failed pull: ErrImagePull now, ImagePullBackOff at the next sync, and another pull once the back-off ends. */
@@ -313,7 +355,7 @@ export class Kubelets {
         const containerID = `lab://${state.uid}/${c.name}`;
         const base = { name: c.name, image: c.image, imageID: c.image, restartCount: 0 };
         if (s.terminated) return { ...base, containerID, ready: false, started: false, state: { terminated: { ...s.terminated, containerID } } };
-        if (state.running && !state.deadlineExceeded) return { ...base, containerID, ready: true, started: true, state: { running: { startedAt: s.startedAt } } };
+        if (state.running && !state.deadlineExceeded) return { ...base, containerID, ready: state.readiness.get(c.name) ?? true, started: true, state: { running: { startedAt: s.startedAt } } };
         const waiting = state.startError ? { reason: 'CreateContainerError', message: state.startError } : state.pullWaiting ?? { reason: 'ContainerCreating' };
         return { ...base, ready: false, started: false, state: { waiting } };
       });
@@ -349,6 +391,8 @@ export class Kubelets {
 
 function clearTimers(state: PodState): void {
   clearTimeout(state.deadline);
+  state.probeTimers.forEach(clearTimeout);
+  state.probeTimers.clear();
   state.pullTimers.forEach(clearTimeout);
   state.pullTimers = [];
 }

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { ContainerExit, LabNetworkControl, LabNode, PodRuntime, PodSandboxSpec, RunningPod, ServiceRealisation } from '../contracts.ts';
 
@@ -89,6 +90,19 @@ export class LocalProcessRuntime implements PodRuntime {
     const follower = { onChunk: listener, onEnd };
     c.followers.add(follower);
     return () => c.followers.delete(follower);
+  }
+
+  /** A connect to the pod's address: every pod here listens on this host's loopback. */
+  probeTcp(uid: string, port: number, timeoutMs: number): Promise<boolean> {
+    const spec = this.started.find((s) => s.uid === uid);
+    if (!spec) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port, timeout: timeoutMs });
+      const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+      socket.once('connect', () => done(true));
+      socket.once('timeout', () => done(false));
+      socket.once('error', () => done(false));
+    });
   }
 
   /** Kills everything and removes the temp root. */

@@ -4,7 +4,7 @@
 // ConfigMap volumes are read-only bind mounts visible to that container alone. Without root
 // (no namespaces), an unprivileged user namespace is what permits those mounts. Containers' logs
 // are CRI log files, split and rotated as the runtime and the kubelet do (cri-log.ts).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -112,6 +112,18 @@ export class ProcessRuntime implements PodRuntime {
 
   logs(uid: string, container: string): string {
     return this.logBuffers.get(`${uid}/${container}`)?.file.served() ?? '';
+  }
+
+  async probeTcp(uid: string, port: number, timeoutMs: number): Promise<boolean> {
+    const pod = this.pods.get(uid);
+    if (!pod) return false;
+    // From the node's namespace, as the kubelet dials (bash's /dev/tcp: one connect, no extra tools).
+    const nodeNetns = pod.spec.node.netns;
+    const dial = ['bash', '-c', `exec 3<>/dev/tcp/${pod.ip}/${port}`];
+    const [cmd, ...args] = nodeNetns ? ['ip', 'netns', 'exec', nodeNetns, ...dial] : dial;
+    return new Promise((resolve) => {
+      execFile(cmd, args, { timeout: timeoutMs }, (err) => resolve(!err));
+    });
   }
 
   /** How often a container's log was rotated. */
