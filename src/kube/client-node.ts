@@ -1,6 +1,6 @@
 // KubeClient on @kubernetes/client-node, configured the way kubectl is:
 // --kubeconfig, else $KUBECONFIG (a list of files, merged), else ~/.kube/config; --context.
-import { CoreV1Api, KubeConfig, Watch, type V1ConfigMap, type V1Namespace, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig, Watch, type V1ConfigMap, type V1Namespace, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { toKubeApiError } from './errors.ts';
@@ -52,6 +52,7 @@ function readKubeconfig(kc: KubeConfig, file: string): void {
 
 export function createKubeClient(kc: KubeConfig): KubeClient {
   const core = kc.makeApiClient(CoreV1Api);
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
   const watcher = new Watch(kc);
   const call = <T>(doing: string, fn: () => Promise<T>) => withRetry(doing, fn);
   const orNull = async <T>(doing: string, fn: () => Promise<T>): Promise<T | null> => {
@@ -79,6 +80,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
       : core.listConfigMapForAllNamespaces({ labelSelector })))).items,
     deleteConfigMap: (namespace, name) => ignoreMissing(`deleting configmap ${namespace}/${name}`, () => core.deleteNamespacedConfigMap({ namespace, name })),
     createService: (namespace, body: V1Service) => call(`creating service ${namespace}/${body.metadata?.name}`, () => core.createNamespacedService({ namespace, body })),
+    listEndpointSlices: async (namespace, labelSelector) => (await call('listing endpointslices', () => discovery.listNamespacedEndpointSlice({ namespace, labelSelector }))).items,
     createPod: (namespace, body: V1Pod) => call(`creating pod ${namespace}/${body.metadata?.name}`, () => core.createNamespacedPod({ namespace, body })),
     readPod: (namespace, name) => orNull(`reading pod ${namespace}/${name}`, () => core.readNamespacedPod({ namespace, name })),
     listPods: async (namespace, labelSelector): Promise<PodList> => {

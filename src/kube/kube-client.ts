@@ -1,6 +1,6 @@
 // The one seam between netprobe and a cluster. Stages take a KubeClient, so they
 // can be exercised against any API server; the real one wraps @kubernetes/client-node.
-import type { V1ConfigMap, V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EndpointSlice, V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -25,6 +25,8 @@ export interface KubeClient {
   listConfigMaps(namespace: string | undefined, labelSelector: string): Promise<V1ConfigMap[]>;
   deleteConfigMap(namespace: string, name: string): Promise<void>;
   createService(namespace: string, service: V1Service): Promise<V1Service>;
+  /** discovery.k8s.io/v1 EndpointSlices: what kube-proxy programs Services from. */
+  listEndpointSlices(namespace: string, labelSelector: string): Promise<V1EndpointSlice[]>;
   createPod(namespace: string, pod: V1Pod): Promise<V1Pod>;
   readPod(namespace: string, name: string): Promise<V1Pod | null>;
   listPods(namespace: string | undefined, labelSelector?: string): Promise<PodList>;

@@ -120,4 +120,21 @@ describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
       await lab.netprobe('cleanup', '--run', firstRun);
     }
   }, 120_000);
+
+  test('--service waits for each Service\'s ready EndpointSlice and for kube-proxy, however slow the endpoints controller', async () => {
+    // A busy control plane: endpoints five seconds behind the pods, the rules a second after that.
+    await lab.labApi('/lab/v1/service-delays', { endpointsDelayMs: 5000, proxyDelayMs: 1000 }, 'PUT');
+    try {
+      const run = await lab.netprobe('matrix', '-o', 'json', '--service', '--nodes', 'node1,node2', ...QUICK, '--timeout', '30s');
+      expect(run.stderr).not.toMatch(/^error:/m);
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as MatrixReport;
+      const service = report.pairs.filter((p) => p.path === 'service');
+      expect(service.map((p) => `${p.source}>${p.destination} ${p.protocol}`).sort()).toEqual(['node1>node2 tcp', 'node1>node2 udp', 'node2>node1 tcp', 'node2>node1 udp']);
+      // Not one probe refused for want of rules: every probe through the Services answered.
+      expect(service.map((p) => [p.attempts > 0, p.successes === p.attempts, p.errors])).toEqual(new Array(4).fill([true, true, {}]));
+    } finally {
+      await lab.labApi('/lab/v1/service-delays', { endpointsDelayMs: 200, proxyDelayMs: 1000 }, 'PUT');
+    }
+  }, 120_000);
 });

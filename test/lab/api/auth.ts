@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { forbidden, unauthorized } from './status.ts';
 
 /** An RBAC PolicyRule (so a ClusterRole's `rules` can be used as they are): '*' matches any verb,
- *  resource (subresources included) or group; the lab serves only the core group "". */
+ *  resource (subresources included) or group; no apiGroups: any group. */
 export interface PolicyRule { verbs: string[]; resources: string[]; apiGroups?: string[] }
 
 export interface LabUser {
@@ -32,11 +32,11 @@ export class Authenticator {
     return user;
   }
 
-  /** `resource` may name a subresource, e.g. "pods/log". */
-  authorize(user: LabUser, verb: string, resource: string, namespace: string | undefined, name?: string): void {
+  /** `resource` may name a subresource, e.g. "pods/log"; `group` is its API group ("" for core). */
+  authorize(user: LabUser, verb: string, resource: string, namespace: string | undefined, name?: string, group = ''): void {
     if (!user.rules) return;
-    const allowed = user.rules.some((r) => (!r.apiGroups || r.apiGroups.includes('') || r.apiGroups.includes('*'))
+    const allowed = user.rules.some((r) => (!r.apiGroups || r.apiGroups.includes(group) || r.apiGroups.includes('*'))
       && (r.verbs.includes('*') || r.verbs.includes(verb)) && (r.resources.includes('*') || r.resources.includes(resource)));
-    if (!allowed) throw forbidden(user.name, verb, resource, namespace, name);
+    if (!allowed) throw forbidden(user.name, verb, resource, namespace, name, group);
   }
 }

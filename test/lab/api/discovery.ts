@@ -1,7 +1,7 @@
-// API discovery as kubectl walks it: /version, /api, /apis, /api/v1. kubectl asks for the
+// API discovery as kubectl walks it: /version, /api, /apis, /api/v1, /apis/<group>/v1. kubectl asks for the
 // aggregated format (apidiscovery.k8s.io/v2) first and falls back to these plain documents
 // when the response is application/json.
-import { RESOURCES, SUBRESOURCE_VERBS } from './registry.ts';
+import { API_GROUPS, RESOURCES, SUBRESOURCE_VERBS } from './registry.ts';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-netprobe-lab' };
 
@@ -21,12 +21,22 @@ export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
+export function apiGroup(name: string): object {
+  const version = { groupVersion: `${name}/v1`, version: 'v1' };
+  return { kind: 'APIGroup', apiVersion: 'v1', name, versions: [version], preferredVersion: version };
+}
+
 export function apiGroupList(): object {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: API_GROUPS.map((name) => ({ ...apiGroup(name), kind: undefined, apiVersion: undefined })) };
 }
 
 export function coreResourceList(): object {
-  const resources = RESOURCES.flatMap((r) => [
+  return resourceList('');
+}
+
+/** The APIResourceList of a group's v1 ('' for core). */
+export function resourceList(group: string): object {
+  const resources = RESOURCES.filter((r) => (r.group ?? '') === group).flatMap((r) => [
     { name: r.name, singularName: r.singularName, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs, ...(r.shortNames ? { shortNames: r.shortNames } : {}), ...(r.categories ? { categories: r.categories } : {}) },
     ...r.subresources.map((sub) => ({
       name: `${r.name}/${sub}`,
@@ -36,5 +46,5 @@ export function coreResourceList(): object {
       verbs: SUBRESOURCE_VERBS[sub],
     })),
   ]);
-  return { kind: 'APIResourceList', groupVersion: 'v1', resources };
+  return { kind: 'APIResourceList', ...(group && { apiVersion: 'v1' }), groupVersion: group ? `${group}/v1` : 'v1', resources };
 }

@@ -6,7 +6,7 @@ import { RESOURCES } from './registry.ts';
 
 function coreDocument(): object {
   const paths: Record<string, object> = {};
-  for (const r of RESOURCES) {
+  for (const r of RESOURCES.filter((d) => !d.group)) {
     const path = r.namespaced ? `/api/v1/namespaces/{namespace}/${r.name}/{name}` : `/api/v1/${r.name}/{name}`;
     const gvk = { group: '', version: 'v1', kind: r.kind };
     paths[path] = {

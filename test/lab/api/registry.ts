@@ -1,7 +1,10 @@
-// The core/v1 resources the lab serves: what discovery advertises, how URLs map to kinds,
-// and which field selectors each resource supports (as the real registry's GetAttrs does).
+// The resources the lab serves — core/v1, and discovery.k8s.io/v1 EndpointSlices: what
+// discovery advertises, how URLs map to kinds, and which field selectors each resource
+// supports (as the real registry's GetAttrs does).
 
 export interface ResourceDef {
+  /** The API group; absent: the core group (""), served under /api/v1. */
+  group?: string;
   name: string;
   singularName: string;
   kind: string;
@@ -15,6 +18,8 @@ export interface ResourceDef {
   /** Fields accepted in fieldSelector besides metadata.name and metadata.namespace. */
   fields: string[];
 }
+
+export const DISCOVERY_GROUP = 'discovery.k8s.io';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -35,10 +40,20 @@ export const RESOURCES: ResourceDef[] = [
     fields: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
   },
   { name: 'services', singularName: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], verbs: ALL_VERBS, subresources: ['status'], fields: [] },
+  // Written by the endpoints controller (services.ts) alone, as the EndpointSlice controller does.
+  { group: DISCOVERY_GROUP, name: 'endpointslices', singularName: 'endpointslice', kind: 'EndpointSlice', namespaced: true, verbs: ['get', 'list', 'watch'], subresources: [], fields: [] },
 ];
 
-export function resourceByName(name: string): ResourceDef | undefined {
-  return RESOURCES.find((r) => r.name === name);
+/** The groups besides core, with their one version. */
+export const API_GROUPS = [DISCOVERY_GROUP];
+
+/** "v1", or "discovery.k8s.io/v1": what the resource's objects say in apiVersion. */
+export function apiVersionOf(def: ResourceDef): string {
+  return def.group ? `${def.group}/v1` : 'v1';
+}
+
+export function resourceByName(name: string, group = ''): ResourceDef | undefined {
+  return RESOURCES.find((r) => r.name === name && (r.group ?? '') === group);
 }
 
 export function resourceByKind(kind: string): ResourceDef | undefined {

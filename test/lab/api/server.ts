@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { LabNetworkControl, LabNode, PodRuntime } from '../contracts.ts';
 import { Authenticator, type LabUser, type PolicyRule } from './auth.ts';
 import { Deleter, type DeleteOptions } from './deletion.ts';
-import { apiGroupList, apiVersions, coreResourceList, versionInfo } from './discovery.ts';
+import { apiGroup, apiGroupList, apiVersions, coreResourceList, resourceList, versionInfo } from './discovery.ts';
 import { EventRecorder } from './events.ts';
 import { Faults, type ErrorFault } from './faults.ts';
 import { GarbageCollector } from './gc.ts';
@@ -22,10 +22,10 @@ import { openApiV3Core, openApiV3Index } from './openapi.ts';
 import { PATCH_TYPES, parsePatchBody } from './patch.ts';
 import { decodeProtobufObject, isProtobuf } from './protobuf.ts';
 import { ensurePki } from './pki.ts';
-import { resourceByKind, resourceByName, SUBRESOURCE_VERBS, type ResourceDef } from './registry.ts';
+import { API_GROUPS, apiVersionOf, resourceByKind, resourceByName, SUBRESOURCE_VERBS, type ResourceDef } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
 import { fieldSelector, labelSelector, type Matcher } from './selectors.ts';
-import { ClusterIPAllocator, EndpointsController } from './services.ts';
+import { ClusterIPAllocator, DEFAULT_SERVICE_DELAYS, EndpointsController, type ServiceDelays } from './services.ts';
 import { ApiError, badRequest, forbidden } from './status.ts';
 import { Store, type KObject, type ObjectInput } from './store.ts';
 import { toTable, type IncludeObject } from './tables.ts';
@@ -49,6 +49,8 @@ export interface ApiServerOptions {
   watchHistory?: number;
   /** Errors of background work (e.g. the network refusing a Service). */
   onError?: (error: Error) => void;
+  /** How far behind pods' readiness Services' endpoints and rules follow. */
+  serviceDelays?: ServiceDelays;
 }
 
 export interface ApiServer {
@@ -101,6 +103,14 @@ function parseBody(req: IncomingMessage, body: Buffer): unknown {
   }
 }
 
+function checkServiceDelays(body: unknown): Partial<ServiceDelays> {
+  const delays = (body ?? {}) as Record<string, unknown>;
+  for (const key of ['endpointsDelayMs', 'proxyDelayMs']) {
+    if (delays[key] !== undefined && !(typeof delays[key] === 'number' && delays[key] >= 0)) throw badRequest(`${key} must be a number of milliseconds >= 0`);
+  }
+  return delays as Partial<ServiceDelays>;
+}
+
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -118,8 +128,8 @@ const notFoundPath = () => new ApiError(404, 'NotFound', 'the server could not f
 
 interface Route { def: ResourceDef; namespace?: string; name?: string; subresource?: string }
 
-/** Maps /api/v1/… to a resource; "namespaces/<ns>/status" is the namespace's own subresource. */
-function route(rest: string[]): Route {
+/** Maps /api/v1/… (or /apis/<group>/v1/…) to a resource; "namespaces/<ns>/status" is the namespace's own subresource. */
+function route(rest: string[], group: string): Route {
   let namespace: string | undefined;
   let parts = rest;
   if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && ['status', 'finalize'].includes(rest[2]))) {
@@ -127,7 +137,7 @@ function route(rest: string[]): Route {
     parts = rest.slice(2);
   }
   const [resource, name, subresource, ...extra] = parts;
-  const def = resourceByName(resource);
+  const def = resourceByName(resource, group);
   if (!def || extra.length || (namespace !== undefined && !def.namespaced) || (namespace === undefined && def.namespaced && name)) throw notFoundPath();
   if (subresource && !def.subresources.includes(subresource)) throw notFoundPath();
   return { def, namespace, name, subresource };
@@ -162,7 +172,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const controllers = {
     scheduler: new Scheduler(store, events, onError),
     kubelets: new Kubelets(store, options.nodes, options.runtime, events, deleter, imagePulls, onError),
-    endpoints: new EndpointsController(store, options.network, onError),
+    endpoints: new EndpointsController(store, options.network, onError, { ...(options.serviceDelays ?? DEFAULT_SERVICE_DELAYS) }),
     gc: new GarbageCollector(store, deleter, onError),
     namespaces: new NamespaceController(store, deleter, onError),
   };
@@ -194,6 +204,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'DELETE /lab/v1/image-pulls':
         imagePulls.clear();
         return sendJson(res, 200, {});
+      case 'PUT /lab/v1/service-delays':
+        Object.assign(controllers.endpoints.delays, checkServiceDelays(body));
+        return sendJson(res, 200, controllers.endpoints.delays);
       case 'POST /lab/v1/drop-watches':
         return sendJson(res, 200, { dropped: watches.dropAll() });
       case 'POST /lab/v1/compact':
@@ -209,14 +222,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   }
 
-  async function resourceRequest(req: IncomingMessage, res: ServerResponse, user: LabUser, url: URL, rest: string[]): Promise<void> {
+  async function resourceRequest(req: IncomingMessage, res: ServerResponse, user: LabUser, url: URL, rest: string[], group = ''): Promise<void> {
     const q = url.searchParams;
-    const r = route(rest);
+    const r = route(rest, group);
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb = verbOf(req.method!, r, watch);
     const resource = r.subresource ? `${r.def.name}/${r.subresource}` : r.def.name;
     faults.check(verb, resource);
-    auth.authorize(user, verb, resource, r.namespace, r.name);
+    auth.authorize(user, verb, resource, r.namespace, r.name, group);
     if (!(r.subresource ? SUBRESOURCE_VERBS[r.subresource] : r.def.verbs).includes(verb)) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
 
     const accept = req.headers.accept ?? '';
@@ -246,7 +259,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'list': {
         const { resourceVersion, items } = handlers.list(r.def, r.namespace, matches);
         return sendJson(res, 200, asTable ? toTable(r.def.name, items, resourceVersion, include)
-          : { kind: `${r.def.kind}List`, apiVersion: 'v1', metadata: { resourceVersion }, items });
+          : { kind: `${r.def.kind}List`, apiVersion: apiVersionOf(r.def), metadata: { resourceVersion }, items });
       }
       case 'watch': {
         const timeout = q.get('timeoutSeconds');
@@ -301,6 +314,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (path === '/openapi/v3/api/v1') return sendJson(res, 200, openApiV3Core());
     const segments = path.split('/').filter(Boolean);
     if (segments[0] === 'api' && segments[1] === 'v1') return resourceRequest(req, res, user, url, segments.slice(2));
+    if (segments[0] === 'apis' && API_GROUPS.includes(segments[1])) {
+      if (segments.length === 2) return sendJson(res, 200, apiGroup(segments[1]));
+      if (segments[2] === 'v1' && segments.length === 3) return sendJson(res, 200, resourceList(segments[1]));
+      if (segments[2] === 'v1') return resourceRequest(req, res, user, url, segments.slice(3), segments[1]);
+    }
     throw notFoundPath();
   }
 

@@ -1,7 +1,12 @@
 // Services: ClusterIP allocation from the network's service CIDR, and the endpoints
-// controller + kube-proxy role — ready pods matching the selector become the Endpoints
-// object and the network's DNAT backends (LabNetworkControl.applyService).
+// controller + kube-proxy role — pods matching the selector become the Endpoints object and
+// an EndpointSlice (discovery.k8s.io/v1, with each endpoint's ready condition), and the ready
+// ones the network's DNAT backends (LabNetworkControl.applyService). Neither happens at once:
+// the controller works a Service off after `endpointsDelayMs` (its queue and batch period under
+// load), kube-proxy programs the rules `proxyDelayMs` after that (at most one sync per
+// minSyncPeriod, 1 s by default in KubeProxyConfiguration, plus the sync itself).
 import type { LabNetworkControl, ServiceRealisation } from '../contracts.ts';
+import { randomBytes } from 'node:crypto';
 import { invalid } from './status.ts';
 import { now } from './meta.ts';
 import { matchRequirements } from './selectors.ts';
@@ -65,7 +70,21 @@ function targetPortOf(port: Any, pod: Any): number | undefined {
   return undefined;
 }
 
+/** How far behind the cluster's changes Services follow. */
+export interface ServiceDelays {
+  endpointsDelayMs: number;
+  proxyDelayMs: number;
+}
+
+export const DEFAULT_SERVICE_DELAYS: ServiceDelays = { endpointsDelayMs: 200, proxyDelayMs: 1000 };
+
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+const SLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
+
 export class EndpointsController {
+  /** Changeable while running (the lab's admin hook). */
+  readonly delays: ServiceDelays;
   private readonly store: Store;
   private readonly network: LabNetworkControl;
   private readonly applied = new Map<string, string>();
@@ -74,9 +93,12 @@ export class EndpointsController {
   private readonly queue: KeyedQueue;
   private readonly unsubscribe: () => void;
   private readonly onError: ErrorSink;
+  private readonly waits = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
+  private closed = false;
 
-  constructor(store: Store, network: LabNetworkControl, onError: ErrorSink) {
-    this.queue = new KeyedQueue((key) => this.reconcile(...splitKey(key)), onError);
+  constructor(store: Store, network: LabNetworkControl, onError: ErrorSink, delays: ServiceDelays = { ...DEFAULT_SERVICE_DELAYS }) {
+    this.delays = delays;
+    this.queue = new KeyedQueue((key) => this.reconcile(...splitKey(key)), onError, () => this.delays.endpointsDelayMs);
     this.store = store;
     this.network = network;
     this.onError = onError;
@@ -84,8 +106,13 @@ export class EndpointsController {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     this.queue.close();
     this.unsubscribe();
+    for (const wait of this.waits) {
+      clearTimeout(wait.timer);
+      wait.done();
+    }
     return Promise.all(this.chains.values()).then(() => undefined);
   }
 
@@ -100,13 +127,19 @@ export class EndpointsController {
     const svc = this.store.get('services', namespace, name) as Any | undefined;
     if (!svc) {
       this.store.remove('endpoints', namespace, name);
+      for (const slice of this.slicesOf(namespace, name)) this.store.remove('endpointslices', namespace, slice.metadata.name);
       if (this.applied.delete(key)) this.enqueue(key, () => this.network.removeService(namespace, name));
       return;
     }
     const selector = Object.entries((svc.spec.selector ?? {}) as Record<string, string>).map(([key, v]) => ({ key, op: 'in' as const, values: [v] }));
     // A Service without a selector has no managed endpoints (they are the user's to write).
-    const pods = svc.spec.selector ? this.store.list('pods', namespace, (p) => isReady(p) && matchRequirements(p.metadata.labels, selector)) as Any[] : [];
+    const selected = svc.spec.selector
+      ? this.store.list('pods', namespace, (p) => !!(p as Any).status?.podIP && !p.metadata.deletionTimestamp && matchRequirements(p.metadata.labels, selector)) as Any[]
+      : [];
+    const pods = selected.filter(isReady);
     this.writeEndpoints(svc, pods);
+    // Without a selector the EndpointSlice controller leaves a Service alone (its slices are the user's).
+    if (svc.spec.selector) this.writeSlice(svc, selected);
     if (!svc.spec.clusterIP || svc.spec.clusterIP === 'None') return;
     const realisation: ServiceRealisation = {
       namespace,
@@ -142,8 +175,52 @@ export class EndpointsController {
     else this.store.create('endpoints', obj);
   }
 
+  /** The Service's EndpointSlice: every selected pod with an address, ready or not, as the EndpointSlice controller lists them. */
+  private writeSlice(svc: Any, pods: Any[]): void {
+    const { namespace, name } = svc.metadata;
+    const endpoints = pods.map((p) => ({
+      addresses: [p.status.podIP],
+      conditions: { ready: isReady(p), serving: isReady(p), terminating: false },
+      nodeName: p.spec.nodeName,
+      targetRef: { kind: 'Pod', namespace, name: p.metadata.name, uid: p.metadata.uid },
+    }));
+    const ports = (svc.spec.ports as Any[]).map((p) => ({ name: p.name ?? '', port: pods.length ? targetPortOf(p, pods[0]) ?? p.port : p.port, protocol: p.protocol }));
+    const [existing] = this.slicesOf(namespace, name);
+    if (existing && JSON.stringify([existing.endpoints, existing.ports]) === JSON.stringify([endpoints, ports])) return;
+    const slice: KObject = existing ?? {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: `${name}-${randomBytes(3).toString('hex').slice(0, 5)}`, namespace, uid: crypto.randomUUID(), resourceVersion: '', creationTimestamp: now(),
+        labels: { ...svc.metadata.labels, [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: SLICE_CONTROLLER },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      addressType: 'IPv4',
+    };
+    Object.assign(slice, { endpoints, ports });
+    if (existing) this.store.update('endpointslices', slice);
+    else this.store.create('endpointslices', slice);
+  }
+
+  private slicesOf(namespace: string, service: string): KObject[] {
+    return this.store.list('endpointslices', namespace, (s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === service);
+  }
+
+  /** kube-proxy's turn: `proxyDelayMs` later, one network call at a time per Service, in order. */
   private enqueue(key: string, call: () => Promise<void>): void {
-    const next = (this.chains.get(key) ?? Promise.resolve()).then(call).catch((err: Error) => this.onError(err));
+    const next = (this.chains.get(key) ?? Promise.resolve())
+      .then(() => this.sleep(this.delays.proxyDelayMs))
+      .then(() => (this.closed ? undefined : call()))
+      .catch((err: Error) => this.onError(err));
     this.chains.set(key, next);
+  }
+
+  /** A wait that close() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wait = { timer: setTimeout(() => { this.waits.delete(wait); resolve(); }, ms), done: () => resolve() };
+      this.waits.add(wait);
+    });
   }
 }

@@ -89,10 +89,11 @@ export function invalid(kind: string, name: string, errors: FieldError[]): ApiEr
 }
 
 /** The RBAC authorizer's denial, as in `pods is forbidden: User "x" cannot create resource "pods" in API group "" in the namespace "y"`. */
-export function forbidden(user: string, verb: string, resource: string, namespace: string | undefined, name?: string): ApiError {
+export function forbidden(user: string, verb: string, resource: string, namespace: string | undefined, name?: string, group = ''): ApiError {
   const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
-  const subject = name ? `${resource.split('/')[0]} "${name}"` : resource.split('/')[0];
-  return new ApiError(403, 'Forbidden', `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "" ${scope}`, {
+  const plural = group ? `${resource.split('/')[0]}.${group}` : resource.split('/')[0];
+  const subject = name ? `${plural} "${name}"` : plural;
+  return new ApiError(403, 'Forbidden', `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`, {
     name,
     kind: resource.split('/')[0],
   });

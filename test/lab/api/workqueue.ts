@@ -5,20 +5,22 @@
 export type ErrorSink = (error: Error) => void;
 
 export class KeyedQueue {
-  private readonly pending = new Set<string>();
+  private readonly pending = new Map<string, NodeJS.Timeout | NodeJS.Immediate>();
   private readonly process: (key: string) => void;
   private readonly onError: ErrorSink;
+  /** How long a key waits before it is processed (a controller's batch period); 0: the next turn. */
+  private readonly delayMs: () => number;
   private closed = false;
 
-  constructor(process: (key: string) => void, onError: ErrorSink) {
+  constructor(process: (key: string) => void, onError: ErrorSink, delayMs: () => number = () => 0) {
     this.process = process;
     this.onError = onError;
+    this.delayMs = delayMs;
   }
 
   add(key: string): void {
     if (this.closed || this.pending.has(key)) return;
-    this.pending.add(key);
-    setImmediate(() => {
+    const run = () => {
       this.pending.delete(key);
       if (this.closed) return;
       try {
@@ -26,11 +28,18 @@ export class KeyedQueue {
       } catch (err) {
         this.onError(new Error(`${key}: ${(err as Error).stack ?? err}`));
       }
-    });
+    };
+    const delay = this.delayMs();
+    this.pending.set(key, delay > 0 ? setTimeout(run, delay) : setImmediate(run));
   }
 
   close(): void {
     this.closed = true;
+    for (const handle of this.pending.values()) {
+      clearTimeout(handle as NodeJS.Timeout);
+      clearImmediate(handle as NodeJS.Immediate);
+    }
+    this.pending.clear();
   }
 }
 
