@@ -22,7 +22,7 @@ export class DnsProber {
     this.server = server;
     this.port = plan.port ?? DNS_PORT;
     this.plan = plan;
-    this.series = new SeriesRecorder('dns', `dns:${server}`, 'service', `${server}:${this.port}`, clock);
+    this.series = new SeriesRecorder('dns', `dns:${server}`, 'service', server, this.port, clock);
     this.detailCounts = {
       variant,
       names: [...plan.names],

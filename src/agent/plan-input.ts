@@ -52,7 +52,7 @@ export function parsePlan(text: string): AgentPlan {
   if (plan.listen !== undefined) {
     const listen = object(plan.listen, 'listen');
     parsed.listen = {
-      host: listen.host === undefined ? '0.0.0.0' : nonEmptyString(listen.host, 'listen.host'),
+      ...(listen.host !== undefined && { host: nonEmptyString(listen.host, 'listen.host') }),
       tcpPort: port(listen.tcpPort, 'listen.tcpPort'),
       udpPort: port(listen.udpPort, 'listen.udpPort'),
     };

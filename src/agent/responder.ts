@@ -1,6 +1,9 @@
 // The other end of the probes: a TCP listener that answers one request line (so a
 // prober can time the round trip after the handshake), and a UDP echo that answers
-// only datagrams carrying this run's token, so stray traffic gets no reply.
+// only datagrams carrying this run's token, so stray traffic gets no reply. Without a host
+// both listen on every address of both families (an IPv6 socket with IPV6_V6ONLY off takes
+// IPv4 too, as IPv4-mapped addresses: RFC 3493 section 5.3), or on IPv4 alone where the
+// kernel has no IPv6.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 
@@ -28,7 +31,22 @@ export interface Responder {
   close(): Promise<void>;
 }
 
-export async function startResponder(host: string, tcpPort: number, udpPort: number, runToken: string): Promise<Responder> {
+/** Every address, IPv6 and (mapped) IPv4. */
+const ANY_DUAL_STACK = '::';
+const ANY_IPV4 = '0.0.0.0';
+
+export async function startResponder(host: string | undefined, tcpPort: number, udpPort: number, runToken: string): Promise<Responder> {
+  if (host !== undefined) return startResponderOn(host, tcpPort, udpPort, runToken);
+  try {
+    return await startResponderOn(ANY_DUAL_STACK, tcpPort, udpPort, runToken);
+  } catch (err) {
+    // No IPv6 in this kernel (ipv6.disable=1) or namespace: IPv4 is all there is to answer.
+    if (!(err instanceof NoFamilyError)) throw err;
+    return startResponderOn(ANY_IPV4, tcpPort, udpPort, runToken);
+  }
+}
+
+async function startResponderOn(host: string, tcpPort: number, udpPort: number, runToken: string): Promise<Responder> {
   const counts: ServedCounts = { tcpAccepted: 0, udpEchoed: 0, udpIgnored: 0 };
   const expectedPrefix = `${TCP_REQUEST_PREFIX}${runToken} `;
 
@@ -65,7 +83,7 @@ export async function startResponder(host: string, tcpPort: number, udpPort: num
 
   const token = Buffer.from(`${runToken} `);
   const receivedFrom = new Map<string, number>();
-  const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+  const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', ipv6Only: false });
   udp.on('message', (msg, rinfo) => {
     if (msg.length < token.length || !msg.subarray(0, token.length).equals(token)) {
       counts.udpIgnored++;
@@ -101,7 +119,7 @@ export async function startResponder(host: string, tcpPort: number, udpPort: num
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(portError(err, 'TCP', host, port)));
-    server.listen({ host, port, backlog: 4096 }, () => resolve());
+    server.listen({ host, port, backlog: 4096, ipv6Only: false }, () => resolve());
   });
 }
 
@@ -115,7 +133,11 @@ function bindUdp(socket: UdpSocket, host: string, port: number): Promise<void> {
 /** Errors that are the agent's own (exit non-zero), not the network's. */
 export class AgentSetupError extends Error {}
 
+/** The address family of `host` is not there (EAFNOSUPPORT, EADDRNOTAVAIL): try another. */
+class NoFamilyError extends AgentSetupError {}
+
 function portError(err: NodeJS.ErrnoException, proto: string, host: string, port: number): Error {
+  if (err.code === 'EAFNOSUPPORT' || (err.code === 'EADDRNOTAVAIL' && host === ANY_DUAL_STACK)) return new NoFamilyError(`cannot listen on ${proto} ${host}:${port}: ${err.message}`);
   if (err.code === 'EADDRINUSE') return new AgentSetupError(`${proto} port ${port} on ${host} is already in use`);
   if (err.code === 'EACCES') return new AgentSetupError(`no permission to listen on ${proto} port ${port} (ports < 1024 need root or CAP_NET_BIND_SERVICE)`);
   return new AgentSetupError(`cannot listen on ${proto} ${host}:${port}: ${err.message}`);

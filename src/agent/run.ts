@@ -46,7 +46,7 @@ export async function startAgent(
   const countersAtStart = readNetCounters(warnings);
 
   const responder: Responder | undefined = plan.listen
-    ? await startResponder(plan.listen.host ?? '0.0.0.0', plan.listen.tcpPort, plan.listen.udpPort, plan.runToken)
+    ? await startResponder(plan.listen.host, plan.listen.tcpPort, plan.listen.udpPort, plan.runToken)
     : undefined;
 
   const untilStart = plan.startAt ? Math.max(0, Date.parse(plan.startAt) - Date.now()) : 0;

@@ -3,7 +3,7 @@
 // a stop signal are not mistaken for losses.
 import type { ProbeOutcome, ProbeSeries, SeriesWindows } from '../shared/agent-result.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
-import type { NetworkPath, Protocol } from '../shared/plan.ts';
+import { familyOf, hostPort, type NetworkPath, type Protocol } from '../shared/plan.ts';
 
 /** Splits the probing window into fixed windows: probes count in the window they started in. */
 export interface WindowClock {
@@ -29,13 +29,16 @@ export class SeriesRecorder {
   readonly destination: string;
   readonly path: NetworkPath;
   readonly target: string;
+  private readonly ipv6: boolean;
   private readonly clock: WindowClock | undefined;
 
-  constructor(protocol: Protocol, destination: string, path: NetworkPath, target: string, clock?: WindowClock) {
+  /** `ip` is the address probed: its family labels the series. */
+  constructor(protocol: Protocol, destination: string, path: NetworkPath, ip: string, port: number, clock?: WindowClock) {
     this.protocol = protocol;
     this.destination = destination;
     this.path = path;
-    this.target = target;
+    this.ipv6 = familyOf(ip) === 'ipv6';
+    this.target = hostPort(ip, port);
     this.clock = clock;
     if (clock) this.windows = { attempts: [], failures: [], degraded: [] };
   }
@@ -62,6 +65,7 @@ export class SeriesRecorder {
       protocol: this.protocol,
       destination: this.destination,
       path: this.path,
+      ...(this.ipv6 && { family: 'ipv6' as const }),
       target: this.target,
       attempts: this.attempts,
       successes: this.successes,

@@ -25,7 +25,7 @@ export class TcpProber {
     this.request = Buffer.concat([Buffer.from(tcpRequestHeader(runToken, payloadBytes)), Buffer.alloc(payloadBytes, 0x2e)]);
     this.timeoutMs = timeoutMs;
     this.synMarks = synMarks;
-    this.series = new SeriesRecorder('tcp', peer.node, peer.path, `${peer.ip}:${peer.tcpPort}`, clock);
+    this.series = new SeriesRecorder('tcp', peer.node, peer.path, peer.ip, peer.tcpPort, clock);
   }
 
   probe(): Promise<void> {

@@ -2,7 +2,7 @@
 // token and a sequence number; the echo tells loss, duplicates, reordering and RTT.
 import { createSocket, type Socket } from 'node:dgram';
 import type { UdpDetail } from '../shared/agent-result.ts';
-import type { PeerTarget } from '../shared/plan.ts';
+import { familyOf, type PeerTarget } from '../shared/plan.ts';
 import { outcomeOfError } from './errno.ts';
 import { elapsedMs, SeriesRecorder, type WindowClock } from './series.ts';
 
@@ -34,8 +34,8 @@ export class UdpProber {
     this.peer = peer;
     this.token = runToken;
     this.timeoutMs = timeoutMs;
-    this.series = new SeriesRecorder('udp', peer.node, peer.path, `${peer.ip}:${peer.udpPort}`, clock);
-    this.socket = createSocket({ type: peer.ip.includes(':') ? 'udp6' : 'udp4' });
+    this.series = new SeriesRecorder('udp', peer.node, peer.path, peer.ip, peer.udpPort, clock);
+    this.socket = createSocket({ type: familyOf(peer.ip) === 'ipv6' ? 'udp6' : 'udp4' });
     this.socket.on('message', (msg) => this.onEcho(msg));
     // Asynchronous ICMP errors (e.g. port unreachable) surface here, not per send.
     this.socket.on('error', () => {});

@@ -56,6 +56,7 @@ function sortPairs(judged: { report: PairReport }[]): void {
   const rank = new Map(names.map((name, i) => [name, i]));
   judged.sort(({ report: a }, { report: b }) =>
     PATH_ORDER.indexOf(a.path) - PATH_ORDER.indexOf(b.path)
+    || Number(a.family === 'ipv6') - Number(b.family === 'ipv6')
     || PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol)
     || rank.get(a.source)! - rank.get(b.source)!
     || rank.get(a.destination)! - rank.get(b.destination)!);

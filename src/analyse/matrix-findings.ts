@@ -11,7 +11,7 @@ import { synDropContext } from './syn-drops.ts';
 import { udpDirectionHint } from './udp-direction.ts';
 import { raceSuspicion } from './dns-race.ts';
 import { P99_TAIL_SHARE } from './options.ts';
-import { cellKey } from './pairs.ts';
+import { cellKey, networkKey } from './pairs.ts';
 import { applyFlag, evidenceOf, type JudgedPair } from './verdicts.ts';
 import type { FindingContext } from './finding-context.ts';
 
@@ -30,8 +30,10 @@ interface PairCell extends MatrixCell {
 export function matrixFindings(context: FindingContext): Finding[] {
   const findings: Finding[] = [];
   const { thresholds } = context;
-  for (const [group, pairs] of groupBy(context.judged, (j) => `${j.report.path}|${matrixKind(j.report.destination)}`)) {
-    const [path, kind] = group.split('|') as [NetworkPath, MatrixKind];
+  // Patterns per network: a dual-stack cluster's IPv6 pairs are a matrix of their own.
+  for (const [group, pairs] of groupBy(context.judged, (j) => `${networkKey(j.report)}|${matrixKind(j.report.destination)}`)) {
+    const [, kind] = group.split('|') as [string, MatrixKind];
+    const { path, family } = pairs[0].report;
     const cellsPairs = [...groupBy(pairs, (j) => pairName(j.report)).values()];
     for (const metric of MATRIX_METRICS) {
       // Most runs are clean: no elevated pair, no pattern to look for.
@@ -40,7 +42,7 @@ export function matrixFindings(context: FindingContext): Finding[] {
       const rules = { p0: metric === 'latency' ? P99_TAIL_SHARE : thresholds.lossRatio, share: thresholds.patternShare, alpha: thresholds.falseDiscoveryRate, square: kind === 'nodes' };
       for (const pattern of detectPatterns(cells, rules)) {
         for (const pair of pattern.cells.flatMap((cell) => cell.elevatedPairs)) if (pair.report.flags.length === 0) applyFlag(pair, metric, thresholds);
-        findings.push(toFinding(pattern, metric, path, kind, context));
+        findings.push({ ...toFinding(pattern, metric, path, kind, context), ...(family && { family }) });
       }
     }
   }
@@ -98,7 +100,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
     subject: subjectOf(pattern, groups),
     path,
     protocols,
-    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network)${pooled}${outsideBursts}.`,
+    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network${pairs[0].report.family ? ', IPv6' : ''})${pooled}${outsideBursts}.`,
     hint: hints.filter(Boolean).join(' '),
     evidence: {
       // Latency pairs carry their own limit; the others share the loss threshold.

@@ -9,6 +9,8 @@ export interface PairTally {
   destination: string;
   protocol: Protocol;
   path: NetworkPath;
+  /** IPv6 pairs are pairs of their own: a dual-stack cluster has two networks between the same nodes. */
+  family?: 'ipv6';
   targets: string[];
   attempts: number;
   successes: number;
@@ -32,12 +34,17 @@ export interface WindowCounts {
   degraded: number;
 }
 
-/** One heatmap cell: a (path, source, destination), all protocols. */
-export function cellKey(pair: { source: string; destination: string; path: NetworkPath }): string {
-  return `${pair.path}|${pair.source}|${pair.destination}`;
+/** A network: the path, and for IPv6 the family ("pod", "pod/ipv6"). */
+export function networkKey(pair: { path: NetworkPath; family?: 'ipv6' }): string {
+  return pair.family ? `${pair.path}/${pair.family}` : pair.path;
 }
 
-export function pairKey(pair: { source: string; destination: string; protocol: Protocol; path: NetworkPath }): string {
+/** One heatmap cell: a (network, source, destination), all protocols. */
+export function cellKey(pair: { source: string; destination: string; path: NetworkPath; family?: 'ipv6' }): string {
+  return `${networkKey(pair)}|${pair.source}|${pair.destination}`;
+}
+
+export function pairKey(pair: { source: string; destination: string; protocol: Protocol; path: NetworkPath; family?: 'ipv6' }): string {
   return `${cellKey(pair)}|${pair.protocol}`;
 }
 
@@ -46,7 +53,7 @@ export function tallyPairs(results: readonly AgentResult[], burstWindows: Readon
   const tallies = new Map<string, PairTally>();
   for (const result of results) {
     for (const series of result.series) {
-      const identity = { source: result.node, destination: series.destination, protocol: series.protocol, path: series.path };
+      const identity = { source: result.node, destination: series.destination, protocol: series.protocol, path: series.path, ...(series.family && { family: series.family }) };
       const key = pairKey(identity);
       const latency = LatencyHistogram.fromJSON(series.latency);
       let tally = tallies.get(key);

@@ -24,7 +24,7 @@ export function timeline(results: readonly AgentResult[]): TimelineReport | null
   const { windowMs } = timed[0].timeline!;
   const originAt = timed.map((r) => r.timeline!.originAt).sort()[0];
   const pairs = timed.flatMap((r) => r.series.filter((s) => s.windows).map((s) => ({
-    source: r.node, destination: s.destination, protocol: s.protocol as Protocol, path: s.path as NetworkPath,
+    source: r.node, destination: s.destination, protocol: s.protocol as Protocol, path: s.path as NetworkPath, ...(s.family && { family: s.family }),
     attempts: s.windows!.attempts, trouble: s.windows!.failures.map((f, i) => f + (s.windows!.degraded[i] ?? 0)),
   })));
   const windows = Math.max(0, ...pairs.map((p) => p.attempts.length));

@@ -73,8 +73,8 @@ export function applyFlag(pair: JudgedPair, flag: PairFlag, thresholds: Threshol
 /** The measurement as report evidence: k of n with its interval, and for latency the p99 and its reference. */
 export function evidenceOf(pair: JudgedPair, flag: PairFlag): PairEvidence {
   const { measure, k, n, reference } = pair.measurements[flag]!;
-  const { source, destination, protocol, path, latencyMs } = pair.report;
-  return { source, destination, protocol, path, measure, n, k, ...wilsonInterval(k, n), ...(reference ? { p99Ms: latencyMs.p99, ...reference } : {}) };
+  const { source, destination, protocol, path, family, latencyMs } = pair.report;
+  return { source, destination, protocol, path, ...(family && { family }), measure, n, k, ...wilsonInterval(k, n), ...(reference ? { p99Ms: latencyMs.p99, ...reference } : {}) };
 }
 
 function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyReference | undefined): Partial<Record<PairFlag, Measurement>> {
@@ -136,6 +136,7 @@ function pairReport(tally: PairTally): PairReport {
     destination: tally.destination,
     protocol: tally.protocol,
     path: tally.path,
+    ...(tally.family && { family: tally.family }),
     target: tally.targets.join(','),
     status: 'ok',
     flags: [],

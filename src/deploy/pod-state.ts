@@ -4,7 +4,14 @@ import type { V1Pod } from '@kubernetes/client-node';
 
 export type PodVerdict =
   | { state: 'pending'; /** Its image cannot be pulled right now: the waiting reason and message. */ imagePull?: string }
-  | { state: 'running'; podIP: string; /** Its Ready condition: every container passes its readiness probe (a responder listens). */ ready: boolean }
+  | {
+    state: 'running';
+    podIP: string;
+    /** Every address the pod has, one per family on a dual-stack cluster (status.podIPs), podIP first. */
+    podIPs: string[];
+    /** Its Ready condition: every container passes its readiness probe (a responder listens). */
+    ready: boolean;
+  }
   | { state: 'succeeded' }
   | { state: 'failed'; reason: string };
 
@@ -43,7 +50,9 @@ export function podVerdict(pod: V1Pod): PodVerdict {
     }
     case 'Running': {
       const ready = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-      return status.podIP ? { state: 'running', podIP: status.podIP, ready } : { state: 'pending' };
+      if (!status.podIP) return { state: 'pending' };
+      const podIPs = [status.podIP, ...(status.podIPs ?? []).map((p) => p.ip).filter((ip) => ip && ip !== status.podIP)];
+      return { state: 'running', podIP: status.podIP, podIPs, ready };
     }
     default:
       return { state: 'pending' };

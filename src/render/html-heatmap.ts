@@ -85,6 +85,11 @@ function namesLegend(rows: readonly Axis[]): string {
   return `<dl class="names">${shortened.map((row) => `<div><dt>${escapeHtml(row.label)}</dt><dd>${escapeHtml(row.name)}</dd></div>`).join('')}</dl>`;
 }
 
+/** "tcp · pod network", "tcp · pod network (IPv6)". */
+function viewKind(pair: PairReport): string {
+  return `${pair.protocol} · ${pair.path} network${pair.family ? ' (IPv6)' : ''}`;
+}
+
 function heatmapViews(pairs: readonly PairReport[], nodes: readonly Axis[]): View[] {
   const nodePairs = pairs.filter((pair) => !isResolver(pair.destination));
   const resolvers = [...new Set(pairs.map((pair) => pair.destination).filter(isResolver))].sort();
@@ -92,12 +97,12 @@ function heatmapViews(pairs: readonly PairReport[], nodes: readonly Axis[]): Vie
   const nodeColumns = nodePairs.length ? [...nodes] : [];
   if (nodeColumns.length + resolverColumns.length === 0) return [];
   // The analysis orders pairs by path, then protocol: the views follow that order.
-  const kinds = [...new Set(nodePairs.map((pair) => `${pair.protocol} · ${pair.path} network`))];
+  const kinds = [...new Set(nodePairs.map(viewKind))];
   const overall: View = { title: kinds.length > 1 ? 'All, worst per pair' : 'All', pairs, columns: [...nodeColumns, ...resolverColumns] };
   if (kinds.length < 2) return [overall];
   return [overall, ...kinds.map((kind) => ({
     title: kind,
-    pairs: nodePairs.filter((pair) => `${pair.protocol} · ${pair.path} network` === kind),
+    pairs: nodePairs.filter((pair) => viewKind(pair) === kind),
     columns: nodeColumns,
   }))];
 }
@@ -163,7 +168,7 @@ function headlineCell(cells: readonly Cell[][], rows: readonly Axis[], columns: 
 function pairEvidence(pair: PairReport): string {
   const latency = pair.latencyMs;
   const lines = [
-    `${pair.protocol} · ${pair.path} network → ${pair.target}`,
+    `${viewKind(pair)} → ${pair.target}`,
     `status: ${pair.status}${pair.flags.length ? ` (${pair.flags.join(', ')})` : ''}`,
     `${pair.successes} of ${pair.attempts} probes succeeded; loss ${interval(pair.loss)}`,
     latency.p50 === null ? 'latency: no probe succeeded'

@@ -14,7 +14,7 @@ export function findingsSection(findings: readonly Finding[]): string {
 }
 
 function findingHtml(finding: Finding): string {
-  const scope = [finding.kind, finding.pattern, finding.protocols.join(', '), finding.path && `${finding.path} network`].filter(Boolean).map((part) => escapeHtml(String(part).replaceAll('-', ' ')));
+  const scope = [finding.kind, finding.pattern, finding.protocols.join(', '), finding.path && `${finding.path} network${finding.family ? ' (IPv6)' : ''}`].filter(Boolean).map((part) => escapeHtml(String(part).replaceAll('-', ' ')));
   return `<article class="finding sev-${severityClass(finding.severity)}">`
     + `<header><span class="badge sev-${severityClass(finding.severity)}">${escapeHtml(finding.severity)}</span> <strong class="subject">${escapeHtml(finding.subject)}</strong> <span class="muted">${scope.join(' · ')}</span></header>`
     + `<p>${escapeHtml(finding.message)}</p>`

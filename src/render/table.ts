@@ -31,6 +31,26 @@ const WORST_PAIRS_SHOWN = 15;
 /** The order heatmaps of several paths are shown in. */
 export const PATHS: readonly NetworkPath[] = ['pod', 'host', 'service'];
 
+/** A heatmap's network: a path, and on a dual-stack cluster one of its families. */
+export interface Network {
+  path: NetworkPath;
+  family?: 'ipv6';
+  /** "pod network"; "pod network (IPv6)", and "(IPv4)" beside it on a dual-stack cluster. */
+  name: string;
+}
+
+/** The networks `pairs` cross, in the order they are shown: by path, IPv4 first. */
+export function networksOf(pairs: readonly PairReport[]): Network[] {
+  const dualStack = pairs.some((pair) => pair.family === 'ipv6');
+  return PATHS.flatMap((path) => [undefined, 'ipv6' as const]
+    .filter((family) => pairs.some((pair) => pair.path === path && pair.family === family))
+    .map((family) => ({ path, ...(family && { family }), name: `${path} network${family ? ' (IPv6)' : dualStack ? ' (IPv4)' : ''}` })));
+}
+
+export function onNetwork(pair: PairReport, network: Network): boolean {
+  return pair.path === network.path && pair.family === network.family;
+}
+
 /**
  * The sections in order; `-o wide` passes its own (per-protocol heatmaps, the node table)
  * to go after the heatmap's legend, before the nodes without data and the findings.
@@ -39,13 +59,13 @@ export function renderTable(report: MatrixReport, options: TableOptions, wideSec
   const width = tableWidth(options);
   const resolverPairs = report.pairs.filter((pair) => isResolver(pair.destination));
   const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
-  const paths = PATHS.filter((path) => nodePairs.some((pair) => pair.path === path));
+  const networks = networksOf(nodePairs);
   // The DNS column goes with the first matrix; with DNS alone, it is a matrix of its own.
-  const matrices = (paths.length ? paths : [null]).map((path, i) => {
-    const pairs = nodePairs.filter((pair) => pair.path === path);
+  const matrices = (networks.length ? networks : [null]).map((network, i) => {
+    const pairs = network ? nodePairs.filter((pair) => onNetwork(pair, network)) : [];
     const dns = i === 0 ? resolverPairs : [];
     const protocols = [...new Set(pairs.map((pair) => pair.protocol))].join('/');
-    const title = path ? `Loss % on the ${path} network, row to column, worst of ${protocols}${dns.length ? ' and to DNS' : ''}` : 'DNS loss % per node';
+    const title = network ? `Loss % on the ${network.name}, row to column, worst of ${protocols}${dns.length ? ' and to DNS' : ''}` : 'DNS loss % per node';
     return matrixSection(report, { title, pairs, resolverPairs: dns, cell: lossCell, worstFirst: byWorstLoss }, options);
   });
   return [

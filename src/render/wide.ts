@@ -8,7 +8,7 @@ import { visibleLength } from './ansi.ts';
 import { byWorstLatency, byWorstLoss, latencyCell, lossCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
 import { labelCandidates } from './names.ts';
-import { matrixSection, PATHS, renderTable, tableWidth, type TableOptions } from './table.ts';
+import { matrixSection, networksOf, onNetwork, renderTable, tableWidth, type TableOptions } from './table.ts';
 import { wrap } from './wrap.ts';
 
 const NODE_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -28,16 +28,16 @@ const COUNTERS = NET_COUNTER_NAMES.filter((name) => name !== 'TCPSynRetrans') as
 export function renderWide(report: MatrixReport, options: TableOptions): string {
   const width = tableWidth(options);
   const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
-  const heatmaps = PATHS.flatMap((path) => NODE_PROTOCOLS.map((protocol) => ({ path, protocol, pairs: nodePairs.filter((pair) => pair.path === path && pair.protocol === protocol) })))
+  const heatmaps = networksOf(nodePairs).flatMap((network) => NODE_PROTOCOLS.map((protocol) => ({ network, protocol, pairs: nodePairs.filter((pair) => onNetwork(pair, network) && pair.protocol === protocol) })))
     .filter(({ pairs }) => pairs.length > 0);
-  const pathsOfOneProtocol = new Set(PATHS.filter((path) => heatmaps.filter((heatmap) => heatmap.path === path).length === 1));
-  // With one protocol on a path, the table's worst-of heatmap is already that protocol's.
-  const loss = heatmaps.filter(({ path }) => !pathsOfOneProtocol.has(path)).map(({ path, protocol, pairs }) => matrixSection(report, {
-    title: `${protocol.toUpperCase()} loss % on the ${path} network, row to column${protocol === 'tcp' ? ' (SYN-level when connects succeed late)' : ''}`,
+  const networksOfOneProtocol = new Set(heatmaps.filter(({ network }) => heatmaps.filter((heatmap) => heatmap.network === network).length === 1).map(({ network }) => network));
+  // With one protocol on a network, the table's worst-of heatmap is already that protocol's.
+  const loss = heatmaps.filter(({ network }) => !networksOfOneProtocol.has(network)).map(({ network, protocol, pairs }) => matrixSection(report, {
+    title: `${protocol.toUpperCase()} loss % on the ${network.name}, row to column${protocol === 'tcp' ? ' (SYN-level when connects succeed late)' : ''}`,
     pairs, resolverPairs: [], cell: lossCell, worstFirst: byWorstLoss,
   }, options));
-  const latency = heatmaps.map(({ path, protocol, pairs }) => matrixSection(report, {
-    title: `${protocol.toUpperCase()} p99 latency on the ${path} network, row to column`,
+  const latency = heatmaps.map(({ network, protocol, pairs }) => matrixSection(report, {
+    title: `${protocol.toUpperCase()} p99 latency on the ${network.name}, row to column`,
     pairs, resolverPairs: [], cell: latencyCell, worstFirst: byWorstLatency,
   }, options));
   const latencyLegend = latency.length

@@ -78,7 +78,9 @@ export interface ProbeSeries {
   /** Peer node name; for DNS the resolver ('dns:<ip>'). */
   destination: string;
   path: NetworkPath;
-  /** ip:port probed. */
+  /** 'ipv6' when the address probed is IPv6; absent: IPv4. */
+  family?: 'ipv6';
+  /** ip:port probed ([ip]:port for IPv6). */
   target: string;
   attempts: number;
   successes: number;

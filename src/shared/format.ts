@@ -44,7 +44,7 @@ export function describeProportion(p: Pick<PairEvidence, 'k' | 'n' | 'ratio' | '
 /** "node-1 -> node-2 tcp: 12 of 300 probes lost (4.0%, 95% CI 2.3%-6.9%)", and for latency the p99 and its reference. */
 export function describePairEvidence(evidence: PairEvidence): string {
   const latency = evidence.p99Ms == null ? '' : `; p99 ${formatMs(evidence.p99Ms)}, cluster median pair p99 ${formatMs(evidence.clusterMedianP99Ms ?? 0)}`;
-  return `${pairName(evidence)} ${evidence.protocol}: ${describeProportion(evidence)}${latency}`;
+  return `${pairName(evidence)} ${evidence.protocol}${evidence.family ? ' (IPv6)' : ''}: ${describeProportion(evidence)}${latency}`;
 }
 
 /** "198 of 1320 probes in trouble (15%; 22.5 expected at the run's average rate, p = 2.8e-118)". */

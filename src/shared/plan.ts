@@ -10,9 +10,22 @@ export const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'dns'];
 /** Which network a peer address belongs to: pod IP, node IP (hostNetwork) or a ClusterIP Service. */
 export type NetworkPath = 'pod' | 'host' | 'service';
 
+/** An address family: IPv6 pairs are labelled so; every older pair is IPv4. */
+export type IpFamily = 'ipv4' | 'ipv6';
+
+export function familyOf(ip: string): IpFamily {
+  return ip.includes(':') ? 'ipv6' : 'ipv4';
+}
+
+/** "198.19.1.5:7400", "[2001:db8:1:1::5]:7400". */
+export function hostPort(ip: string, port: number): string {
+  return familyOf(ip) === 'ipv6' ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
 export interface PeerTarget {
   /** Node the peer runs on: the matrix column. */
   node: string;
+  /** IPv4 or IPv6: a dual-stack peer is probed once per family. */
   ip: string;
   tcpPort: number;
   udpPort: number;
@@ -46,7 +59,7 @@ export interface AgentPlan {
   network?: 'pod' | 'host';
   /** Wall-clock time (ISO 8601) when probing starts, so that every peer's responder is up by then; absent = at once. */
   startAt?: string;
-  /** Serve a TCP responder and a UDP echo on these ports (absent = probe only). */
+  /** Serve a TCP responder and a UDP echo on these ports (absent = probe only); host absent: every address of both families. */
   listen?: { host?: string; tcpPort: number; udpPort: number };
   /** How long to keep serving, from start (default: durationMs + the longest probe timeout). */
   serveMs?: number;

@@ -99,6 +99,8 @@ export interface PairReport {
   destination: string;
   protocol: Protocol;
   path: NetworkPath;
+  /** 'ipv6' for the IPv6 pair of a dual-stack cluster; absent: IPv4 (every pair of a single-stack one). */
+  family?: 'ipv6';
   /** ip:port probed (several when merged series differed). */
   target: string;
   status: PairStatus;
@@ -146,6 +148,7 @@ export interface PairEvidence {
   destination: string;
   protocol: Protocol;
   path: NetworkPath;
+  family?: 'ipv6';
   /** What k counts: lost probes, retransmitted SYNs, answers at resolver marks, samples above the latency limit. */
   measure: 'lost' | 'syn-retransmits' | 'resolver-marks' | 'slow';
   n: number;
@@ -189,6 +192,8 @@ export interface Finding {
   /** A node, 'a -> b' (or 'a <-> b': both directions), a resolver 'dns:<ip>', 'cluster', or the groups of a partition. */
   subject: string;
   path: NetworkPath | null;
+  /** 'ipv6': found on the IPv6 pairs (dual-stack); absent: IPv4, or not about pairs. */
+  family?: 'ipv6';
   protocols: Protocol[];
   message: string;
   /** What to check or change. */
@@ -202,7 +207,7 @@ export interface TimelineReport {
   windowMs: number;
   /** All pairs together, per window: probes, and trouble (failed, or succeeded after SYN retransmits or at a DNS resolver mark). */
   windows: { attempts: number; trouble: number }[];
-  pairs: { source: string; destination: string; protocol: Protocol; path: NetworkPath; attempts: number[]; trouble: number[] }[];
+  pairs: { source: string; destination: string; protocol: Protocol; path: NetworkPath; family?: 'ipv6'; attempts: number[]; trouble: number[] }[];
   bursts: TimelineBurst[];
 }
 

@@ -57,6 +57,20 @@ describe('agent process', () => {
     for (let i = 1; i < docs.length; i++) expect(attemptsOf(docs[i])).toBeGreaterThanOrEqual(attemptsOf(docs[i - 1]));
   });
 
+  test('a responder without a host answers both families; IPv6 series say so', async () => {
+    const ports = freshPorts();
+    const plan = loopbackPlan({ listen: ports, peers: [{ node: 'v4', ip: '127.0.0.1', ...ports, path: 'pod' }, { node: 'v6', ip: '::1', ...ports, path: 'pod' }] });
+    const exit = await runAgent(plan);
+    expect(exit.code).toBe(0);
+    for (const [node, family, target] of [['v4', undefined, `127.0.0.1:${ports.tcpPort}`], ['v6', 'ipv6', `[::1]:${ports.tcpPort}`]]) {
+      const tcp = seriesOf(exit.result!, 'tcp', node!);
+      expect([tcp.family, tcp.target]).toEqual([family, target]);
+      expect(tcp.successes).toBe(tcp.attempts);
+      const udp = seriesOf(exit.result!, 'udp', node!);
+      expect(udp.successes).toBe(udp.attempts);
+    }
+  });
+
   test('a refused port is data, not a failure: outcome "refused", exit 0', async () => {
     const closed = freshPorts();
     const exit = await runAgent(loopbackPlan({ listen: undefined, serveMs: undefined, protocols: ['tcp'], peers: [{ node: 'gone', ip: '127.0.0.1', ...closed, path: 'pod' }] }));

@@ -20,8 +20,9 @@ describe('pod verdicts', () => {
 
   test('running needs an IP; finished pods say how they ended', () => {
     expect(podVerdict({ status: { phase: 'Running' } })).toEqual({ state: 'pending' });
-    expect(podVerdict({ status: { phase: 'Running', podIP: '198.19.1.5' } })).toEqual({ state: 'running', podIP: '198.19.1.5', ready: false });
-    expect(podVerdict({ status: { phase: 'Running', podIP: '198.19.1.5', conditions: [{ type: 'Ready', status: 'True' }] } })).toEqual({ state: 'running', podIP: '198.19.1.5', ready: true });
+    expect(podVerdict({ status: { phase: 'Running', podIP: '198.19.1.5' } })).toEqual({ state: 'running', podIP: '198.19.1.5', podIPs: ['198.19.1.5'], ready: false });
+    expect(podVerdict({ status: { phase: 'Running', podIP: '198.19.1.5', podIPs: [{ ip: '198.19.1.5' }, { ip: '2001:db8:1:1::5' }], conditions: [{ type: 'Ready', status: 'True' }] } }))
+      .toEqual({ state: 'running', podIP: '198.19.1.5', podIPs: ['198.19.1.5', '2001:db8:1:1::5'], ready: true });
     expect(podVerdict({ status: { phase: 'Succeeded' } })).toEqual({ state: 'succeeded' });
     expect(podVerdict({ status: { phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' } }))
       .toEqual({ state: 'failed', reason: 'DeadlineExceeded: Pod was active on the node longer than the specified deadline' });

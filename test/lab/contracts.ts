@@ -11,6 +11,9 @@ export interface LabNode {
   internalIP: string;
   /** This node's pod subnet (a /24 of 198.19.0.0/16). */
   podCIDR: string;
+  /** Dual-stack labs: the node's IPv6 address and pod subnet (a /64 of 2001:db8:1::/48). */
+  internalIP6?: string;
+  podCIDR6?: string;
   /** The node's network namespace ('' in a lab started without root: no namespaces, see test/lab/net/rootless.ts). */
   netns: string;
   labels: Record<string, string>;
@@ -47,6 +50,8 @@ export interface ContainerSpec {
 export interface RunningPod {
   podIP: string;
   hostIP: string;
+  /** Every address, podIP first (dual-stack: its IPv6 address second). */
+  podIPs?: string[];
 }
 
 export interface ContainerExit {

@@ -19,6 +19,7 @@ const { values } = parseArgs({
     kubeconfig: { type: 'string' },
     kernel: { type: 'string', multiple: true, default: [] },
     'container-log-max-size': { type: 'string' },
+    ipv6: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -33,9 +34,10 @@ const lab = await createLab({
   overlay: values.overlay as Overlay,
   tainted: Number(values.tainted ?? 0),
   kubeconfig: values.kubeconfig!,
+  ipv6: values.ipv6,
   ...(values['container-log-max-size'] && { containerLogMaxSizeBytes: parseByteSize(values['container-log-max-size'], '--container-log-max-size') }),
 });
-const kernelVersions = parseKernelVersions(values.kernel, nodeAddressing(lab.store.current.prefix, lab.network.nodes.length, lab.store.current.rootless));
+const kernelVersions = parseKernelVersions(values.kernel, nodeAddressing(lab.store.current.prefix, lab.network.nodes.length, lab.store.current.rootless, lab.store.current.ipv6));
 const api = await startApiServer({
   nodes: withKernelVersions(lab.network.nodes, kernelVersions), runtime: lab.runtime, network: lab.network,
   host: '127.0.0.1', stateDir: dir,

@@ -20,6 +20,8 @@ export interface LabOptions {
   kubeconfig: string;
   /** Where the kubelets rotate containers' logs (containerLogMaxSize; the kubelet's 10 MiB by default). */
   containerLogMaxSizeBytes?: number;
+  /** Dual-stack: IPv6 nodes and pods beside the IPv4 ones (vxlan overlay, as root). */
+  ipv6?: boolean;
 }
 
 export interface Lab {
@@ -59,7 +61,7 @@ export async function createLab(options: LabOptions): Promise<Lab> {
   const prefix = freshPrefix();
   const rootless = !IS_ROOT;
   const store = new LabStateStore(options.dir, {
-    prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, rootless,
+    prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, rootless, ...(options.ipv6 && { ipv6: true }),
     daemonPid: process.pid, ready: false, kubeconfig: options.kubeconfig,
     namespaces: [], pods: [], pids: [], paths: [],
   });
@@ -70,7 +72,7 @@ export async function createLab(options: LabOptions): Promise<Lab> {
   if (rootless) {
     return { store, network: new RootlessNetwork(options.nodes, options.tainted), runtime: new ProcessRuntime({ ...runtimeOptions, sandboxes: new RootlessPods() }) };
   }
-  const network = new LabNetwork({ prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, store });
+  const network = new LabNetwork({ prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, ipv6: options.ipv6, store });
   await network.ready(NETWORK_READY_TIMEOUT_MS);
   return { store, network, runtime: new ProcessRuntime({ ...runtimeOptions, sandboxes: new PodNetwork(prefix, network.podMTU, store) }) };
 }

@@ -14,6 +14,8 @@ export interface LabState {
   tainted: number;
   /** Started without root: no namespaces, pods on 127.0.0.0/8 (net/rootless.ts). */
   rootless: boolean;
+  /** Dual-stack (`up --ipv6`): IPv6 addresses beside the IPv4 ones. */
+  ipv6?: boolean;
   daemonPid: number;
   /** Set once nodes, API and cluster DNS are up. */
   ready: boolean;

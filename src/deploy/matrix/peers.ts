@@ -1,5 +1,5 @@
 // Phase 2: what each prober probes: for every directed pair and path, the destination's
-// responder (or its Service), once that runs.
+// responder at each of its addresses (IPv4, IPv6), or its Service, once that listens.
 import type { DirectedPair } from '../../plan/pairs.ts';
 import type { NetworkPath, PeerTarget } from '../../shared/plan.ts';
 import { pathKey, type MatrixRunSettings } from './context.ts';
@@ -19,8 +19,8 @@ export function planPeers(pairs: readonly DirectedPair[], settings: MatrixRunSet
   };
   for (const path of settings.paths) {
     for (const pair of pairs) {
-      const responder = responderOn(responders, pair.destination, path);
-      if (responder) add(pair.source, path, pair.destination, responder.podIP);
+      // Each family the destination's pod has: a dual-stack cluster has two networks to measure.
+      for (const ip of responderOn(responders, pair.destination, path)?.podIPs ?? []) add(pair.source, path, pair.destination, ip);
     }
   }
   for (const pair of pairs) {

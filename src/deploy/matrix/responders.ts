@@ -16,7 +16,8 @@ export interface RunningResponder {
   pod: TrackedPod;
   /** The pod as created (a --service Service selects it). */
   manifest: V1Pod;
-  podIP: string;
+  /** Its addresses, one per family (status.podIPs): each is probed. */
+  podIPs: string[];
 }
 
 export interface Responders {
@@ -36,7 +37,7 @@ export async function startResponders(ctx: MatrixPhaseContext, destinations: rea
   const running = new Map<string, RunningResponder>();
   for (const { pod, manifest } of created) {
     const verdict = verdicts.get(pod.name);
-    if (verdict?.state === 'running') running.set(pathKey(pod.node, pod.path), { pod, manifest, podIP: verdict.podIP });
+    if (verdict?.state === 'running') running.set(pathKey(pod.node, pod.path), { pod, manifest, podIPs: verdict.podIPs });
   }
   return { all: created.map((c) => c.pod), running };
 }

@@ -374,10 +374,11 @@ export class Kubelets {
       if (state.deadlineExceeded) Object.assign(pod.status, { reason: 'DeadlineExceeded', message: DEADLINE_MESSAGE });
       pod.status.startTime = state.startTime;
       pod.status.hostIP = state.node.internalIP;
-      pod.status.hostIPs = [{ ip: state.node.internalIP }];
+      pod.status.hostIPs = [state.node.internalIP, ...(state.node.internalIP6 ? [state.node.internalIP6] : [])].map((ip) => ({ ip }));
       if (state.running) {
         pod.status.podIP = state.running.podIP;
-        pod.status.podIPs = [{ ip: state.running.podIP }];
+        // Dual-stack: one address per family, the primary (IPv4) first, as the kubelet lists them.
+        pod.status.podIPs = (state.running.podIPs ?? [state.running.podIP]).map((ip) => ({ ip }));
       }
       setCondition(pod, { type: 'PodReadyToStartContainers', status: state.running ? 'True' : 'False' });
       setCondition(pod, { type: 'Initialized', status: 'True' });

@@ -26,9 +26,13 @@ export function nodeObject(node: LabNode): KObject {
       },
       annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
     },
-    spec: { podCIDR: node.podCIDR, podCIDRs: [node.podCIDR], ...(node.taints.length ? { taints: node.taints } : {}) },
+    spec: { podCIDR: node.podCIDR, podCIDRs: [node.podCIDR, ...(node.podCIDR6 ? [node.podCIDR6] : [])], ...(node.taints.length ? { taints: node.taints } : {}) },
     status: {
-      addresses: [{ type: 'InternalIP', address: node.internalIP }, { type: 'Hostname', address: node.name }],
+      addresses: [
+        { type: 'InternalIP', address: node.internalIP },
+        ...(node.internalIP6 ? [{ type: 'InternalIP', address: node.internalIP6 }] : []),
+        { type: 'Hostname', address: node.name },
+      ],
       capacity: { cpu: '2', memory: '8Gi', pods: '110', 'ephemeral-storage': '20Gi' },
       allocatable: { cpu: '2', memory: '8Gi', pods: '110', 'ephemeral-storage': '20Gi' },
       conditions: [

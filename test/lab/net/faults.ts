@@ -20,6 +20,9 @@ import { bridgeFdbEntries, flushPeerEntries, VXLAN_PORT, writePeerEntries } from
 
 export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop', 'fdb-flush', 'dns-slow'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+/** Which family a packet fault drops (a dual-stack lab's IPv6 in a table of its own). */
+export type FaultFamily = 'ipv4' | 'ipv6';
+const IPV6_KINDS: readonly FaultKind[] = ['syn-drop', 'udp-loss', 'blackhole'];
 
 export interface Fault {
   kind: FaultKind;
@@ -34,6 +37,8 @@ export interface Fault {
   rateKbit?: number;
   /** dns-slow: DNS queries per second the --from node's pods answer at most (required). */
   qps?: number;
+  /** syn-drop, udp-loss, blackhole: the IPv6 packets instead (dual-stack labs); default ipv4. */
+  family?: FaultFamily;
 }
 
 /** The lab as faults need it: its nodes, and for BGP its overlay and directory (BIRD's files). */
@@ -44,12 +49,14 @@ export interface FaultTarget {
 }
 
 const TABLE = 'ip nplab_faults';
-const BASE = `add table ${TABLE}
-add chain ${TABLE} forward { type filter hook forward priority filter - 10; }
-add chain ${TABLE} output { type filter hook output priority filter - 10; }
-add chain ${TABLE} ingress { type filter hook prerouting priority raw; }
-add chain ${TABLE} postrouting { type filter hook postrouting priority filter; }
+const TABLE6 = 'ip6 nplab_faults6';
+const baseRuleset = (table: string) => `add table ${table}
+add chain ${table} forward { type filter hook forward priority filter - 10; }
+add chain ${table} output { type filter hook output priority filter - 10; }
+add chain ${table} ingress { type filter hook prerouting priority raw; }
+add chain ${table} postrouting { type filter hook postrouting priority filter; }
 `;
+const BASE = baseRuleset(TABLE);
 const NEEDS_TO: FaultKind[] = ['syn-drop', 'udp-loss', 'blackhole', 'slow'];
 export const DEFAULT_FAULT_MTU = 1400;
 const DEFAULT_RATE_KBIT = 1000;
@@ -76,6 +83,12 @@ export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Re
   const rateKbit = fault.rateKbit ?? DEFAULT_RATE_KBIT;
   if (!(rateKbit > 0)) throw new Error(`--rate must be a positive number of kbit/s, not ${fault.rateKbit}`);
   if (fault.kind === 'dns-slow' && !(Number.isInteger(fault.qps) && fault.qps! > 0)) throw new Error(`dns-slow needs --qps, a whole number of queries per second > 0, not ${fault.qps}`);
+  if (fault.family !== undefined && fault.family !== 'ipv4' && fault.family !== 'ipv6') throw new Error(`--family must be ipv4 or ipv6, not ${fault.family}`);
+  if (fault.family === 'ipv6') {
+    if (!IPV6_KINDS.includes(fault.kind)) throw new Error(`--family ipv6 works with ${IPV6_KINDS.join(', ')}, not ${fault.kind}`);
+    if (!nodes[0]?.podCIDR6) throw new Error('--family ipv6 needs a dual-stack lab (up --ipv6)');
+    return { kind: fault.kind, from: fault.from, to: fault.to, ...(fault.kind !== 'blackhole' && { percent }), family: 'ipv6' };
+  }
   switch (fault.kind) {
     case 'mtu': return { kind: fault.kind, from: fault.from, mtu };
     case 'slow': return { kind: fault.kind, from: fault.from, to: fault.to, rateKbit };
@@ -105,6 +118,7 @@ export function addFault(target: FaultTarget, requested: Fault): Fault {
   }
   const { nodes } = target;
   const to = fault.to === undefined ? undefined : findNode(nodes, fault.to);
+  if (fault.family === 'ipv6') return addIpv6Fault(from, to!, fault);
   const toMatch = to ? `ip daddr { ${to.podCIDR}, ${to.internalIP} } ` : '';
   // numgen yields 0..99, so `< 100` is out of range for nft: 100 % is simply unconditional.
   const chance = fault.percent === 100 ? '' : `numgen random mod 100 < ${fault.percent} `;
@@ -149,6 +163,18 @@ export function addFault(target: FaultTarget, requested: Fault): Fault {
   return fault;
 }
 
+/** A packet fault on the IPv6 twins of the nodes' addresses, in a table of its own (the ip table sees only IPv4). */
+function addIpv6Fault(from: NodeAddressing, to: NodeAddressing, fault: Fault): Fault {
+  const toMatch = `ip6 daddr { ${to.podCIDR6}, ${to.internalIP6} } `;
+  const chance = fault.percent === undefined || fault.percent === 100 ? '' : `numgen random mod 100 < ${fault.percent} `;
+  const match = fault.kind === 'syn-drop' ? `tcp flags & (syn | ack) == syn ${chance}` : fault.kind === 'udp-loss' ? `meta l4proto udp ${chance}` : '';
+  const comment = `comment "${describe(fault)}"`;
+  applyNft(from.netns, `${baseRuleset(TABLE6)}add rule ${TABLE6} forward ip6 saddr ${from.podCIDR6} ${toMatch}${match}drop ${comment}
+add rule ${TABLE6} output ${toMatch}${match}drop ${comment}
+`);
+  return fault;
+}
+
 /** Removes every fault from every node: the fault table, the MTU change, the rate limit, a
  *  stopped BIRD (restarted; resolves once BGP has converged again), flushed VXLAN peers. */
 export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise<void> {
@@ -162,6 +188,7 @@ export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise
   for (const node of nodes) {
     // Adding the table first makes the delete succeed whether or not a fault was ever added.
     applyNft(node.netns, `${BASE}delete table ${TABLE}\n`);
+    if (node.podCIDR6) applyNft(node.netns, `${baseRuleset(TABLE6)}delete table ${TABLE6}\n`);
     nsExec(node.netns, 'ip', ['link', 'set', 'eth0', 'mtu', String(UNDERLAY_MTU)]);
     if (nsExec(node.netns, 'tc', ['qdisc', 'show', 'dev', 'eth0']).includes('htb 1:')) {
       nsExec(node.netns, 'tc', ['qdisc', 'del', 'dev', 'eth0', 'root']);
@@ -178,13 +205,18 @@ export function listFaults({ nodes, overlay }: FaultTarget): Fault[] {
   const seen = new Set<string>();
   for (const node of nodes) {
     const json = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'tables'])) as { nftables: { table?: { name: string } }[] };
-    if (!json.nftables.some((e) => e.table?.name === 'nplab_faults')) continue;
-    const rules = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'table', ...TABLE.split(' ')])) as { nftables: { rule?: { comment?: string } }[] };
-    for (const e of rules.nftables) if (e.rule?.comment) seen.add(e.rule.comment);
+    for (const table of [TABLE, TABLE6]) {
+      if (!json.nftables.some((e) => e.table?.name === table.split(' ')[1])) continue;
+      const rules = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'table', ...table.split(' ')])) as { nftables: { rule?: { comment?: string } }[] };
+      for (const e of rules.nftables) if (e.rule?.comment) seen.add(e.rule.comment);
+    }
   }
   return [...stateFaults, ...[...seen].map((comment): Fault => {
     const fields = Object.fromEntries(comment.split(' ').map((kv) => kv.split('=') as [string, string]));
     const num = (k: string): number | undefined => (fields[k] === undefined ? undefined : Number(fields[k]));
-    return { kind: fields.kind as FaultKind, from: fields.from, to: fields.to, percent: num('percent'), mtu: num('mtu'), rateKbit: num('rateKbit'), qps: num('qps') };
+    return {
+      kind: fields.kind as FaultKind, from: fields.from, to: fields.to, percent: num('percent'), mtu: num('mtu'), rateKbit: num('rateKbit'), qps: num('qps'),
+      ...(fields.family && { family: fields.family as FaultFamily }),
+    };
   })];
 }

@@ -3,7 +3,7 @@
 // cluster DNS names. This is the network half of the contract (LabNetworkControl).
 import { batch, nsExec } from '../../support/netns.ts';
 import type { LabNetworkControl, LabNode, ServiceRealisation } from '../contracts.ts';
-import { SERVICE_CIDR, podGateway } from '../addresses.ts';
+import { SERVICE_CIDR, podGateway, podGateway6 } from '../addresses.ts';
 import type { LabStateStore, Overlay } from '../state.ts';
 import { ClusterDns, serviceFQDN, writeNetnsResolvConf } from './dns.ts';
 import { applyNft, serviceTransaction, servicesBaseRuleset } from './services.ts';
@@ -15,6 +15,8 @@ import { VXLAN_MTU, buildVxlan } from './vxlan.ts';
 export interface NetworkOptions {
   prefix: string;
   nodes: number;
+  /** Dual-stack: IPv6 beside IPv4 (vxlan overlay only). */
+  ipv6?: boolean;
   overlay: Overlay;
   tainted: number;
   store: LabStateStore;
@@ -31,7 +33,7 @@ export class LabNetwork implements LabNetworkControl {
   constructor(options: NetworkOptions) {
     const { prefix, store } = options;
     this.overlay = options.overlay;
-    const addressing = nodeAddressing(prefix, options.nodes);
+    const addressing = nodeAddressing(prefix, options.nodes, false, options.ipv6);
     this.addressing = addressing;
     const underlay = underlayNamespace(prefix);
     for (const ns of [underlay, ...addressing.map((n) => n.netns)]) store.addNamespace(ns);
@@ -85,10 +87,11 @@ export class LabNetwork implements LabNetworkControl {
  *  sockets get as far as the output hook, where DNAT rewrites the destination (without any
  *  route, connect() would fail with ENETUNREACH before nftables sees the packet). */
 function buildNodeBase(node: NodeAddressing, podMTU: number): void {
-  nsExec(node.netns, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+  nsExec(node.netns, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', ...(node.podCIDR6 ? ['net.ipv6.conf.all.forwarding=1'] : [])]);
   batch('ip', node.netns, [
     `link add cni0 mtu ${podMTU} type bridge`,
     `addr add ${podGateway(node.index)}/24 dev cni0`,
+    ...(node.podCIDR6 ? [`addr add ${podGateway6(node.index)}/64 dev cni0 nodad`] : []),
     'link set cni0 up',
     `route add ${SERVICE_CIDR} dev eth0`,
   ]);

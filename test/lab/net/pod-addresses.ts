@@ -34,7 +34,7 @@ export class PodAddresses {
 /** How pods get their network: PodNetwork (namespaces, as root) or RootlessPods (127/8 addresses). */
 export interface PodSandboxes {
   /** netns undefined: the pod's processes share the daemon's network stack. */
-  attach(uid: string, node: LabNode, namespace: string): { netns?: string; ip: string };
+  attach(uid: string, node: LabNode, namespace: string): { netns?: string; ip: string; /** Dual-stack: its IPv6 address. */ ip6?: string };
   /** Idempotent. */
   detach(uid: string): void;
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { batch, removeNamespace, run } from '../../support/netns.ts';
 import type { LabNode } from '../contracts.ts';
-import { podGateway } from '../addresses.ts';
+import { podGateway, podGateway6, podIP6 } from '../addresses.ts';
 import type { LabStateStore } from '../state.ts';
 import { writeNetnsResolvConf } from './dns.ts';
 import { PodAddresses, type PodSandboxes } from './pod-addresses.ts';
@@ -23,9 +23,10 @@ export class PodNetwork implements PodSandboxes {
     this.store = store;
   }
 
-  attach(uid: string, node: LabNode, namespace: string): { netns: string; ip: string } {
+  attach(uid: string, node: LabNode, namespace: string): { netns: string; ip: string; ip6?: string } {
     const netns = podNamespace(this.prefix, uid);
     const ip = this.addresses.lease(node);
+    const ip6 = node.podCIDR6 ? podIP6(ip) : undefined;
     // The host end's name must be unique in the node namespace and at most 15 bytes (IFNAMSIZ).
     const hostEnd = `veth${createHash('sha1').update(uid).digest('hex').slice(0, 8)}`;
     this.attached.set(uid, { netns, node, ip });
@@ -41,15 +42,17 @@ export class PodNetwork implements PodSandboxes {
         'link set lo up',
         `link set eth0 mtu ${this.mtu}`,
         `addr add ${ip}/24 dev eth0`,
+        ...(ip6 ? [`addr add ${ip6}/64 dev eth0 nodad`] : []),
         'link set eth0 up',
         `route add default via ${podGateway(nodeIndexOf(node.podCIDR))}`,
+        ...(ip6 ? [`route add default via ${podGateway6(nodeIndexOf(node.podCIDR))}`] : []),
       ]);
       writeNetnsResolvConf(netns, namespace);
     } catch (err) {
       this.detach(uid);
       throw err;
     }
-    return { netns, ip };
+    return { netns, ip, ...(ip6 && { ip6 }) };
   }
 
   /** Removes the namespace (its veth goes with it) and frees the address. Idempotent. */

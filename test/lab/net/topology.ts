@@ -2,7 +2,7 @@
 // so the CLI (faults, status, down) finds everything from the state file without the daemon.
 import { execFileSync } from 'node:child_process';
 import type { LabNode } from '../contracts.ts';
-import { nodeIP, podCIDR, rootlessNodeIP, rootlessPodCIDR } from '../addresses.ts';
+import { nodeIP, nodeIP6, podCIDR, podCIDR6, rootlessNodeIP, rootlessPodCIDR } from '../addresses.ts';
 
 export interface NodeAddressing {
   index: number;
@@ -11,6 +11,9 @@ export interface NodeAddressing {
   netns: string;
   internalIP: string;
   podCIDR: string;
+  /** Dual-stack labs only. */
+  internalIP6?: string;
+  podCIDR6?: string;
 }
 
 export const nodeName = (i: number): string => `node${i}`;
@@ -18,12 +21,15 @@ export const underlayNamespace = (prefix: string): string => `${prefix}-underlay
 export const nodeNamespace = (prefix: string, i: number): string => `${prefix}-node${i}`;
 export const podNamespace = (prefix: string, uid: string): string => `${prefix}-pod-${uid.replace(/[^a-zA-Z0-9-]/g, '')}`;
 
-export function nodeAddressing(prefix: string, count: number, rootless = false): NodeAddressing[] {
+export function nodeAddressing(prefix: string, count: number, rootless = false, ipv6 = false): NodeAddressing[] {
   return Array.from({ length: count }, (_, k) => {
     const i = k + 1;
     return rootless
       ? { index: i, name: nodeName(i), netns: '', internalIP: rootlessNodeIP(i), podCIDR: rootlessPodCIDR(i) }
-      : { index: i, name: nodeName(i), netns: nodeNamespace(prefix, i), internalIP: nodeIP(i), podCIDR: podCIDR(i) };
+      : {
+        index: i, name: nodeName(i), netns: nodeNamespace(prefix, i), internalIP: nodeIP(i), podCIDR: podCIDR(i),
+        ...(ipv6 && { internalIP6: nodeIP6(i), podCIDR6: podCIDR6(i) }),
+      };
   });
 }
 
@@ -39,6 +45,7 @@ export function labNodes(addressing: NodeAddressing[], tainted: number): LabNode
     name: n.name,
     internalIP: n.internalIP,
     podCIDR: n.podCIDR,
+    ...(n.internalIP6 && { internalIP6: n.internalIP6, podCIDR6: n.podCIDR6 }),
     netns: n.netns,
     labels: {
       'kubernetes.io/hostname': n.name,

@@ -2,7 +2,7 @@
 // per node whose eth0 is a veth port on that bridge. The root namespace is never touched: veths
 // are created directly inside their namespaces (`ip -n X link add … netns Y`).
 import { batch } from '../../support/netns.ts';
-import { UNDERLAY_PREFIX_LEN } from '../addresses.ts';
+import { UNDERLAY6_PREFIX_LEN, UNDERLAY_PREFIX_LEN } from '../addresses.ts';
 import type { NodeAddressing } from './topology.ts';
 
 export const UNDERLAY_MTU = 1500;
@@ -23,6 +23,8 @@ export function buildUnderlay(underlayNs: string, nodes: NodeAddressing[]): void
       'link set lo up',
       `link set eth0 mtu ${UNDERLAY_MTU}`,
       `addr add ${n.internalIP}/${UNDERLAY_PREFIX_LEN} dev eth0`,
+      // nodad: usable at once, without Duplicate Address Detection's second or so of "tentative".
+      ...(n.internalIP6 ? [`addr add ${n.internalIP6}/${UNDERLAY6_PREFIX_LEN} dev eth0 nodad`] : []),
       'link set eth0 up',
     ]);
   }

@@ -32,6 +32,8 @@ interface PodProcesses {
   /** undefined: the daemon's own network stack (rootless lab). */
   netns?: string;
   ip: string;
+  /** Every address, ip first. */
+  ips: string[];
   children: Map<string, ChildProcess>;
   /** Mount points this pod made exist (mountPath → created topmost directory). */
   mountPoints: string[];
@@ -73,13 +75,15 @@ export class ProcessRuntime implements PodRuntime {
 
   async startPod(spec: PodSandboxSpec): Promise<RunningPod> {
     const existing = this.pods.get(spec.uid);
-    if (existing) return { podIP: existing.ip, hostIP: spec.node.internalIP };
-    const { netns, ip } = spec.hostNetwork
-      ? { netns: spec.node.netns || undefined, ip: spec.node.internalIP }
+    if (existing) return { podIP: existing.ip, hostIP: spec.node.internalIP, podIPs: existing.ips };
+    // A hostNetwork pod has its node's addresses.
+    const { netns, ip, ip6 } = spec.hostNetwork
+      ? { netns: spec.node.netns || undefined, ip: spec.node.internalIP, ip6: spec.node.internalIP6 }
       : this.sandboxes.attach(spec.uid, spec.node, spec.namespace);
+    const ips = ip6 ? [ip, ip6] : [ip];
     let markStarted = (): void => {};
     const pod: PodProcesses = {
-      spec, netns, ip, children: new Map(), mountPoints: [],
+      spec, netns, ip, ips, children: new Map(), mountPoints: [],
       volumeDir: join(this.store.dir, 'volumes', spec.uid),
       started: new Promise((resolve) => { markStarted = resolve; }),
     };
@@ -87,7 +91,7 @@ export class ProcessRuntime implements PodRuntime {
     this.store.update((s) => s.pods.push({ uid: spec.uid, namespace: spec.namespace, name: spec.name, node: spec.node.name, ip }));
     for (const container of spec.containers) this.startContainer(pod, container);
     setImmediate(markStarted);
-    return { podIP: ip, hostIP: spec.node.internalIP };
+    return { podIP: ip, hostIP: spec.node.internalIP, podIPs: ips };
   }
 
   async stopPod(uid: string): Promise<void> {
