@@ -1,6 +1,7 @@
 // Kernel counters of this network namespace. /proc/net/{netstat,snmp} are per
 // namespace: a pod reads its own, a hostNetwork pod the node's. Each file holds
-// pairs of lines: "TcpExt: Name1 Name2 …" then "TcpExt: 1 2 …".
+// pairs of lines: "TcpExt: Name1 Name2 …" then "TcpExt: 1 2 …". TCP's counters count both
+// families; UDP's IPv6 twins are in /proc/net/snmp6 ("Udp6InErrors 0", one a line), added in.
 import { readFileSync } from 'node:fs';
 import { NET_COUNTER_NAMES, type NetCounters } from '../shared/agent-result.ts';
 
@@ -35,7 +36,15 @@ function splitSection(line: string): [string, string] {
   return [line.slice(0, colon), line.slice(colon + 1)];
 }
 
-/** Reads the counters; a counter this kernel lacks is 0 and named in warnings. */
+/** The UDP counters whose IPv6 twins ("Udp6" + name) /proc/net/snmp6 holds. */
+const UDP6_TWINS: readonly (keyof NetCounters)[] = ['InErrors', 'RcvbufErrors', 'SndbufErrors'];
+
+/** Parses /proc/net/snmp6: one "Name value" a line. */
+export function parseSnmp6(text: string): Map<string, number> {
+  return new Map(text.split('\n').map((line) => line.trim().split(/\s+/)).filter((f) => f.length === 2).map(([name, value]) => [name, Number(value)]));
+}
+
+/** Reads the counters; a counter this kernel lacks is 0 and named in warnings (IPv6's are simply absent without IPv6). */
 export function readNetCounters(warnings: string[], readFile = (path: string) => readFileSync(path, 'utf8')): NetCounters {
   const tables = new Map<string, Map<string, Map<string, number>>>();
   const counters = {} as NetCounters;
@@ -51,6 +60,13 @@ export function readNetCounters(warnings: string[], readFile = (path: string) =>
       warnings.push(`counter ${name} unreadable (${file}): ${(err as Error).message}`);
     }
   }
+  let snmp6: Map<string, number> | undefined;
+  try {
+    snmp6 = parseSnmp6(readFile('/proc/net/snmp6'));
+  } catch {
+    // No IPv6 in this kernel or namespace: nothing to add.
+  }
+  for (const name of UDP6_TWINS) counters[name] += snmp6?.get(`Udp6${name}`) ?? 0;
   return counters;
 }
 

@@ -17,12 +17,27 @@ describe('kernel counters', () => {
   test('are read from the header/value line pairs of /proc/net/netstat and /proc/net/snmp', () => {
     expect(parseProcNetTable(NETSTAT).get('TcpExt')?.get('TCPSynRetrans')).toBe(17);
     const warnings: string[] = [];
-    const counters = readNetCounters(warnings, (path) => (path.endsWith('netstat') ? NETSTAT : SNMP));
+    const counters = readNetCounters(warnings, (path) => (path.endsWith('netstat') ? NETSTAT : path.endsWith('snmp') ? SNMP : ''));
     expect(counters).toEqual({
       TCPSynRetrans: 17, ListenDrops: 3, ListenOverflows: 2, RetransSegs: 40, AttemptFails: 5, InErrors: 1, RcvbufErrors: 0, SndbufErrors: 9,
     });
     expect(warnings).toEqual([]);
     expect(counterDelta(counters, { ...counters, TCPSynRetrans: 20 }).TCPSynRetrans).toBe(3);
+  });
+
+  test('UDP counters add their IPv6 twins from /proc/net/snmp6, when there is IPv6', () => {
+    const snmp6 = 'Udp6InDatagrams                 7\nUdp6InErrors                    2\nUdp6RcvbufErrors                0\nUdp6SndbufErrors                4\n';
+    const read = (withIpv6: boolean) => (path: string) => {
+      if (path.endsWith('snmp6')) {
+        if (!withIpv6) throw new Error('ENOENT');
+        return snmp6;
+      }
+      return path.endsWith('netstat') ? NETSTAT : SNMP;
+    };
+    const warnings: string[] = [];
+    expect(readNetCounters(warnings, read(true))).toMatchObject({ InErrors: 3, RcvbufErrors: 0, SndbufErrors: 13, RetransSegs: 40 });
+    expect(readNetCounters(warnings, read(false))).toMatchObject({ InErrors: 1, SndbufErrors: 9 });
+    expect(warnings).toEqual([]);
   });
 
   test('a counter this kernel lacks is reported as a warning, not a crash', () => {
