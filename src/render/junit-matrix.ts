@@ -44,9 +44,9 @@ export function renderMatrixJUnit(report: MatrixReport): string {
   const suites = new Map<string, JUnitSuite>();
   for (const judged of judgePairs(report.pairs, report.findings)) {
     const { pair } = judged;
-    const name = `${pair.protocol} ${pair.path}`;
+    const name = `${pair.protocol} ${pair.path}${pair.family ? ` ${pair.family}` : ''}`;
     if (!suites.has(name)) suites.set(name, { name, cases: [] });
-    suites.get(name)!.cases.push({ classname: `netprobe.matrix.${pair.protocol}.${pair.path}`, name: pairName(pair), result: RESULTS[judged.outcome](judged, report) });
+    suites.get(name)!.cases.push({ classname: `netprobe.matrix.${pair.protocol}.${pair.path}${pair.family ? `.${pair.family}` : ''}`, name: pairName(pair), result: RESULTS[judged.outcome](judged, report) });
   }
   suites.set('nodes', {
     name: 'nodes',

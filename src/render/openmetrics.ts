@@ -49,7 +49,8 @@ const PAIR_METRICS: PairMetric[] = [
 const QUANTILES: [string, (p: PairReport) => number | null][] = [['0.5', (p) => p.latencyMs.p50], ['0.9', (p) => p.latencyMs.p90], ['0.99', (p) => p.latencyMs.p99]];
 
 function pairLabels(pair: PairReport): Record<string, string> {
-  return { source: pair.source, destination: pair.destination, protocol: pair.protocol, path: pair.path };
+  // A dual-stack cluster's IPv6 pairs are series of their own; IPv4 ones keep the labels they always had.
+  return { source: pair.source, destination: pair.destination, protocol: pair.protocol, path: pair.path, ...(pair.family && { family: pair.family }) };
 }
 
 function pairFamilies(judged: readonly JudgedPair[]): Family[] {
