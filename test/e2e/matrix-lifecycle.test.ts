@@ -28,7 +28,12 @@ describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
     expect(report.nodes.map((n) => `${n.name} ${n.status}`)).toEqual(['node1 ok', 'node2 ok', 'node3 no-data']);
     // The hiccup did hit, and was said to be retried.
     expect(run.stderr).toMatch(/^node node1: responder pod \S+: ErrImagePull: .*toomanyrequests.*; the kubelet pulls again, netprobe waits up to 20s$/m);
-    expect(report.nodes[2].noDataReason).toMatch(/^responder pod \S+ not running after 20s \(Pending: ImagePullBackOff Back-off pulling image "node:22-alpine": ErrImagePull: .*repository does not exist\)$/);
+    // Its prober could not start either; its responder is a no-data destination, with the same reason.
+    const stillPulling = /\(Pending: ImagePullBackOff Back-off pulling image "node:22-alpine": ErrImagePull: .*repository does not exist\)$/;
+    expect(report.nodes[2].noDataReason).toMatch(/^prober pod \S+ \(pod network\): not finished after \d+s /);
+    expect(report.nodes[2].noDataReason).toMatch(stillPulling);
+    expect(report.nodes[2].paths?.[0].destinationNoData).toMatch(/^responder pod \S+ \(pod network\): not ready after 20s /);
+    expect(report.nodes[2].paths?.[0].destinationNoData).toMatch(stillPulling);
     expect(report.pairs.filter((p) => p.attempts > 0).map((p) => `${p.source}>${p.destination} ${p.protocol}`).sort())
       .toEqual(['node1>node2 tcp', 'node1>node2 udp', 'node2>node1 tcp', 'node2>node1 udp']);
     expect(report.pairs.every((p) => p.status === 'ok')).toBe(true);
