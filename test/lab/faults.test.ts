@@ -84,6 +84,22 @@ describeAsRoot('lab faults', () => {
     expect(await tcp(100)).toMatchObject({ ok: true });
   });
 
+  test('blackhole --percent: a lossy path, about that share of UDP and of TCP connects lost, once (not again in the VXLAN packets)', async () => {
+    addFault(target, { kind: 'blackhole', from: 'node1', to: 'node2', percent: 30 });
+    expect(listFaults(target)).toEqual([{ kind: 'blackhole', from: 'node1', to: 'node2', percent: 30 }]);
+    // 200 datagrams at 30 %: 140 expected through; twice the share (VXLAN dropped too) would leave ~98.
+    const received = await udp(200, 40);
+    expect(received).toBeGreaterThan(115);
+    expect(received).toBeLessThan(165);
+    let connected = 0;
+    for (let i = 0; i < 20; i++) if ((await tcp(0, 400)).ok) connected++;
+    // A connect fails when its SYN (30 %) or the answer's ACK… is lost before the 400 ms: some, not all.
+    expect(connected).toBeGreaterThan(5);
+    expect(connected).toBeLessThan(20);
+    await clearFaults(target);
+    expect(await udp(20)).toBe(20);
+  });
+
   test('mtu: node1 reports MTU 1400; large packets to it vanish while handshakes, small packets and DNS pass', async () => {
     addFault(target, { kind: 'mtu', from: 'node1' });
     expect(nsExec(nodes[0].netns, 'cat', ['/sys/class/net/eth0/mtu']).trim()).toBe('1400');

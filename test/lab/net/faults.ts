@@ -29,7 +29,7 @@ export interface Fault {
   from: string;
   /** Required except for dns-drop (then: queries to any node), mtu, bird-stop and fdb-flush (properties of --from). */
   to?: string;
-  /** syn-drop, udp-loss, dns-drop: share of packets dropped (default 100). */
+  /** syn-drop, udp-loss, dns-drop, blackhole: share of packets dropped (default 100; a blackhole of less is a lossy path). */
   percent?: number;
   /** mtu: the --from node's underlay MTU (default 1400). */
   mtu?: number;
@@ -87,12 +87,11 @@ export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Re
   if (fault.family === 'ipv6') {
     if (!IPV6_KINDS.includes(fault.kind)) throw new Error(`--family ipv6 works with ${IPV6_KINDS.join(', ')}, not ${fault.kind}`);
     if (!nodes[0]?.podCIDR6) throw new Error('--family ipv6 needs a dual-stack lab (up --ipv6)');
-    return { kind: fault.kind, from: fault.from, to: fault.to, ...(fault.kind !== 'blackhole' && { percent }), family: 'ipv6' };
+    return { kind: fault.kind, from: fault.from, to: fault.to, percent, family: 'ipv6' };
   }
   switch (fault.kind) {
     case 'mtu': return { kind: fault.kind, from: fault.from, mtu };
     case 'slow': return { kind: fault.kind, from: fault.from, to: fault.to, rateKbit };
-    case 'blackhole': return { kind: fault.kind, from: fault.from, to: fault.to };
     case 'bird-stop':
     case 'fdb-flush': return { kind: fault.kind, from: fault.from };
     case 'dns-slow': return { kind: fault.kind, from: fault.from, qps: fault.qps };
@@ -140,7 +139,9 @@ export function addFault(target: FaultTarget, requested: Fault): Fault {
     case 'dns-slow':
       rules = [`add rule ${TABLE} forward ip daddr ${from.podCIDR} udp dport 53 limit rate over ${fault.qps}/second burst ${Math.max(5, Math.ceil(fault.qps! / 5))} packets drop ${comment}`];
       break;
-    case 'blackhole': rules = both(''); break;
+    // All of it, or a share of every TCP and UDP packet (a lossy path), leaving the VXLAN packets
+    // that carry the same pod traffic alone as udp-loss does, so the share is not taken twice.
+    case 'blackhole': rules = both(fault.percent === 100 ? '' : `meta l4proto { tcp, udp } th dport != ${VXLAN_PORT} ${chance}`); break;
     case 'mtu':
       // veth hands over oversize (GSO) frames whatever the receiver's MTU; a real NIC would not
       // receive them, so drop what no longer fits, as it arrives at the node.
