@@ -14,6 +14,8 @@ export const TEST_PACKAGES: Record<string, string> = {
   conntrack: 'the conntrack tests',
   openssl: 'the lab API\'s certificates',
   chromium: 'the -o html screenshot tests',
+  // libfaketime, preloaded into the CLI alone: its clock off from the lab's.
+  faketime: 'the clock-skew tests',
   prometheus: '`promtool`, which checks -o openmetrics',
   'qemu-user': 'running the linux/arm64 executable',
   // The arm64 C and C++ runtime the arm64 Node binary links against, for qemu-aarch64 -L.

@@ -1,7 +1,7 @@
 // collect → analyse → render: agent results in, the matrix report out.
 import type { AgentResult } from '../shared/agent-result.ts';
 import { PROTOCOLS } from '../shared/plan.ts';
-import { REPORT_KIND, REPORT_SCHEMA_VERSION, type MatrixReport, type PairReport, type RunInfo, type Thresholds } from '../shared/report.ts';
+import { REPORT_KIND, REPORT_SCHEMA_VERSION, type MatrixReport, type PairReport, type PolicyEvidence, type RunInfo, type Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { burstFindings } from './bursts.ts';
@@ -23,6 +23,8 @@ export interface AnalysisInput {
   /** Nodes without a result, with the reason. */
   noData?: readonly NoDataEntry[];
   thresholds?: Partial<Thresholds>;
+  /** Listed when every probe failed (everyPairFailed): what could deny them. */
+  policies?: PolicyEvidence;
 }
 
 export function analyse(input: AnalysisInput): MatrixReport {
@@ -34,7 +36,7 @@ export function analyse(input: AnalysisInput): MatrixReport {
   const judged = judgePairs(tallyPairs(input.results, new Set(burstWindows)), thresholds);
   sortPairs(judged);
   // Before the pairs are read: pairs that a pattern explains get its flag here.
-  const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows };
+  const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows, policies: input.policies };
   const reportFindings = findings(context, burstFindings(trouble));
   return {
     kind: REPORT_KIND,

@@ -1,5 +1,5 @@
 // What every finding rule reads: the nodes, the judged pairs (also by heatmap cell) and the thresholds.
-import type { NodeReport, Thresholds } from '../shared/report.ts';
+import type { NodeReport, PolicyEvidence, Thresholds } from '../shared/report.ts';
 import type { JudgedPair } from './verdicts.ts';
 
 export interface FindingContext {
@@ -10,4 +10,6 @@ export interface FindingContext {
   thresholds: Thresholds;
   /** --window: the windows with a burst, whose probes the pairs are judged without. */
   burstWindows: readonly number[];
+  /** When every probe failed: the policies that could deny them (src/collect/policies.ts). */
+  policies?: PolicyEvidence;
 }

@@ -143,6 +143,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
         nodes: [...nodes, ...skipped.map((s) => s.node)].map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
         results: outcome.results,
         noData: [...skipped.map((s) => ({ node: s.node.name, reason: s.reason })), ...outcome.noData],
+        policies: outcome.policies,
       });
       progress.done();
       writeReport(report, format, args);

@@ -5,9 +5,12 @@
 // from its log. A node whose pod cannot run is reported with the scheduler's or kubelet's
 // reason as soon as that is known, and the rest is still measured.
 import type { NoDataEntry } from '../analyse/analyse.ts';
+import { everyPairFailed } from '../analyse/every-pair-failed.ts';
+import { listPoliciesThatCouldDeny } from '../collect/policies.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { DirectedPair } from '../plan/pairs.ts';
 import type { AgentResult } from '../shared/agent-result.ts';
+import type { PolicyEvidence } from '../shared/report.ts';
 import { collectResults } from './matrix/collection.ts';
 import { runTimes, type MatrixPhaseContext, type MatrixRunSettings } from './matrix/context.ts';
 import { planPeers } from './matrix/peers.ts';
@@ -25,6 +28,8 @@ export interface MatrixRunOutcome {
   end: Date;
   /** Stopped early (Ctrl-C) with --window: the results are what the agents had measured by then. */
   interrupted: boolean;
+  /** When no probe got through: what could deny them. */
+  policies?: PolicyEvidence;
 }
 
 export async function runMatrix(
@@ -40,6 +45,7 @@ export async function runMatrix(
   const ctx: MatrixPhaseContext = { client, session, settings, times, progress, signal };
   let results: AgentResult[] = [];
   let interrupted = false;
+  let policies: PolicyEvidence | undefined;
   try {
     const responders = await startResponders(ctx, [...new Set(pairs.map((p) => p.destination))].sort());
     const clusterIPs: ClusterIPs = settings.service ? await startServices(ctx, responders) : new Map();
@@ -48,6 +54,11 @@ export async function runMatrix(
     const probers = await startProbers(ctx, sources, peers);
     ({ interrupted } = await waitForProbers(ctx, probers));
     results = await collectResults(ctx, probers, responders, interrupted);
+    // While the namespace is there: its NetworkPolicies are part of the answer.
+    if (!interrupted && everyPairFailed(results.flatMap((r) => r.series))) {
+      progress.phase('no probe got through: listing the policies that could deny them');
+      policies = await listPoliciesThatCouldDeny(client, settings.namespace);
+    }
   } finally {
     await session.close();
   }
@@ -55,5 +66,5 @@ export async function runMatrix(
     ...[...session.noData].map(([node, reason]) => ({ node, reason })),
     ...[...session.deadDestinations.values()].map(({ node, path, reason }) => ({ node, reason, destination: path })),
   ];
-  return { results, noData, start, end: new Date(), interrupted };
+  return { results, noData, start, end: new Date(), interrupted, ...(policies && { policies }) };
 }

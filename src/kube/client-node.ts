@@ -1,10 +1,12 @@
 // KubeClient on @kubernetes/client-node, configured the way kubectl is:
 // --kubeconfig, else $KUBECONFIG (a list of files, merged), else ~/.kube/config; --context.
-import { CoreV1Api, DiscoveryV1Api, KubeConfig, Watch, type V1ConfigMap, type V1Namespace, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import {
+  ApisApi, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, NetworkingV1Api, VersionApi, Watch, type V1ConfigMap, type V1Namespace, type V1ObjectMeta, type V1Pod, type V1Service,
+} from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { toKubeApiError } from './errors.ts';
-import type { KubeClient, PodList, WatchEventType, WatchHandle } from './kube-client.ts';
+import type { KubeClient, PodList, ServedApiGroup, WatchEventType, WatchHandle } from './kube-client.ts';
 import { withRetry } from './retry.ts';
 
 export interface ConnectionOptions {
@@ -53,6 +55,10 @@ function readKubeconfig(kc: KubeConfig, file: string): void {
 export function createKubeClient(kc: KubeConfig): KubeClient {
   const core = kc.makeApiClient(CoreV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
+  const networking = kc.makeApiClient(NetworkingV1Api);
+  const customObjects = kc.makeApiClient(CustomObjectsApi);
+  const apis = kc.makeApiClient(ApisApi);
+  const versionApi = kc.makeApiClient(VersionApi);
   const watcher = new Watch(kc);
   const call = <T>(doing: string, fn: () => Promise<T>) => withRetry(doing, fn);
   const orNull = async <T>(doing: string, fn: () => Promise<T>): Promise<T | null> => {
@@ -91,6 +97,27 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
     },
     deletePod: (namespace, name) => ignoreMissing(`deleting pod ${namespace}/${name}`, () => core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 })),
     podLogs: (namespace, name) => call(`reading the log of pod ${namespace}/${name}`, () => core.readNamespacedPodLog({ namespace, name })),
+    async serverDate() {
+      // Not retried: one answer is one clock sample, and any status carries the Date header.
+      let headers: Record<string, string> | undefined;
+      try {
+        headers = (await versionApi.getCodeWithHttpInfo()).headers;
+      } catch (err) {
+        headers = (err as { headers?: Record<string, string> }).headers;
+        if (!headers) throw toKubeApiError(err, "reading the API server's clock");
+      }
+      const date = Date.parse(headers.date ?? '');
+      return Number.isNaN(date) ? null : date;
+    },
+    listApiGroups: async () => (await call('discovering API groups', () => apis.getAPIVersions())).groups.map((group): ServedApiGroup => ({
+      name: group.name,
+      versions: [...new Set([group.preferredVersion?.version, ...group.versions.map((v) => v.version)].filter((v): v is string => Boolean(v)))],
+    })),
+    listNetworkPolicies: async (namespace) => (await call(`listing networkpolicies in ${namespace}`, () => networking.listNamespacedNetworkPolicy({ namespace }))).items,
+    listClusterObjects: async (group, version, plural) => {
+      const list = await call(`listing ${plural}.${group}`, () => customObjects.listClusterCustomObject({ group, version, plural })) as { items?: { metadata?: V1ObjectMeta }[] };
+      return list.items ?? [];
+    },
     async watchPods(namespace, labelSelector, resourceVersion, onEvent, onDone): Promise<WatchHandle> {
       let controller: AbortController | undefined;
       let stopped = false;

@@ -1,6 +1,6 @@
 // The one seam between netprobe and a cluster. Stages take a KubeClient, so they
 // can be exercised against any API server; the real one wraps @kubernetes/client-node.
-import type { V1ConfigMap, V1EndpointSlice, V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1EndpointSlice, V1Namespace, V1NetworkPolicy, V1Node, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -11,6 +11,12 @@ export interface WatchHandle {
 export interface PodList {
   items: V1Pod[];
   resourceVersion: string;
+}
+
+/** An API group the server serves (discovery), with its versions, preferred first. */
+export interface ServedApiGroup {
+  name: string;
+  versions: string[];
 }
 
 export interface KubeClient {
@@ -32,6 +38,17 @@ export interface KubeClient {
   listPods(namespace: string | undefined, labelSelector?: string): Promise<PodList>;
   deletePod(namespace: string, name: string): Promise<void>;
   podLogs(namespace: string, name: string): Promise<string>;
+  /**
+   * The API server's clock: the Date header of its answer to GET /version (any status: an error
+   * carries one too), as epoch ms in whole seconds (RFC 9110 §6.6.1); null when there is none.
+   */
+  serverDate(): Promise<number | null>;
+  /** The API groups besides core the server serves: one discovery request (GET /apis). */
+  listApiGroups(): Promise<ServedApiGroup[]>;
+  /** networking.k8s.io/v1 NetworkPolicies. */
+  listNetworkPolicies(namespace: string): Promise<V1NetworkPolicy[]>;
+  /** The objects of a cluster-scoped resource of any group (a CRD's, say), by their metadata. */
+  listClusterObjects(group: string, version: string, plural: string): Promise<{ metadata?: V1ObjectMeta }[]>;
   /**
    * Watches pods from `resourceVersion`. `onDone` gets null when the server or the
    * client's inactivity timeout closed the stream (re-watch from the last version),

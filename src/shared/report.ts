@@ -129,7 +129,7 @@ export interface PairReport {
   errors: Record<string, number>;
 }
 
-export type FindingKind = 'loss' | 'syn-loss' | 'latency' | 'dns-conntrack-race' | 'enobufs' | 'burst';
+export type FindingKind = 'every-pair-failed' | 'loss' | 'syn-loss' | 'latency' | 'dns-conntrack-race' | 'enobufs' | 'burst';
 
 /** Where a finding lies: one pair, one node's row/column/both, the whole matrix, or groups. */
 export type FindingPattern =
@@ -169,7 +169,34 @@ export interface NodeEvidence {
   counts: Record<string, number>;
 }
 
+/**
+ * What could deny every probe, as the API listed it when the run ended: the NetworkPolicies of the
+ * run's namespace and each cluster-wide policy kind the API serves (the others are not there).
+ */
+export interface PolicyEvidence {
+  namespace: string;
+  kinds: PolicyKindListing[];
+  /** The cluster-wide kinds looked for that the API does not serve (not installed there). */
+  notServed: string[];
+  /** Why the API could not say which cluster-wide kinds it serves (its discovery failed): none of them was listed. */
+  discoveryError?: string;
+}
+
+export interface PolicyKindListing {
+  kind: string;
+  /** group/version it was listed at. */
+  apiVersion: string;
+  /** Only for NetworkPolicies: the run's namespace. */
+  namespace?: string;
+  /** The policies' names; null when they could not be listed. */
+  names: string[] | null;
+  /** Why they could not be listed (a 403 or 404 is said, not fatal). */
+  error?: string;
+}
+
 export interface FindingEvidence {
+  /** every-pair-failed findings: the policies that could deny the probes. */
+  policies?: PolicyEvidence;
   /** Burst findings: the window and how its trouble compares with the run's average. */
   burst?: TimelineBurst;
   /** The ratio the lower bounds were compared with (loss-like findings). */

@@ -1,7 +1,7 @@
-// API discovery as kubectl walks it: /version, /api, /apis, /api/v1, /apis/<group>/v1. kubectl asks for the
-// aggregated format (apidiscovery.k8s.io/v2) first and falls back to these plain documents
-// when the response is application/json.
-import { API_GROUPS, RESOURCES, SUBRESOURCE_VERBS } from './registry.ts';
+// API discovery as kubectl walks it: /version, /api, /apis, /api/v1, /apis/<group>/<version>. kubectl asks
+// for the aggregated format (apidiscovery.k8s.io/v2) first and falls back to these plain documents
+// when the response is application/json. What is served: the server's resources (servedResources).
+import { apiGroupsOf, SUBRESOURCE_VERBS, type ResourceDef } from './registry.ts';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-netprobe-lab' };
 
@@ -21,22 +21,22 @@ export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
-export function apiGroup(name: string): object {
-  const version = { groupVersion: `${name}/v1`, version: 'v1' };
+export function apiGroup(name: string, versionName: string): object {
+  const version = { groupVersion: `${name}/${versionName}`, version: versionName };
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions: [version], preferredVersion: version };
 }
 
-export function apiGroupList(): object {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: API_GROUPS.map((name) => ({ ...apiGroup(name), kind: undefined, apiVersion: undefined })) };
+export function apiGroupList(served: readonly ResourceDef[]): object {
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: apiGroupsOf(served).map(({ name, version }) => ({ ...apiGroup(name, version), kind: undefined, apiVersion: undefined })) };
 }
 
-export function coreResourceList(): object {
-  return resourceList('');
+export function coreResourceList(served: readonly ResourceDef[]): object {
+  return resourceList(served, '', 'v1');
 }
 
-/** The APIResourceList of a group's v1 ('' for core). */
-export function resourceList(group: string): object {
-  const resources = RESOURCES.filter((r) => (r.group ?? '') === group).flatMap((r) => [
+/** The APIResourceList of a group's version ('' for core). */
+export function resourceList(served: readonly ResourceDef[], group: string, version: string): object {
+  const resources = served.filter((r) => (r.group ?? '') === group).flatMap((r) => [
     { name: r.name, singularName: r.singularName, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs, ...(r.shortNames ? { shortNames: r.shortNames } : {}), ...(r.categories ? { categories: r.categories } : {}) },
     ...r.subresources.map((sub) => ({
       name: `${r.name}/${sub}`,
@@ -46,5 +46,5 @@ export function resourceList(group: string): object {
       verbs: SUBRESOURCE_VERBS[sub],
     })),
   ]);
-  return { kind: 'APIResourceList', ...(group && { apiVersion: 'v1' }), groupVersion: group ? `${group}/v1` : 'v1', resources };
+  return { kind: 'APIResourceList', ...(group && { apiVersion: 'v1' }), groupVersion: group ? `${group}/${version}` : 'v1', resources };
 }

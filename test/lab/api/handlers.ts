@@ -1,4 +1,4 @@
-// The REST verbs on core/v1 resources, as the generic registry implements them: create
+// The REST verbs on the served resources, as the generic registry implements them: create
 // (defaulting, validation, admission), get, list, update, patch, delete, deletecollection.
 import type { Deleter, DeleteOptions } from './deletion.ts';
 import { applyDefaults } from './defaults.ts';
@@ -6,7 +6,7 @@ import { initMetadata } from './meta.ts';
 import { admitNamespace, admitNamespaceDelete } from './namespaces.ts';
 import { admitPodSecurity } from './podsecurity.ts';
 import { applyPatch } from './patch.ts';
-import type { ResourceDef } from './registry.ts';
+import { apiVersionOf, type ResourceDef } from './registry.ts';
 import type { Matcher } from './selectors.ts';
 import type { ClusterIPAllocator } from './services.ts';
 import { alreadyExists, badRequest, conflict, invalid, notFound, successStatus, type Status } from './status.ts';
@@ -98,8 +98,9 @@ export class Handlers {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request was not a JSON object');
     const obj = structuredClone(body) as KObject;
     if (obj.kind !== undefined && obj.kind !== def.kind) throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${def.kind})`);
-    if (obj.apiVersion !== undefined && obj.apiVersion !== 'v1') throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (v1)`);
-    obj.apiVersion = 'v1';
+    const apiVersion = apiVersionOf(def);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+    obj.apiVersion = apiVersion;
     obj.kind = def.kind;
     obj.metadata ??= {} as KObject['metadata'];
     if (def.namespaced && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
@@ -118,7 +119,7 @@ export class Handlers {
       deletionTimestamp: meta.deletionTimestamp, deletionGracePeriodSeconds: meta.deletionGracePeriodSeconds,
     };
     for (const k of ['deletionTimestamp', 'deletionGracePeriodSeconds'] as const) if (merged.metadata[k] === undefined) delete merged.metadata[k];
-    merged.apiVersion = 'v1';
+    merged.apiVersion = apiVersionOf(def);
     merged.kind = def.kind;
     if (def.name === 'pods' && (existing as Any).spec.nodeName && merged.spec.nodeName !== (existing as Any).spec.nodeName) {
       throw invalid('Pod', meta.name, [{ field: 'spec', type: 'FieldValueForbidden', detail: 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)' }]);

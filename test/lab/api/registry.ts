@@ -1,10 +1,16 @@
-// The resources the lab serves — core/v1, and discovery.k8s.io/v1 EndpointSlices: what
-// discovery advertises, how URLs map to kinds, and which field selectors each resource
-// supports (as the real registry's GetAttrs does).
+// The resources the lab serves — core/v1, discovery.k8s.io/v1 EndpointSlices, networking.k8s.io/v1
+// NetworkPolicies, and cluster-wide policy kinds of CNIs that the lab serves only once told to, as
+// a cluster does once their CustomResourceDefinitions are installed: what discovery advertises, how
+// URLs map to kinds, and which field selectors each resource supports (as the real registry's
+// GetAttrs does). The lab stores policies; it never enforces them.
 
 export interface ResourceDef {
   /** The API group; absent: the core group (""), served under /api/v1. */
   group?: string;
+  /** The group's one version; absent: v1. */
+  version?: string;
+  /** A CustomResourceDefinition's resource: served only once installed (`<name>.<group>`, see installCustomResources). */
+  custom?: true;
   name: string;
   singularName: string;
   kind: string;
@@ -20,6 +26,7 @@ export interface ResourceDef {
 }
 
 export const DISCOVERY_GROUP = 'discovery.k8s.io';
+export const NETWORKING_GROUP = 'networking.k8s.io';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -42,20 +49,42 @@ export const RESOURCES: ResourceDef[] = [
   { name: 'services', singularName: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], verbs: ALL_VERBS, subresources: ['status'], fields: [] },
   // Written by the endpoints controller (services.ts) alone, as the EndpointSlice controller does.
   { group: DISCOVERY_GROUP, name: 'endpointslices', singularName: 'endpointslice', kind: 'EndpointSlice', namespaced: true, verbs: ['get', 'list', 'watch'], subresources: [], fields: [] },
+  { group: NETWORKING_GROUP, name: 'networkpolicies', singularName: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'], verbs: ALL_VERBS, subresources: [], fields: [] },
+  // Cluster-wide policies of the Network Policy API (sig-network), Calico and Cilium, at the versions they serve.
+  { group: 'policy.networking.k8s.io', version: 'v1alpha1', custom: true, name: 'adminnetworkpolicies', singularName: 'adminnetworkpolicy', kind: 'AdminNetworkPolicy', namespaced: false, shortNames: ['anp'], verbs: ALL_VERBS, subresources: [], fields: [] },
+  { group: 'crd.projectcalico.org', custom: true, name: 'globalnetworkpolicies', singularName: 'globalnetworkpolicy', kind: 'GlobalNetworkPolicy', namespaced: false, verbs: ALL_VERBS, subresources: [], fields: [] },
+  { group: 'cilium.io', version: 'v2', custom: true, name: 'ciliumclusterwidenetworkpolicies', singularName: 'ciliumclusterwidenetworkpolicy', kind: 'CiliumClusterwideNetworkPolicy', namespaced: false, shortNames: ['ccnp'], verbs: ALL_VERBS, subresources: [], fields: [] },
 ];
 
-/** The groups besides core, with their one version. */
-export const API_GROUPS = [DISCOVERY_GROUP];
+/** A custom resource's name as its CustomResourceDefinition is named: `<plural>.<group>`. */
+export function customResourceName(def: ResourceDef): string {
+  return `${def.name}.${def.group}`;
+}
 
-/** "v1", or "discovery.k8s.io/v1": what the resource's objects say in apiVersion. */
+/** What a server serves: the built-in resources and the custom ones installed there. */
+export function servedResources(installed: ReadonlySet<string>): ResourceDef[] {
+  return RESOURCES.filter((r) => !r.custom || installed.has(customResourceName(r)));
+}
+
+/** The groups besides core among `resources`, each with its one version. */
+export function apiGroupsOf(resources: readonly ResourceDef[]): { name: string; version: string }[] {
+  const groups = new Map(resources.filter((r) => r.group).map((r) => [r.group!, versionOf(r)]));
+  return [...groups].map(([name, version]) => ({ name, version }));
+}
+
+function versionOf(def: ResourceDef): string {
+  return def.version ?? 'v1';
+}
+
+/** "v1", or "networking.k8s.io/v1": what the resource's objects say in apiVersion. */
 export function apiVersionOf(def: ResourceDef): string {
-  return def.group ? `${def.group}/v1` : 'v1';
+  return def.group ? `${def.group}/${versionOf(def)}` : 'v1';
 }
 
-export function resourceByName(name: string, group = ''): ResourceDef | undefined {
-  return RESOURCES.find((r) => r.name === name && (r.group ?? '') === group);
+export function resourceByName(name: string, group = '', resources: readonly ResourceDef[] = RESOURCES): ResourceDef | undefined {
+  return resources.find((r) => r.name === name && (r.group ?? '') === group);
 }
 
-export function resourceByKind(kind: string): ResourceDef | undefined {
-  return RESOURCES.find((r) => r.kind === kind);
+export function resourceByKind(kind: string, resources: readonly ResourceDef[] = RESOURCES): ResourceDef | undefined {
+  return resources.find((r) => r.kind === kind);
 }

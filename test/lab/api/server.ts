@@ -18,11 +18,11 @@ import { writeKubeconfig } from './kubeconfig.ts';
 import { serveLogs } from './logs.ts';
 import { NamespaceController, SYSTEM_NAMESPACES } from './namespaces.ts';
 import { nodeObject } from './nodes.ts';
-import { openApiV3Core, openApiV3Index } from './openapi.ts';
+import { openApiV3Document, openApiV3Index } from './openapi.ts';
 import { PATCH_TYPES, parsePatchBody } from './patch.ts';
 import { decodeProtobufObject, isProtobuf } from './protobuf.ts';
 import { ensurePki } from './pki.ts';
-import { API_GROUPS, apiVersionOf, resourceByKind, resourceByName, SUBRESOURCE_VERBS, type ResourceDef } from './registry.ts';
+import { apiGroupsOf, apiVersionOf, customResourceName, RESOURCES, resourceByKind, resourceByName, servedResources, SUBRESOURCE_VERBS, type ResourceDef } from './registry.ts';
 import { Scheduler } from './scheduler.ts';
 import { fieldSelector, labelSelector, type Matcher } from './selectors.ts';
 import { ClusterIPAllocator, DEFAULT_SERVICE_DELAYS, EndpointsController, type ServiceDelays } from './services.ts';
@@ -72,6 +72,11 @@ export interface ApiServer {
   /** Requests served per "verb resource" since start. */
   requestCounts(): Record<string, number>;
   setRestrictedRules(rules: PolicyRule[]): void;
+  /**
+   * Serves exactly these custom resources (`<plural>.<group>`, e.g. globalnetworkpolicies.crd.projectcalico.org),
+   * as once their CustomResourceDefinitions are installed; objects of one no longer served are gone.
+   */
+  installCustomResources(names: string[]): void;
   close(): Promise<void>;
 }
 
@@ -128,8 +133,8 @@ const notFoundPath = () => new ApiError(404, 'NotFound', 'the server could not f
 
 interface Route { def: ResourceDef; namespace?: string; name?: string; subresource?: string }
 
-/** Maps /api/v1/… (or /apis/<group>/v1/…) to a resource; "namespaces/<ns>/status" is the namespace's own subresource. */
-function route(rest: string[], group: string): Route {
+/** Maps /api/v1/… (or /apis/<group>/<version>/…) to a served resource; "namespaces/<ns>/status" is the namespace's own subresource. */
+function route(rest: string[], group: string, served: readonly ResourceDef[]): Route {
   let namespace: string | undefined;
   let parts = rest;
   if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && ['status', 'finalize'].includes(rest[2]))) {
@@ -137,7 +142,7 @@ function route(rest: string[], group: string): Route {
     parts = rest.slice(2);
   }
   const [resource, name, subresource, ...extra] = parts;
-  const def = resourceByName(resource, group);
+  const def = resourceByName(resource, group, served);
   if (!def || extra.length || (namespace !== undefined && !def.namespaced) || (namespace === undefined && def.namespaced && name)) throw notFoundPath();
   if (subresource && !def.subresources.includes(subresource)) throw notFoundPath();
   return { def, namespace, name, subresource };
@@ -168,6 +173,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const imagePulls = new ImagePulls();
   const watches = new WatchHub(store);
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
+  let served = servedResources(new Set());
 
   const controllers = {
     scheduler: new Scheduler(store, events, onError),
@@ -179,7 +185,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   function seed(objects: ObjectInput[]): KObject[] {
     return objects.map((obj) => {
-      const def = resourceByKind(obj.kind ?? '');
+      const def = resourceByKind(obj.kind ?? '', served);
       if (!def) throw new Error(`cannot seed kind ${obj.kind}`);
       return handlers.create(def, def.namespaced ? obj.metadata.namespace ?? 'default' : undefined, obj, false);
     });
@@ -217,6 +223,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case 'PUT /lab/v1/restricted-rules':
         auth.restricted.rules = body as PolicyRule[];
         return sendJson(res, 200, body);
+      case 'PUT /lab/v1/custom-resources':
+        installCustomResources(body as string[]);
+        return sendJson(res, 200, body);
       default:
         throw notFoundPath();
     }
@@ -224,7 +233,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   async function resourceRequest(req: IncomingMessage, res: ServerResponse, user: LabUser, url: URL, rest: string[], group = ''): Promise<void> {
     const q = url.searchParams;
-    const r = route(rest, group);
+    const r = route(rest, group, served);
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb = verbOf(req.method!, r, watch);
     const resource = r.subresource ? `${r.def.name}/${r.subresource}` : r.def.name;
@@ -308,18 +317,30 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const user = auth.authenticate(req.headers.authorization);
     if (path.startsWith('/lab/')) return labEndpoint(req, res, user, path);
     if (path === '/api') return sendJson(res, 200, apiVersions(address()));
-    if (path === '/apis') return sendJson(res, 200, apiGroupList());
-    if (path === '/api/v1') return sendJson(res, 200, coreResourceList());
-    if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Index());
-    if (path === '/openapi/v3/api/v1') return sendJson(res, 200, openApiV3Core());
+    if (path === '/apis') return sendJson(res, 200, apiGroupList(served));
+    if (path === '/api/v1') return sendJson(res, 200, coreResourceList(served));
+    if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Index(served));
+    const openApi = path.startsWith('/openapi/v3/') ? openApiV3Document(served, path.slice('/openapi/v3/'.length)) : undefined;
+    if (openApi) return sendJson(res, 200, openApi);
     const segments = path.split('/').filter(Boolean);
     if (segments[0] === 'api' && segments[1] === 'v1') return resourceRequest(req, res, user, url, segments.slice(2));
-    if (segments[0] === 'apis' && API_GROUPS.includes(segments[1])) {
-      if (segments.length === 2) return sendJson(res, 200, apiGroup(segments[1]));
-      if (segments[2] === 'v1' && segments.length === 3) return sendJson(res, 200, resourceList(segments[1]));
-      if (segments[2] === 'v1') return resourceRequest(req, res, user, url, segments.slice(3), segments[1]);
+    const group = segments[0] === 'apis' ? apiGroupsOf(served).find((g) => g.name === segments[1]) : undefined;
+    if (group) {
+      if (segments.length === 2) return sendJson(res, 200, apiGroup(group.name, group.version));
+      if (segments[2] === group.version && segments.length === 3) return sendJson(res, 200, resourceList(served, group.name, group.version));
+      if (segments[2] === group.version) return resourceRequest(req, res, user, url, segments.slice(3), group.name);
     }
     throw notFoundPath();
+  }
+
+  function installCustomResources(names: unknown): void {
+    const custom = RESOURCES.filter((r) => r.custom);
+    if (!Array.isArray(names)) throw badRequest('the body must be a JSON array of custom resource names (<plural>.<group>)');
+    const unknown = names.filter((name) => !custom.some((r) => customResourceName(r) === name));
+    if (unknown.length) throw badRequest(`unknown custom resources ${unknown.join(', ')}; the lab knows ${custom.map(customResourceName).join(', ')}`);
+    served = servedResources(new Set(names as string[]));
+    // Removing a CustomResourceDefinition removes its objects.
+    for (const def of custom.filter((r) => !served.includes(r))) for (const obj of store.list(def.name, undefined)) store.remove(def.name, undefined, obj.metadata.name);
   }
 
   server = createServer({ key: pki.keyPem, cert: pki.certPem }, (req, res) => {
@@ -351,6 +372,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     compact: () => store.compact(),
     requestCounts: () => faults.requestCounts(),
     setRestrictedRules: (rules) => { auth.restricted.rules = rules; },
+    installCustomResources,
     async close() {
       watches.dropAll();
       server.closeAllConnections();

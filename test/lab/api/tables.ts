@@ -83,6 +83,11 @@ const COLUMNS: Record<string, Column[]> = {
     ageColumn,
     { name: 'Selector', type: 'string', priority: 1, cell: (o: Any) => orNone(Object.entries(o.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',')) },
   ],
+  networkpolicies: [
+    name,
+    { name: 'Pod-Selector', type: 'string', cell: (o: Any) => orNone(Object.entries(o.spec?.podSelector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')) },
+    ageColumn,
+  ],
   namespaces: [name, { name: 'Status', type: 'string', cell: (o: Any) => o.status?.phase ?? '' }, ageColumn],
   configmaps: [name, { name: 'Data', type: 'integer', cell: (o: Any) => Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length }, ageColumn],
   endpoints: [
