@@ -53,7 +53,7 @@ export function everyPairFailedFinding(context: FindingContext): Finding | null 
     message: `No probe got through: all ${attempts} probes of the ${countOf(cells, nodePairs ? 'node pair' : 'DNS pair')} failed `
       + `(${protocols.join(', ')}, ${paths.join(' and ')} network${paths.length > 1 ? 's' : ''}: ${outcomeTally(pairs)})${dnsNote}.`
       + (policies ? ` ${policySentences(policies)}` : ''),
-    hint: hintFor(pairs, protocols, paths, policies),
+    hint: hintFor(pairs, protocols, paths, reports.some((p) => isResolver(p.destination) && p.attempts > 0), policies),
     evidence: { flaggedPairs: cells, measuredPairs: cells, pairs: [], nodes: [], ...(policies && { policies }) },
   };
 }
@@ -93,12 +93,13 @@ function describeKind(listing: PolicyKindListing): string {
   return `${listing.kind}${listing.namespace ? ` in namespace ${listing.namespace}` : ''}`;
 }
 
-function hintFor(pairs: readonly PairReport[], protocols: readonly Protocol[], paths: readonly string[], policies: PolicyEvidence | undefined): string {
+function hintFor(pairs: readonly PairReport[], protocols: readonly Protocol[], paths: readonly string[], probedDns: boolean, policies: PolicyEvidence | undefined): string {
   const ports = (['tcp', 'udp'] as const).filter((p) => protocols.includes(p)).map((protocol) => {
     const target = pairs.find((p) => p.protocol === protocol)!.target;
     return `${protocol.toUpperCase()} ${target.slice(target.lastIndexOf(':') + 1)}`;
   });
-  const allow = `pods labelled ${LABEL_APP}=${APP} reaching each other${ports.length ? ` on ${ports.join(' and ')}` : ''}${protocols.includes('dns') ? ', and DNS (UDP and TCP 53) to the resolver' : ''}`;
+  const reaches = [ports.length ? `reaching each other on ${ports.join(' and ')}` : '', probedDns ? 'sending DNS queries (UDP and TCP 53) to the resolver' : ''];
+  const allow = `pods labelled ${LABEL_APP}=${APP} ${reaches.filter(Boolean).join(', and ')}`;
   const found = policies?.kinds.some((k) => k.names && k.names.length > 0) ?? false;
   const unlisted = policies?.kinds.some((k) => !k.names) || policies?.discoveryError !== undefined;
   const hints = [

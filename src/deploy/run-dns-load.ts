@@ -5,6 +5,7 @@ import { parseDnsLoadResult } from '../collect/parse-dns-load-result.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { DNS_LOAD_MODE, DNS_LOAD_PLAN_VERSION, type DnsLoadPlan, type DnsLoadResult } from '../shared/dns-load.ts';
 import { PLAN_DEFAULTS } from '../shared/plan.ts';
+import { readClusterClock } from './cluster-clock.ts';
 import { ProbeSession, type Progress, type SessionSettings } from './session.ts';
 
 /** The ramp starts this long after the loaders are created, so every loader is up for the first step. */
@@ -39,7 +40,8 @@ export interface DnsLoadRunOutcome {
 }
 
 export async function runDnsLoad(client: KubeClient, settings: DnsLoadRunSettings, agentCode: string, progress: Progress, signal: AbortSignal): Promise<DnsLoadRunOutcome> {
-  const start = new Date();
+  const clock = await readClusterClock(client, progress);
+  const start = new Date(clock.now());
   // An unanswered query is resent after the resolver timeout: the last step's queries end by then.
   const drainMs = PLAN_DEFAULTS.resolverTimeoutMs * PLAN_DEFAULTS.resolverAttempts + 1000;
   const runMs = settings.startTimeoutMs + START_DELAY_MS + settings.stepQps.length * settings.stepMs + drainMs;
@@ -49,18 +51,18 @@ export async function runDnsLoad(client: KubeClient, settings: DnsLoadRunSetting
   }, agentCode, progress);
   let results: DnsLoadResult[] = [];
   try {
-    const startAt = new Date(Date.now() + START_DELAY_MS).toISOString();
-    const plans = settings.loaders.map((node) => ({ node, plan: loaderPlan(settings, node, startAt) }));
+    const startAt = clock.now() + START_DELAY_MS;
+    const plans = settings.loaders.map((node) => ({ node, plan: loaderPlan(settings, node, new Date(startAt).toISOString()) }));
     progress.phase(`ramping to ${settings.stepQps[settings.stepQps.length - 1]} queries/s in ${settings.stepQps.length} steps of ${settings.stepMs / 1000}s from ${plans.length} loader pod(s) in namespace ${settings.namespace}`);
     const { tracked } = await session.createPods('loader', 'pod', plans, signal);
-    const endsAt = Date.now() + START_DELAY_MS + settings.stepQps.length * settings.stepMs;
+    const endsAt = clock.toLocal(startAt) + settings.stepQps.length * settings.stepMs;
     await session.waitUntilFinished(tracked, 'loading (less when the ramp stops early)', endsAt, runMs, signal);
     progress.phase('collecting results');
     results = await session.results(tracked, (log, source, pod) => parseDnsLoadResult(log, source, { node: pod.node, runToken: settings.runId }));
   } finally {
     await session.close();
   }
-  return { results, noData: [...session.noData].map(([node, reason]) => ({ node, reason })), start, end: new Date() };
+  return { results, noData: [...session.noData].map(([node, reason]) => ({ node, reason })), start, end: new Date(clock.now()) };
 }
 
 function loaderPlan(settings: DnsLoadRunSettings, node: string, startAt: string): DnsLoadPlan {

@@ -11,6 +11,7 @@ import type { KubeClient } from '../kube/kube-client.ts';
 import type { DirectedPair } from '../plan/pairs.ts';
 import type { AgentResult } from '../shared/agent-result.ts';
 import type { PolicyEvidence } from '../shared/report.ts';
+import { readClusterClock } from './cluster-clock.ts';
 import { collectResults } from './matrix/collection.ts';
 import { runTimes, type MatrixPhaseContext, type MatrixRunSettings } from './matrix/context.ts';
 import { planPeers } from './matrix/peers.ts';
@@ -35,14 +36,15 @@ export interface MatrixRunOutcome {
 export async function runMatrix(
   client: KubeClient, pairs: readonly DirectedPair[], settings: MatrixRunSettings, agentCode: string, progress: Progress, signal: AbortSignal,
 ): Promise<MatrixRunOutcome> {
-  const start = new Date();
+  const clock = await readClusterClock(client, progress);
+  const start = new Date(clock.now());
   const times = runTimes(settings);
   const session = await ProbeSession.open(client, {
     runId: settings.runId, namespace: settings.namespace, ownNamespace: settings.ownNamespace, namespaceLabels: settings.namespaceLabels,
     hostNetwork: settings.paths.includes('host'), image: settings.image, tolerations: settings.tolerations,
     activeDeadlineSeconds: times.deadlineSeconds, keep: settings.keep,
   }, agentCode, progress);
-  const ctx: MatrixPhaseContext = { client, session, settings, times, progress, signal };
+  const ctx: MatrixPhaseContext = { client, session, settings, times, progress, signal, clock };
   let results: AgentResult[] = [];
   let interrupted = false;
   let policies: PolicyEvidence | undefined;
@@ -66,5 +68,5 @@ export async function runMatrix(
     ...[...session.noData].map(([node, reason]) => ({ node, reason })),
     ...[...session.deadDestinations.values()].map(({ node, path, reason }) => ({ node, reason, destination: path })),
   ];
-  return { results, noData, start, end: new Date(), interrupted, ...(policies && { policies }) };
+  return { results, noData, start, end: new Date(clock.now()), interrupted, ...(policies && { policies }) };
 }

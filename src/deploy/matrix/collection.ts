@@ -11,7 +11,7 @@ import { recheckResponders, type Responders } from './responders.ts';
 
 export async function collectResults(ctx: MatrixPhaseContext, probers: Probers, responders: Responders, interrupted: boolean): Promise<AgentResult[]> {
   ctx.progress.phase(interrupted ? 'interrupted: collecting what was measured so far' : 'collecting results');
-  const probingEndedAt = interrupted ? Date.now() : probers.startAt + ctx.settings.durationMs;
+  const probingEndedAt = interrupted ? ctx.clock.now() : probers.startAt + ctx.settings.durationMs;
   const [results, dead] = await Promise.all([
     ctx.session.results(probers.pods, (log, source, pod) => parseAgentResult(log, source, { node: pod.node, runToken: ctx.settings.runId, interrupted }), interrupted),
     recheckResponders(ctx, responders, probingEndedAt),

@@ -2,6 +2,7 @@
 // the session (namespace, agent ConfigMap, pod watch) and how to report and stop.
 import type { KubeClient } from '../../kube/kube-client.ts';
 import { PLAN_DEFAULTS, type Protocol } from '../../shared/plan.ts';
+import type { ClusterClock } from '../cluster-clock.ts';
 import type { RunObjects } from '../manifests.ts';
 import type { ProbeSession, Progress } from '../session.ts';
 
@@ -50,6 +51,8 @@ export interface MatrixPhaseContext {
   times: RunTimes;
   progress: Progress;
   signal: AbortSignal;
+  /** Times handed to the cluster or compared with its own are on its clock. */
+  clock: ClusterClock;
 }
 
 export function runTimes(settings: MatrixRunSettings): RunTimes {

@@ -7,14 +7,14 @@ import { peersOf, type PeerPlan } from './peers.ts';
 
 export interface Probers {
   pods: TrackedPod[];
-  /** Epoch ms when probing starts. */
+  /** Epoch ms when probing starts, on the cluster's clock. */
   startAt: number;
 }
 
 export async function startProbers(ctx: MatrixPhaseContext, sources: readonly string[], peers: PeerPlan): Promise<Probers> {
   const { session, settings, progress } = ctx;
   if (ctx.signal.aborted) throw new RunAborted();
-  const startAt = Date.now() + START_DELAY_MS;
+  const startAt = ctx.clock.now() + START_DELAY_MS;
   const plans = settings.paths.map((path) => {
     const protocols = path === 'pod' ? settings.protocols : settings.protocols.filter((p) => p !== 'dns');
     return {
@@ -35,7 +35,7 @@ export async function waitForProbers(ctx: MatrixPhaseContext, probers: Probers):
   const { settings, times } = ctx;
   const endsAt = probers.startAt + settings.durationMs + times.drainMs;
   try {
-    await ctx.session.waitUntilFinished(probers.pods, 'probing', endsAt, settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + times.drainMs, ctx.signal);
+    await ctx.session.waitUntilFinished(probers.pods, 'probing', ctx.clock.toLocal(endsAt), settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + times.drainMs, ctx.signal);
     return { interrupted: false };
   } catch (err) {
     // With windows the agents have printed what they measured so far: report that.
