@@ -2,6 +2,7 @@
 // node reads the node's /proc and /sys and prints a NodeInspection; the session does the rest
 // (namespace, agent ConfigMap, watch, logs, cleanup).
 import { parseInspection } from '../collect/parse-inspection.ts';
+import { readClusterClock } from '../deploy/cluster-clock.ts';
 import { ProbeSession, type Progress, type SessionSettings } from '../deploy/session.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { INSPECT_PLAN_VERSION, type InspectPlan, type NodeInspection } from '../shared/inspection.ts';
@@ -25,7 +26,9 @@ export interface InspectionOutcome {
 export async function runInspection(
   client: KubeClient, nodes: readonly string[], settings: InspectionSettings, agentCode: string, progress: Progress, signal: AbortSignal,
 ): Promise<InspectionOutcome> {
-  const start = new Date();
+  // The report's times are the cluster's, like the nodes' own.
+  const clock = await readClusterClock(client, progress);
+  const start = new Date(clock.now());
   const session = await ProbeSession.open(client, {
     ...settings, hostNetwork: true, activeDeadlineSeconds: Math.ceil(settings.startTimeoutMs / 1000) + DEADLINE_SLACK_SECONDS,
   }, agentCode, progress);
@@ -40,5 +43,5 @@ export async function runInspection(
   } finally {
     await session.close();
   }
-  return { inspections, noData: new Map(session.noData), start, end: new Date() };
+  return { inspections, noData: new Map(session.noData), start, end: new Date(clock.now()) };
 }

@@ -2,6 +2,7 @@
 // `kubectl netprobe matrix`, as a user with exactly manifests/rbac.yaml's rules, says that first and
 // names the NetworkPolicy of its namespace and the cluster-wide policy the API serves.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { load } from 'js-yaml';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { LabSession } from '../support/lab-session.ts';
@@ -54,6 +55,9 @@ describeAsRoot('kubectl netprobe matrix when no probe gets through', () => {
         ['GlobalNetworkPolicy', 'crd.projectcalico.org/v1', ['deny-all'], undefined],
       ]);
       expect(rest.map((f) => f.kind)).not.toContain('every-pair-failed');
+      const schema = JSON.parse(readFileSync(new URL('../../docs/report.schema.json', import.meta.url), 'utf8'));
+      const validate = new Ajv2020({ allErrors: true }).compile(schema);
+      expect(validate(report) ? [] : validate.errors).toEqual([]);
       // The namespace was the user's: left as it was, the run's pods gone.
       expect((await lab.kubectl('get', 'pods', '-n', NAMESPACE, '-o', 'name')).stdout.trim()).toBe('');
     } finally {
