@@ -1,7 +1,7 @@
 // collect → analyse → render: agent results in, the matrix report out.
 import type { AgentResult } from '../shared/agent-result.ts';
 import { PROTOCOLS } from '../shared/plan.ts';
-import { REPORT_KIND, REPORT_SCHEMA_VERSION, type MatrixReport, type PairReport, type PolicyEvidence, type RunInfo, type Thresholds } from '../shared/report.ts';
+import { REPORT_KIND, REPORT_SCHEMA_VERSION, type Coverage, type MatrixReport, type PairReport, type PolicyEvidence, type RunInfo, type Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { burstFindings } from './bursts.ts';
@@ -10,7 +10,7 @@ import { timeline } from './timeline.ts';
 import { nodeReports, type NodeInfo, type NoDataEntry } from './nodes.ts';
 import { resolveThresholds } from './options.ts';
 import { cellKey, tallyPairs } from './pairs.ts';
-import { judgePairs } from './verdicts.ts';
+import { judgePairs, settleVerdicts } from './verdicts.ts';
 
 export type { NodeInfo, NoDataEntry };
 
@@ -25,6 +25,8 @@ export interface AnalysisInput {
   thresholds?: Partial<Thresholds>;
   /** Listed when every probe failed (everyPairFailed): what could deny them. */
   policies?: PolicyEvidence;
+  /** How much of the mesh the plan probes (the CLI computes it from the plan), stated in the report. */
+  coverage?: Coverage;
 }
 
 export function analyse(input: AnalysisInput): MatrixReport {
@@ -33,21 +35,29 @@ export function analyse(input: AnalysisInput): MatrixReport {
   // Bursts first: the pairs are judged on the rest of the run (verdicts.ts).
   const trouble = timeline(input.results);
   const burstWindows = trouble?.bursts.map((burst) => burst.window) ?? [];
-  const judged = judgePairs(tallyPairs(input.results, new Set(burstWindows)), thresholds);
+  const { judged, run } = judgePairs(tallyPairs(input.results, new Set(burstWindows)), thresholds, probeRate(input.results));
   sortPairs(judged);
-  // Before the pairs are read: pairs that a pattern explains get its flag here.
-  const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows, policies: input.policies };
+  // Before the pairs are read: pairs that a pattern explains get its flag here, then every other pair its verdict.
+  const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows, policies: input.policies, run };
   const reportFindings = findings(context, burstFindings(trouble));
+  settleVerdicts(judged, run);
   return {
     kind: REPORT_KIND,
     schemaVersion: REPORT_SCHEMA_VERSION,
     run: input.run,
+    ...(input.coverage && { coverage: input.coverage }),
     thresholds,
     nodes,
     pairs: judged.map((j) => j.report),
     findings: reportFindings,
     ...(trouble && { timeline: trouble }),
   };
+}
+
+/** The main window's probes per second per pair and protocol (every agent of a run has the same plan rate). */
+function probeRate(results: readonly AgentResult[]): number | null {
+  const rates = results.map((result) => result.settings.ratePerSecond).filter((rate) => rate > 0);
+  return rates.length ? Math.max(...rates) : null;
 }
 
 const PATH_ORDER = ['pod', 'host', 'service'];

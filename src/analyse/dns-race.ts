@@ -1,8 +1,11 @@
 // DNS answers that arrive only after the resolver's resend (~5 s, ~10 s): glibc and musl
 // send A and AAAA together from one socket, and before Linux 5.0 (a third race: 5.6)
-// conntrack could drop one of the two (netfilter UDP insert race). Field notes.
+// conntrack could drop one of the two (netfilter UDP insert race). Field notes. The race's
+// own trace is conntrack's insert_failed (and drop) counter on the client's node, which
+// host-network agents read at start and end: it corroborates the timing signature, or not.
+import type { ConntrackStats } from '../shared/agent-result.ts';
 import { countOf } from '../shared/format.ts';
-import type { Finding, NodeEvidence } from '../shared/report.ts';
+import type { Finding, NodeEvidence, NodeReport } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
 import type { FindingContext } from './finding-context.ts';
@@ -13,10 +16,14 @@ export function dnsRaceFinding(context: FindingContext): Finding | null {
   const nodes: NodeEvidence[] = flagged.map(({ report }) => ({
     node: report.source,
     kernelVersion: context.nodes.get(report.source)?.kernelVersion ?? null,
-    counts: { lookups: report.attempts, answeredAtResolverMarks: report.dnsAnsweredAtResolverMarks.reduce((a, b) => a + b, 0), timeouts: report.dnsTimeouts },
+    counts: {
+      lookups: report.attempts, answeredAtResolverMarks: report.dnsAnsweredAtResolverMarks.reduce((a, b) => a + b, 0), timeouts: report.dnsTimeouts,
+      ...context.nodes.get(report.source)?.conntrack,
+    },
   }));
   const kernels = [...groupBy(nodes, (n) => n.kernelVersion ?? 'an unknown kernel')]
     .map(([release, onRelease]) => `${onRelease.map((n) => n.node).join(', ')} ${onRelease.length > 1 ? 'run' : 'runs'} ${release}: ${raceFixesIn(onRelease[0].kernelVersion)}`);
+  const evidence = flagged.map((j) => j.evidence!);
   return {
     severity: 'warning',
     kind: 'dns-conntrack-race',
@@ -25,10 +32,35 @@ export function dnsRaceFinding(context: FindingContext): Finding | null {
     path: flagged[0].report.path,
     protocols: ['dns'],
     message: `DNS lookups from ${countOf(nodes.length, 'node')} were answered only at the resolver's retry marks (~5 s): the signature of the conntrack race `
-      + `that drops one of the A/AAAA pair sent from one socket. ${kernels.join('; ')}.`,
+      + `that drops one of the A/AAAA pair sent from one socket. ${kernels.join('; ')}. ${conntrackCorroboration(nodes.map((n) => context.nodes.get(n.node)))}`,
     hint: RACE_WORKAROUNDS,
-    evidence: { thresholdRatio: context.thresholds.lossRatio, pairs: flagged.map((j) => j.evidence!), nodes },
+    evidence: {
+      confidence: {
+        logEvidence: Math.min(...evidence.map((e) => e.logEvidence)), againstRatio: context.thresholds.lossRatio,
+        control: 'e-bh', errorRate: context.thresholds.falseDiscoveryRate, tests: context.run.tests,
+      },
+      thresholdRatio: context.thresholds.lossRatio,
+      pairs: evidence,
+      nodes,
+    },
   };
+}
+
+const CONNTRACK_COUNTERS: readonly (keyof ConntrackStats)[] = ['insert_failed', 'drop', 'early_drop'];
+
+/** What the client nodes' conntrack counters say: the race increments insert_failed (and drop) where it drops a query. */
+function conntrackCorroboration(nodes: readonly (NodeReport | undefined)[]): string {
+  const read = nodes.filter((node): node is NodeReport & { conntrack: ConntrackStats } => node?.conntrack !== undefined);
+  if (read.length === 0) return 'Conntrack statistics were not read on these nodes (host-network agents read them: --network host or both).';
+  const moved = read.filter((node) => CONNTRACK_COUNTERS.some((name) => node.conntrack[name] > 0));
+  const unread = nodes.length - read.length;
+  const notRead = unread ? ` (not read on ${countOf(unread, 'node')}: no host-network agent there)` : '';
+  const deltas = (node: NodeReport & { conntrack: ConntrackStats }) => CONNTRACK_COUNTERS.map((name) => `${name} +${node.conntrack[name]}`).join(', ');
+  if (moved.length === 0) {
+    return `Conntrack's insert_failed, drop and early_drop did not move on ${read.map((node) => node.name).join(', ')} over the run${notRead}: `
+      + 'a race drop would count there, so look also for what else drops one query of the pair (DNAT rules, resolver load).';
+  }
+  return `Conntrack corroborates it: ${moved.map((node) => `${node.name} ${deltas(node)}`).join('; ')} over the run${notRead}.`;
 }
 
 const RACE_WORKAROUNDS = "Workarounds: `options single-request-reopen` in the pods' dnsConfig (glibc only; musl ignores it), `options use-vc` (DNS over TCP), "

@@ -1,25 +1,32 @@
 // "No buffer space available": the neighbour (ARP) table or socket buffers are full. TCP
 // sees ENOBUFS (EINVAL on kernels 3.6-6.5), UDP only in the Udp SndbufErrors counter
-// because the kernel swallows the error without IP_RECVERR. Field notes.
-import type { Finding, NodeEvidence } from '../shared/report.ts';
+// because the kernel swallows the error without IP_RECVERR. Field notes. Nodes whose loss
+// also has the neighbour-table overflow signature are told by neighbour-overflow.ts.
+import type { Finding, NodeEvidence, NodeReport, PairReport } from '../shared/report.ts';
 import { countOf } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
 import { counterOverPaths } from './nodes.ts';
 import type { FindingContext } from './finding-context.ts';
 
-export function enobufsFinding(context: FindingContext): Finding | null {
+/** What a node's kernel said about sends it could not make: ENOBUFS outcomes, EINVAL where it means ENOBUFS, SndbufErrors; only those above 0. */
+export function bufferErrorCounts(node: NodeReport, fromNode: readonly PairReport[]): Record<string, number> {
+  const einvalMeansEnobufs = kernelBefore(node.kernelVersion, 6, 6) === true && kernelBefore(node.kernelVersion, 3, 6) === false;
+  const allCounts: [string, number][] = [
+    ['ENOBUFS', fromNode.reduce((n, pair) => n + pair.enobufs, 0)],
+    ['EINVAL', einvalMeansEnobufs ? fromNode.reduce((n, pair) => n + (pair.errors.EINVAL ?? 0), 0) : 0],
+    ['SndbufErrors', counterOverPaths(node, 'SndbufErrors')],
+  ];
+  return Object.fromEntries(allCounts.filter(([, n]) => n > 0));
+}
+
+/** `told`: nodes another finding already names as neighbour-table overflow. */
+export function enobufsFinding(context: FindingContext, told: ReadonlySet<string> = new Set()): Finding | null {
   const nodes: NodeEvidence[] = [];
   const pairsBySource = groupBy(context.judged, (j) => j.report.source);
   for (const node of context.nodes.values()) {
-    const fromNode = (pairsBySource.get(node.name) ?? []).map((j) => j.report);
-    const einvalMeansEnobufs = kernelBefore(node.kernelVersion, 6, 6) === true && kernelBefore(node.kernelVersion, 3, 6) === false;
-    const allCounts: [string, number][] = [
-      ['ENOBUFS', fromNode.reduce((n, pair) => n + pair.enobufs, 0)],
-      ['EINVAL', einvalMeansEnobufs ? fromNode.reduce((n, pair) => n + (pair.errors.EINVAL ?? 0), 0) : 0],
-      ['SndbufErrors', counterOverPaths(node, 'SndbufErrors')],
-    ];
-    const counts = Object.fromEntries(allCounts.filter(([, n]) => n > 0));
+    if (told.has(node.name)) continue;
+    const counts = bufferErrorCounts(node, (pairsBySource.get(node.name) ?? []).map((j) => j.report));
     if (Object.keys(counts).length > 0) nodes.push({ node: node.name, kernelVersion: node.kernelVersion, counts });
   }
   if (nodes.length === 0) return null;

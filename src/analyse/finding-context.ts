@@ -1,6 +1,6 @@
 // What every finding rule reads: the nodes, the judged pairs (also by heatmap cell) and the thresholds.
 import type { NodeReport, PolicyEvidence, Thresholds } from '../shared/report.ts';
-import type { JudgedPair } from './verdicts.ts';
+import type { JudgedPair, RunJudgement } from './verdicts.ts';
 
 export interface FindingContext {
   nodes: ReadonlyMap<string, NodeReport>;
@@ -12,4 +12,6 @@ export interface FindingContext {
   burstWindows: readonly number[];
   /** When every probe failed: the policies that could deny them (src/collect/policies.ts). */
   policies?: PolicyEvidence;
+  /** How many tests the run's flags were controlled over, and the loss-like rule. */
+  run: RunJudgement;
 }

@@ -7,6 +7,7 @@ import { enobufsFinding } from './enobufs.ts';
 import { everyPairFailedFinding } from './every-pair-failed.ts';
 import type { FindingContext } from './finding-context.ts';
 import { matrixFindings } from './matrix-findings.ts';
+import { neighbourOverflowFinding } from './neighbour-overflow.ts';
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 const PATTERN_RANK: Record<FindingPattern, number> = {
@@ -15,7 +16,10 @@ const PATTERN_RANK: Record<FindingPattern, number> = {
 
 /** `extra`: findings made elsewhere (e.g. bursts over time), ranked with the rest; that nothing got through at all comes first. */
 export function findings(context: FindingContext, extra: readonly Finding[] = []): Finding[] {
-  const all = [...matrixFindings(context), dnsRaceFinding(context), enobufsFinding(context), ...extra].filter((f): f is Finding => f !== null);
+  // The matrix findings first: the pairs a pattern flags are flagged before the rest read them.
+  const matrix = matrixFindings(context);
+  const overflow = neighbourOverflowFinding(context);
+  const all = [...matrix, dnsRaceFinding(context), overflow?.finding ?? null, enobufsFinding(context, overflow?.nodes), ...extra].filter((f): f is Finding => f !== null);
   const nothingThrough = everyPairFailedFinding(context);
   return [...(nothingThrough ? [nothingThrough] : []), ...all.sort((a, b) =>
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]

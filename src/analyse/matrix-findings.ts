@@ -2,13 +2,13 @@
 // the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
 import { describeProportion, pairName } from '../shared/format.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
-import { isResolver, type Finding, type NodeEvidence, type NodeReport, type PairEvidence, type PairFlag } from '../shared/report.ts';
+import { isResolver, type Finding, type FindingConfidence, type NodeEvidence, type NodeReport, type PairEvidence, type PairFlag, type UdpDirectionEvidence } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { mtuSuspicion } from './mtu.ts';
 import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
-import { udpDirectionHint } from './udp-direction.ts';
+import { describeUdpDirection, udpDirection, type DirectionScope } from './udp-direction.ts';
 import { raceSuspicion } from './dns-race.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { cellKey, networkKey } from './pairs.ts';
@@ -76,15 +76,19 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
   const groups = pattern.groups?.map((group) => [...group].sort(byNodeName)).sort((a, b) => byNodeName(a[0], b[0])) ?? null;
   const groupLabel = groups ? labelSeparating(groups, context.nodes) : null;
   const synContext = metric === 'syn-loss' ? synDropContext(evidence, context) : null;
+  // UDP echoes tell which way the lost datagrams travelled: the message says it, and a row or
+  // column whose losses travelled the other way points at the other end of the node.
+  const direction = kind === 'nodes' && metric === 'loss' && pairs.some((j) => j.report.protocol === 'udp')
+    ? udpDirection(directionPairs(pattern, pairs, { path, family: pairs[0].report.family }, context), directionScope(pattern)) : null;
+  const where = direction?.outcome === 'one-way' ? directedPattern(pattern.pattern, direction) : pattern.pattern;
   // SYN drops have their own suspects; where they lie adds little to them.
   const hints = [
-    synContext ? '' : ((kind === 'resolvers' ? RESOLVER_HINTS[pattern.pattern] : undefined) ?? NODE_HINTS[pattern.pattern]),
+    synContext ? '' : ((kind === 'resolvers' ? RESOLVER_HINTS[pattern.pattern] : undefined) ?? NODE_HINTS[where]),
     groupLabel ? `The groups line up with the node label ${groupLabel}.` : '',
     metric === 'latency' ? LATENCY_HINT : '',
     synContext?.hint ?? '',
     kind === 'nodes' ? otherNetworkContrast(evidence, metric, path, context) : '',
     kind === 'nodes' && metric === 'loss' ? mtuSuspicion(pairs) : '',
-    kind === 'nodes' && metric === 'loss' ? udpDirectionHint(pairs) : '',
     kind === 'resolvers' && metric === 'loss' ? raceSuspicion([...new Set(evidence.map((e) => e.source))], context) : '',
   ];
   const measure = evidence[0].measure;
@@ -93,26 +97,88 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
   const windows = metric === 'latency' ? [] : context.burstWindows;
   const outsideBursts = windows.length ? `; counted outside burst window${windows.length > 1 ? 's' : ''} ${windows.join(', ')}` : '';
   const critical = pairs.some((j) => j.report.status === 'critical') || (metric !== 'latency' && pattern.pooled.low > context.thresholds.criticalLossRatio);
+  const pairEnds = pairSubject(pattern, direction, evidence);
+  const { k, n, ratio, low, high } = pattern.pooled;
   return {
     severity: critical ? 'critical' : 'warning',
     kind: metric,
     pattern: pattern.pattern,
-    subject: subjectOf(pattern, groups),
+    subject: pairEnds?.subject ?? subjectOf(pattern, groups),
     path,
     protocols,
-    message: `${scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network${pairs[0].report.family ? ', IPv6' : ''})${pooled}${outsideBursts}.`,
+    message: `${pairEnds?.sentence ?? scopeSentence(pattern, metric, kind, groups)} (${protocols.join(', ')}, ${path} network${pairs[0].report.family ? ', IPv6' : ''})${pooled}${outsideBursts}.`
+      + (direction ? ` ${describeUdpDirection(direction)}` : ''),
     hint: hints.filter(Boolean).join(' '),
     evidence: {
+      confidence: confidenceOf(pattern, evidence, metric, context),
       // Latency pairs carry their own limit; the others share the loss threshold.
       ...(metric === 'latency' ? {} : { thresholdRatio: context.thresholds.lossRatio }),
       flaggedPairs: pattern.cells.length,
       measuredPairs: pattern.measured,
-      pooled: pattern.pooled,
+      pooled: { k, n, ratio, low, high },
+      ...(direction && { udpDirection: direction }),
       ...(groups ? { groups, groupLabel } : {}),
       pairs: evidence,
       nodes: synContext?.nodes ?? ([] as NodeEvidence[]),
     },
   };
+}
+
+/**
+ * A pair finding is flagged on each pair's own evidence (e-BH across the run): it quotes the
+ * weakest of them. A pattern is found on its pooled evidence (Bonferroni over the matrix's
+ * pattern tests): it quotes that.
+ */
+function confidenceOf(pattern: MatrixPattern<PairCell>, evidence: readonly PairEvidence[], metric: MatrixMetric, context: FindingContext): FindingConfidence {
+  const againstRatio = metric === 'latency' ? P99_TAIL_SHARE : context.thresholds.lossRatio;
+  const errorRate = context.thresholds.falseDiscoveryRate;
+  if (pattern.pattern === 'pair') {
+    return { logEvidence: Math.min(...evidence.map((e) => e.logEvidence)), againstRatio, control: 'e-bh', errorRate, tests: context.run.tests };
+  }
+  return { logEvidence: Math.round(pattern.pooled.logEvidence * 1000) / 1000, againstRatio, control: 'bonferroni', errorRate, tests: pattern.tests };
+}
+
+/**
+ * The UDP pairs whose losses say which way a pattern's datagrams were lost: every pair between a
+ * pair finding's two nodes, or touching a row's, column's or node's node (the reverse probes'
+ * answers cross the same paths, flagged or not); a cluster-wide pattern's own pairs.
+ */
+function directionPairs(pattern: MatrixPattern<PairCell>, own: readonly JudgedPair[], network: { path: NetworkPath; family?: 'ipv6' }, context: FindingContext): JudgedPair[] {
+  const between = (a: string, b: string) => [...(context.cells.get(cellKey({ ...network, source: a, destination: b })) ?? []), ...(context.cells.get(cellKey({ ...network, source: b, destination: a })) ?? [])];
+  if (pattern.pattern === 'pair') return between(pattern.cells[0].source, pattern.cells[0].destination);
+  const node = pattern.node;
+  if (node) return context.judged.filter(({ report }) => networkKey(report) === networkKey(network) && !isResolver(report.destination) && (report.source === node || report.destination === node));
+  return [...own];
+}
+
+function directionScope(pattern: MatrixPattern<PairCell>): DirectionScope {
+  if (pattern.node) return { node: pattern.node };
+  return pattern.pattern === 'pair' ? 'pairs' : 'requests-or-answers';
+}
+
+/** A row whose lost datagrams travelled towards its node is that node's ingress, a column's that travelled from it its egress. */
+function directedPattern(pattern: MatrixPatternName, direction: UdpDirectionEvidence): MatrixPatternName {
+  if (pattern === 'bad-source' && direction.direction!.startsWith('towards ')) return 'bad-destination';
+  if (pattern === 'bad-destination' && direction.direction!.startsWith('from ')) return 'bad-source';
+  return pattern;
+}
+
+/**
+ * A UDP pair finding names the ends the way the lost datagrams went, never the probing
+ * direction against the echoes: the direction they travelled when the sign test says so,
+ * "a <-> b" (between the two) when the few counted lean the other way.
+ */
+function pairSubject(pattern: MatrixPattern<PairCell>, direction: UdpDirectionEvidence | null, evidence: readonly PairEvidence[]): { subject: string; sentence: string } | null {
+  if (pattern.pattern !== 'pair' || pattern.cells.length > 1 || !direction || evidence.some((e) => e.protocol !== 'udp')) return null;
+  const probed = pairName(pattern.cells[0]);
+  const { source, destination } = pattern.cells[0];
+  const between = { subject: `${source} <-> ${destination}`, sentence: `Probe loss between ${source} and ${destination}, probed from ${source}` };
+  if (direction.outcome === 'one-way') {
+    if (direction.direction === probed) return null;
+    return { ...between, subject: direction.direction! };
+  }
+  const towardsProbed = direction.lost.find((d) => d.direction === probed)?.count ?? 0;
+  return towardsProbed * 2 < direction.counted ? between : null;
 }
 
 function subjectOf(pattern: MatrixPattern<PairCell>, groups: string[][] | null): string {

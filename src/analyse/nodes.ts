@@ -51,6 +51,9 @@ export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentR
     }
     paths.sort((a, b) => PATH_ORDER.indexOf(a.path) - PATH_ORDER.indexOf(b.path));
     const first = nodeResults[0];
+    // The floor of the first agent that measured one; conntrack from the host-network agent that read it.
+    const floorFrom = nodeResults.find((result) => result.latencyFloor);
+    const conntrackFrom = nodeResults.find((result) => result.conntrack);
     return {
       name,
       internalIP: info?.internalIP ?? null,
@@ -61,6 +64,8 @@ export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentR
       ...(first ? agentCounters(first) : { counters: null, synRetransmits: null }),
       warnings: [...new Set(nodeResults.flatMap((result) => result.warnings))],
       ...(withPaths && { paths }),
+      ...(floorFrom && { latencyFloor: floorFrom.latencyFloor }),
+      ...(conntrackFrom && { conntrack: conntrackFrom.conntrack!.delta }),
     };
   });
 }

@@ -8,9 +8,14 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   // 5 % loss breaks TCP throughput and makes one in twenty connects wait a full RTO.
   criticalLossRatio: 0.05,
   // An N-node matrix makes N² tests; at 95 % each a clean 100-node run would flag hundreds
-  // of pairs. Benjamini-Hochberg at 5 % keeps the expected share of false flags at 5 %
-  // (and the chance of any flag on a clean matrix at 5 %).
+  // of pairs. e-BH at 5 % keeps the expected share of false flags at 5 % (and the chance of
+  // any flag on a clean matrix at 5 %), whenever each pair's probing stopped.
   falseDiscoveryRate: 0.05,
+  // A clear pair is one shown below the threshold: one in twenty pairs whose loss is really
+  // at the threshold may be cleared (the "95 %" of a one-sided interval). Clearing is per
+  // pair, not across the run: a false clear hides one pair, it does not add a finding, and
+  // a run-wide correction would need thousands of probes per pair to clear any.
+  falseClearRate: 0.05,
   // Healthy pairs' p99s spread within a small factor of each other (Pingmesh §5 reports
   // P99 ~1-2 ms inside a data centre); 3× the median pair and at least 5 ms more than it
   // keeps sub-millisecond jitter on fast networks quiet.

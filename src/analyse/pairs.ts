@@ -1,6 +1,8 @@
 // Merges the agents' probe series into one tally per (source, destination, protocol, path):
 // several series can feed one pair (DNS variants and names), and histograms merge exactly.
-import type { AgentResult } from '../shared/agent-result.ts';
+// Confirmation probes (plan.confirm) add to the loss-like counts, not to the latency
+// histogram or the windows: they come after the main window, at another rate.
+import type { AgentResult, ProbeSeries } from '../shared/agent-result.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
 import type { NetworkPath, Protocol } from '../shared/plan.ts';
 
@@ -12,8 +14,10 @@ export interface PairTally {
   /** IPv6 pairs are pairs of their own: a dual-stack cluster has two networks between the same nodes. */
   family?: 'ipv6';
   targets: string[];
+  /** Main window and confirmation together, as every loss-like count below. */
   attempts: number;
   successes: number;
+  /** The main window's successes only. */
   latency: LatencyHistogram;
   outcomes: Record<string, number>;
   synRetransmits: number;
@@ -25,6 +29,8 @@ export interface PairTally {
   inBursts: WindowCounts;
   /** --window: successes the hard way in the other windows (connects after SYN retransmits, answers at resolver marks). */
   degradedOutsideBursts: number;
+  /** The confirmation probes among the counts; null when none were made. */
+  confirmation: { attempts: number; successes: number; synRetransmits: number; durationMs: number } | null;
 }
 
 export interface WindowCounts {
@@ -61,24 +67,22 @@ export function tallyPairs(results: readonly AgentResult[], burstWindows: Readon
       else {
         tally = {
           ...identity, targets: [], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [], udpDirection: null,
-          inBursts: { attempts: 0, failures: 0, degraded: 0 }, degradedOutsideBursts: 0,
+          inBursts: { attempts: 0, failures: 0, degraded: 0 }, degradedOutsideBursts: 0, confirmation: null,
         };
         tallies.set(key, tally);
       }
       if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
-      tally.attempts += series.attempts;
-      tally.successes += series.successes;
-      for (const [outcome, n] of Object.entries(series.outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
-      tally.synRetransmits += series.tcp?.synRetransmits ?? 0;
-      tally.dnsTimeouts += series.dns?.timeouts ?? 0;
-      const direction = series.udp?.direction;
-      if (direction) {
-        const sum = tally.udpDirection ?? { basis: 0, requestsLost: 0, repliesLost: 0 };
-        tally.udpDirection = { basis: sum.basis + direction.basis, requestsLost: sum.requestsLost + direction.requestsLost, repliesLost: sum.repliesLost + direction.repliesLost };
+      addCounts(tally, series);
+      if (series.confirmation) {
+        addCounts(tally, series.confirmation);
+        const sum = tally.confirmation ?? { attempts: 0, successes: 0, synRetransmits: 0, durationMs: 0 };
+        tally.confirmation = {
+          attempts: sum.attempts + series.confirmation.attempts,
+          successes: sum.successes + series.confirmation.successes,
+          synRetransmits: sum.synRetransmits + (series.confirmation.tcp?.synRetransmits ?? 0),
+          durationMs: Math.max(sum.durationMs, series.confirmation.durationMs),
+        };
       }
-      series.dns?.answeredAtResolverMarks.forEach((n, resend) => {
-        tally.dnsAnsweredAtResolverMarks[resend] = (tally.dnsAnsweredAtResolverMarks[resend] ?? 0) + n;
-      });
       series.windows?.attempts.forEach((attempts, w) => {
         const degraded = series.windows!.degraded[w] ?? 0;
         if (!burstWindows.has(w)) {
@@ -92,6 +96,23 @@ export function tallyPairs(results: readonly AgentResult[], burstWindows: Readon
     }
   }
   return [...tallies.values()];
+}
+
+/** The loss-like counts of a series, or of its confirmation block, onto the pair's tally. */
+function addCounts(tally: PairTally, counts: Pick<ProbeSeries, 'attempts' | 'successes' | 'outcomes' | 'tcp' | 'udp' | 'dns'>): void {
+  tally.attempts += counts.attempts;
+  tally.successes += counts.successes;
+  for (const [outcome, n] of Object.entries(counts.outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
+  tally.synRetransmits += counts.tcp?.synRetransmits ?? 0;
+  tally.dnsTimeouts += counts.dns?.timeouts ?? 0;
+  const direction = counts.udp?.direction;
+  if (direction) {
+    const sum = tally.udpDirection ?? { basis: 0, requestsLost: 0, repliesLost: 0 };
+    tally.udpDirection = { basis: sum.basis + direction.basis, requestsLost: sum.requestsLost + direction.requestsLost, repliesLost: sum.repliesLost + direction.repliesLost };
+  }
+  counts.dns?.answeredAtResolverMarks.forEach((n, resend) => {
+    tally.dnsAnsweredAtResolverMarks[resend] = (tally.dnsAnsweredAtResolverMarks[resend] ?? 0) + n;
+  });
 }
 
 /** Failed probes by outcome, 'ok' left out, keys sorted for a stable report. */

@@ -4,8 +4,22 @@
 // fail only between each other (a partition). A pattern needs most of its pairs elevated
 // (spread, not one bad pair) and their pooled count significant (more than noise even
 // when each pair has few probes). Flagged pairs that no pattern explains stay single.
+//
+// The pooled evidence is the mixture e-value (sequential-test.ts) of the scope's probes taken
+// together, on the flag side. Why pooled, and why it stays valid when confirmation probing
+// stopped each series at a data-dependent time: under the pattern's null every cell of the
+// scope loses at most p0, so the scope's probes, in whatever order the agents sent them and
+// however each series was stopped, are Bernoulli trials whose chances p_t are all <= p0 given
+// the past. For each alternative q >= p0 of the mixture, Π (q/p0)^x (1-q)^(1-x)/(1-p0)^(1-x) is
+// then a nonnegative supermartingale; for q < p0 the same product is below 1 whenever the
+// pooled k/n is above p0 (the likelihood rises up to k/n). So the flag-side e-value is at most
+// that supermartingale mixture plus the prior weight below p0, and its expectation at any
+// stopping time is at most 1: an e-value, and P(it reaches T) <= 1/T. A product of the cells'
+// own e-values would be valid too, but one clean-looking cell (e-value 0 on the flag side)
+// zeroes it, and a row that is 80 % elevated is exactly the case to find. Fixed-n tests of the
+// pooled count (binomial, Wilson) would not hold: the series' lengths depend on their data.
 import { groupBy } from '../shared/group-by.ts';
-import { binomialUpperTail } from './significance.ts';
+import { logEvidence } from '../shared/sequential-test.ts';
 import { wilsonInterval, type Proportion } from './wilson.ts';
 
 export interface MatrixCell {
@@ -31,16 +45,20 @@ export interface MatrixPattern<Cell extends MatrixCell> {
   cells: Cell[];
   /** How many measured cells lie in the pattern's scope. */
   measured: number;
-  /** The scope's cells pooled. */
-  pooled: Proportion & { k: number; n: number };
+  /** The scope's cells pooled, with ln E of the pooled count against p0. */
+  pooled: Pooled;
+  /** The tests this pattern was one of (Bonferroni), so the level ln(tests / alpha) it cleared. */
+  tests: number;
 }
+
+export type Pooled = Proportion & { k: number; n: number; logEvidence: number };
 
 export interface PatternRules {
   /** The rate the cells are tested against (the loss threshold, or 1 % for a p99 limit). */
   p0: number;
   /** Share of a scope's cells that must be elevated. */
   share: number;
-  /** Family-wise error rate shared by this matrix's pattern tests (Bonferroni). */
+  /** Family-wise error rate shared by this matrix's pattern tests (Bonferroni over e-values: each at e >= tests / alpha). */
   alpha: number;
   /** Rows and columns are the same nodes (a node matrix), so matrix-wide patterns apply; not for a column of resolvers. */
   square: boolean;
@@ -57,7 +75,7 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
   const scopeTests = 2 * nodes.length + 2;
   const pattern = (name: MatrixPatternName, scope: readonly Cell[], node: string | null = null, groups: string[][] | null = null): MatrixPattern<Cell> | null => {
     const pooled = pooledIfSpread(scope, rules, scopeTests);
-    return pooled ? { pattern: name, node, groups, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled } : null;
+    return pooled ? { pattern: name, node, groups, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled, tests: scopeTests } : null;
   };
 
   if (rules.square && nodes.length >= MIN_NODES_FOR_MATRIX_PATTERN) {
@@ -73,7 +91,9 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
     const column = pattern('bad-destination', columns.get(node) ?? [], node);
     if (row && column) {
       const scope = [...rows.get(node)!, ...columns.get(node)!];
-      patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled: pooledOf(scope) });
+      // Its row and column each cleared the level on their own; the finding quotes the weaker.
+      const weaker = row.pooled.logEvidence < column.pooled.logEvidence ? row : column;
+      patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled: { ...pooledOf(scope, rules.p0), logEvidence: weaker.pooled.logEvidence }, tests: scopeTests });
     } else if (row ?? column) patterns.push((row ?? column)!);
   }
 
@@ -96,22 +116,22 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
     const reverse = byEnds.get(`${cell.destination}|${cell.source}`);
     const both = reverse?.flagged && !explained.has(reverse) ? [cell, reverse] : [cell];
     both.forEach((c) => explained.add(c));
-    patterns.push({ pattern: 'pair', node: null, groups: null, cells: both, measured: both.length, pooled: pooledOf(both) });
+    patterns.push({ pattern: 'pair', node: null, groups: null, cells: both, measured: both.length, pooled: pooledOf(both, rules.p0), tests: scopeTests });
   }
   return patterns;
 }
 
-/** The scope pooled, when enough of its cells are elevated and the pooled count is significant. */
-function pooledIfSpread<Cell extends MatrixCell>(scope: readonly Cell[], rules: PatternRules, tests: number): (Proportion & { k: number; n: number }) | null {
+/** The scope pooled, when enough of its cells are elevated and the pooled flag-side e-value clears the Bonferroni level. */
+function pooledIfSpread<Cell extends MatrixCell>(scope: readonly Cell[], rules: PatternRules, tests: number): Pooled | null {
   if (scope.length < MIN_CELLS_FOR_LINE || scope.filter((cell) => cell.elevated).length < rules.share * scope.length) return null;
-  const pooled = pooledOf(scope);
-  return pooled.low > rules.p0 && binomialUpperTail(pooled.k, pooled.n, rules.p0) <= rules.alpha / tests ? pooled : null;
+  const pooled = pooledOf(scope, rules.p0);
+  return pooled.ratio > rules.p0 && pooled.logEvidence >= Math.log(tests / rules.alpha) ? pooled : null;
 }
 
-function pooledOf(cells: readonly MatrixCell[]): Proportion & { k: number; n: number } {
+function pooledOf(cells: readonly MatrixCell[], p0: number): Pooled {
   const k = cells.reduce((total, cell) => total + cell.k, 0);
   const n = cells.reduce((total, cell) => total + cell.n, 0);
-  return { k, n, ...wilsonInterval(k, n) };
+  return { k, n, ...wilsonInterval(k, n), logEvidence: logEvidence(k, n, p0) };
 }
 
 /** Connected components of the graph whose edges are the node pairs with no elevated cell. */

@@ -37,3 +37,21 @@ export function falseDiscoveryCutoff(pValues: readonly number[], q: number): num
   });
   return cutoff;
 }
+
+/**
+ * e-BH (Wang & Ramdas, "False discovery rate control with e-values", JRSS B 84, 2022): given
+ * m e-values, reject the k largest where k is the largest rank with e_(k) >= m / (q·k). It
+ * keeps the expected share of false discoveries <= q under any dependence between the tests,
+ * and e-values may come from tests stopped at data-dependent times (sequential-test.ts),
+ * which Benjamini-Hochberg on fixed-n p-values does not allow. In log space (e-values of
+ * thousands of probes overflow a double). Returns the smallest ln e rejected; Infinity
+ * when nothing is.
+ */
+export function eBenjaminiHochbergCutoff(logEValues: readonly number[], q: number): number {
+  const m = logEValues.length;
+  const sorted = logEValues.filter((logE) => logE > -Infinity).sort((a, b) => b - a);
+  for (let k = sorted.length; k >= 1; k--) {
+    if (sorted[k - 1] >= Math.log(m / (q * k))) return sorted[k - 1];
+  }
+  return Infinity;
+}

@@ -1,23 +1,40 @@
-// Grades each pair: every measure tested against its threshold, and the flag it earns
-// (if any) with the measurement behind it. A clean matrix with ordinary noise earns none.
+// Every pair's verdict. Each loss-like measure (probe loss, SYN loss, DNS answers at the
+// resolver marks) is judged against the loss threshold by the shared sequential test
+// (src/shared/sequential-test.ts), whose e-values stay valid however long a pair was probed:
+// confirmation probing stops each series when it is decided, so the number of probes depends
+// on the data and a fixed-n test (Wilson, exact binomial) would no longer hold its error rate.
+// Latency is the share of samples above a limit set from the cluster's median pair (a p99
+// above the limit = more than 1 % of samples above it), judged by the same test at 1 %.
+// Flags across the run: e-BH (Wang & Ramdas 2022) over every flag-side e-value. A clean
+// matrix with ordinary noise earns none.
 import type { PairEvidence, PairFlag, PairReport, Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
+import { judge, logEvidence, probesToDecide, type EvidenceRule } from '../shared/sequential-test.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { errorCounts, type PairTally } from './pairs.ts';
-import { binomialUpperTail, falseDiscoveryCutoff } from './significance.ts';
+import { eBenjaminiHochbergCutoff } from './significance.ts';
 import { proportionInterval, wilsonInterval } from './wilson.ts';
 
-/** One pair's test of one measure: k of n against the null rate p0 (evidence objects are built only for what is reported). */
+/** One pair's test of one measure: k of n against the rate p0 (evidence objects are built only for what is reported). */
 export interface Measurement {
   measure: PairEvidence['measure'];
   k: number;
   n: number;
+  /** Probes behind n (n counts SYNs for SYN loss): to say how many more probes a verdict needs. */
+  probes: number;
   /** The rate k/n is tested against: the loss threshold, or the 1 % tail of a p99 limit. */
   p0: number;
-  /** One-sided exact binomial p-value of k or more in n at p0. */
-  pValue: number;
-  /** The 95 % Wilson lower bound is above p0 (and no measure before it in FLAG_ORDER is). */
+  /** ln E_n(p0): the evidence against "the rate is p0", on the side k/n lies. */
+  logEvidence: number;
+  /**
+   * ln of the flag-side e-value that e-BH reads: logEvidence when k/n > p0 and no measure
+   * before it in FLAG_ORDER is elevated, else -Infinity (e = 0, which stays an e-value).
+   */
+  logFlagEvidence: number;
+  /** Its 95 % Wilson lower bound is above p0 (and no measure before it is): descriptive, it names which measure explains a pair and the shape of a pattern. */
   elevated: boolean;
+  /** e-BH rejected it: the pair's own evidence shows the measure above p0. */
+  rejected: boolean;
   /** Latency only: the limit the slow samples were counted above. */
   reference?: LatencyReference;
 }
@@ -29,8 +46,19 @@ export interface JudgedPair {
   evidence: PairEvidence | null;
 }
 
+/** What the run's verdicts were reached at: how many tests e-BH was over, and the rule each measure was judged by. */
+export interface RunJudgement {
+  /** Every measure of every pair: the m of e-BH. */
+  tests: number;
+  /** Loss-like measures: clear at 1 / falseClearRate; flagAt is the e-BH level of a single discovery (m / q), the level `toDecide` aims at. */
+  rule: EvidenceRule;
+  /** Probes per second per pair and protocol (to turn probes into seconds); null when unknown. */
+  ratePerSecond: number | null;
+}
+
 /** A pair gets at most one flag, the first that applies: a lost probe is also a slow one. */
 const FLAG_ORDER: readonly PairFlag[] = ['loss', 'syn-loss', 'resolver-marks', 'latency'];
+const LOSS_LIKE: readonly PairFlag[] = ['loss', 'syn-loss', 'resolver-marks'];
 
 /** A common measure for one (protocol, path): the median over pairs of their p99, and the limit derived from it. */
 interface LatencyReference {
@@ -41,24 +69,40 @@ interface LatencyReference {
 // A median of fewer pairs would let one bad pair set the reference it is judged by.
 const MIN_PAIRS_FOR_LATENCY_REFERENCE = 3;
 
+/** The rule loss-like measures are judged by in a run of `tests` tests (also the agent's stopping rule for confirmation, PHASE-B §2). */
+export function evidenceRule(thresholds: Thresholds, tests: number): EvidenceRule {
+  return { threshold: thresholds.lossRatio, flagAt: Math.max(1, tests) / thresholds.falseDiscoveryRate, clearAt: 1 / thresholds.falseClearRate };
+}
+
 /**
- * Flags a pair on its own when a measure is elevated (95 % Wilson lower bound past the
- * threshold) and stays significant under false-discovery-rate control across every test
- * of the run. Elevated pairs that are not flagged can still form a pattern (patterns.ts).
+ * The tests a run of these series makes, for the plan's confirmation rule before anything is
+ * measured: loss and latency per series, SYN loss per TCP series, resolver marks per DNS series
+ * (an upper bound: a latency test needs enough successes and a reference).
  */
-export function judgePairs(tallies: readonly PairTally[], thresholds: Thresholds): JudgedPair[] {
+export function plannedTests(series: readonly { protocol: string }[]): number {
+  return series.reduce((n, s) => n + 2 + (s.protocol === 'tcp' || s.protocol === 'dns' ? 1 : 0), 0);
+}
+
+/**
+ * Measures every pair and flags, on its own, each whose flag-side e-value e-BH rejects at the
+ * run's false discovery rate. Elevated pairs that are not flagged can still form a pattern
+ * (patterns.ts); `settleVerdicts` gives every pair its verdict once the patterns have flagged theirs.
+ */
+export function judgePairs(tallies: readonly PairTally[], thresholds: Thresholds, ratePerSecond: number | null): { judged: JudgedPair[]; run: RunJudgement } {
   const references = latencyReferences(tallies, thresholds);
-  const judged: JudgedPair[] = tallies.map((tally) => ({
-    report: pairReport(tally),
-    measurements: measure(tally, thresholds, references.get(referenceKey(tally))),
-    evidence: null,
-  }));
-  const cutoff = falseDiscoveryCutoff(judged.flatMap((j) => Object.values(j.measurements).map((m) => m.pValue)), thresholds.falseDiscoveryRate);
+  const judged: JudgedPair[] = tallies.map((tally) => {
+    const measurements = measure(tally, thresholds, references.get(referenceKey(tally)));
+    const logEvidence = Object.fromEntries(FLAG_ORDER.filter((f) => measurements[f]).map((f) => [f, roundedLog(measurements[f]!.logEvidence)]));
+    return { report: pairReport(tally, logEvidence), measurements, evidence: null };
+  });
+  const all = judged.flatMap((j) => Object.values(j.measurements));
+  const cutoff = eBenjaminiHochbergCutoff(all.map((m) => m.logFlagEvidence), thresholds.falseDiscoveryRate);
+  for (const m of all) m.rejected = m.logFlagEvidence >= cutoff;
   for (const pair of judged) {
-    const flag = FLAG_ORDER.find((f) => pair.measurements[f]?.elevated && pair.measurements[f]!.pValue <= cutoff);
+    const flag = FLAG_ORDER.find((f) => pair.measurements[f]?.rejected);
     if (flag) applyFlag(pair, flag, thresholds);
   }
-  return judged;
+  return { judged, run: { tests: all.length, rule: evidenceRule(thresholds, all.length), ratePerSecond } };
 }
 
 /** Marks the pair with its elevated measure: alone significant, or part of a pattern. */
@@ -67,19 +111,71 @@ export function applyFlag(pair: JudgedPair, flag: PairFlag, thresholds: Threshol
   const lossLike = evidence.measure === 'lost' || evidence.measure === 'syn-retransmits';
   pair.report.flags = [flag];
   pair.report.status = lossLike && evidence.low > thresholds.criticalLossRatio ? 'critical' : 'warning';
+  pair.report.verdict = 'flagged';
   pair.evidence = evidence;
 }
 
-/** The measurement as report evidence: k of n with its interval, and for latency the p99 and its reference. */
+/** The measurement as report evidence: k of n with its interval and e-value, and for latency the p99 and its reference. */
 export function evidenceOf(pair: JudgedPair, flag: PairFlag): PairEvidence {
   const { measure, k, n, reference } = pair.measurements[flag]!;
   const { source, destination, protocol, path, family, latencyMs } = pair.report;
-  return { source, destination, protocol, path, ...(family && { family }), measure, n, k, ...wilsonInterval(k, n), ...(reference ? { p99Ms: latencyMs.p99, ...reference } : {}) };
+  return {
+    source, destination, protocol, path, ...(family && { family }), measure, n, k, ...wilsonInterval(k, n), logEvidence: roundedLog(pair.measurements[flag]!.logEvidence),
+    ...(reference ? { p99Ms: latencyMs.p99, ...reference } : {}),
+  };
 }
 
+/**
+ * The verdict of every pair not flagged: clear when every loss-like measure is clear (latency
+ * cannot flag it: it would be flagged), else inconclusive, with the probes that would decide it
+ * if its failures went on at the rate seen: the first measure to flag, or the last to clear.
+ */
+export function settleVerdicts(judged: readonly JudgedPair[], run: RunJudgement): void {
+  for (const pair of judged) {
+    if (pair.report.verdict === 'flagged') continue;
+    const lossLike = LOSS_LIKE.map((flag) => pair.measurements[flag]).filter((m): m is Measurement => m !== undefined);
+    const verdicts = lossLike.map((m) => judge(m.k, m.n, run.rule).verdict);
+    if (lossLike.length > 0 && verdicts.every((v) => v === 'clear')) {
+      pair.report.verdict = 'clear';
+      continue;
+    }
+    pair.report.verdict = 'inconclusive';
+    pair.report.toDecide = probesToVerdict(lossLike.length ? lossLike : [NOTHING_MEASURED], run);
+  }
+}
+
+/** The more probes that decide the pair; null when a measure sits too near its threshold for any run length. */
+function probesToVerdict(measures: readonly Measurement[], run: RunJudgement): { probes: number; seconds: number | null } | null {
+  const more = (m: Measurement): number | null => {
+    const needed = probesToDecide(m.k, m.n, run.rule);
+    if (needed === null) return null;
+    // n counts SYNs for SYN loss: as many more probes as that many more SYNs take at this pair's SYNs per probe.
+    const perProbe = m.probes > 0 ? m.n / m.probes : 1;
+    return Math.ceil((needed - m.n) / perProbe);
+  };
+  const towardsFlag = measures.filter((m) => m.k > m.p0 * m.n);
+  let probes: number | null;
+  if (towardsFlag.length) {
+    // The pair is decided when its first measure flags.
+    const each = towardsFlag.map(more).filter((x): x is number => x !== null);
+    probes = each.length ? Math.min(...each) : null;
+  } else {
+    // Cleared only when every measure is.
+    const each = measures.map(more);
+    probes = each.includes(null) ? null : Math.max(...(each as number[]));
+  }
+  if (probes === null) return null;
+  return { probes, seconds: run.ratePerSecond ? Math.ceil(probes / run.ratePerSecond) : null };
+}
+
+/** A pair whose every probe fell in burst windows has no measure: as if nothing was probed. */
+const NOTHING_MEASURED: Measurement = { measure: 'lost', k: 0, n: 0, probes: 0, p0: 0, logEvidence: 0, logFlagEvidence: -Infinity, elevated: false, rejected: false };
+
 function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyReference | undefined): Partial<Record<PairFlag, Measurement>> {
-  const measurement = (measure: PairEvidence['measure'], k: number, n: number, p0: number): Measurement =>
-    ({ measure, k, n, p0, pValue: binomialUpperTail(k, n, p0), elevated: wilsonInterval(k, n).low > p0 });
+  const measurement = (measure: PairEvidence['measure'], k: number, n: number, p0: number, probes = n): Measurement => {
+    const logE = logEvidence(k, n, p0);
+    return { measure, k, n, probes, p0, logEvidence: logE, logFlagEvidence: k > p0 * n ? logE : -Infinity, elevated: n > 0 && wilsonInterval(k, n).low > p0, rejected: false };
+  };
   const measurements: Partial<Record<PairFlag, Measurement>> = {};
   // The probes of burst windows (timeline.ts) are the burst findings' evidence. Judged here is
   // the rest of the run, so that a burst is not told twice: once as itself, and once spread
@@ -91,26 +187,35 @@ function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyRef
     // A dropped SYN is retransmitted and the connect succeeds late: such loss shows only here.
     if (tally.protocol === 'tcp') {
       const retransmits = retransmitsOutsideBursts(tally);
-      measurements['syn-loss'] = measurement('syn-retransmits', retransmits, attempts + retransmits, thresholds.lossRatio);
+      measurements['syn-loss'] = measurement('syn-retransmits', retransmits, attempts + retransmits, thresholds.lossRatio, attempts);
     }
     if (tally.protocol === 'dns') measurements['resolver-marks'] = measurement('resolver-marks', sum(tally.dnsAnsweredAtResolverMarks) - bursts.degraded, attempts, thresholds.lossRatio);
   }
-  // Latency is one histogram per run: of the bursts' probes only the degraded ones, an RTO or a
-  // resolver timeout late and so above any limit a healthy p99 sets, can be taken out of it.
-  const successes = tally.successes - bursts.degraded;
+  // Latency is one histogram of the main window: of the bursts' probes only the degraded ones,
+  // an RTO or a resolver timeout late and so above any limit a healthy p99 sets, can be taken out of it.
+  const successes = mainWindowSuccesses(tally) - bursts.degraded;
   if (reference && successes >= thresholds.minLatencySamples) {
     // "p99 above the limit" is "more than 1 % of samples above it": tested like loss.
     const slow = Math.max(0, tally.latency.countAtLeast(reference.limitMs) - bursts.degraded);
     measurements.latency = { ...measurement('slow', slow, successes, P99_TAIL_SHARE), reference };
   }
+  // A measure explained by an earlier one (a blackholed connect also retransmits SYNs, a late
+  // connect is also a slow one) neither flags nor leads: its e-value is set to 0.
   let earlierElevated = false;
   for (const flag of FLAG_ORDER) {
     const m = measurements[flag];
     if (!m) continue;
-    m.elevated &&= !earlierElevated;
+    if (earlierElevated) {
+      m.elevated = false;
+      m.logFlagEvidence = -Infinity;
+    }
     earlierElevated ||= m.elevated;
   }
   return measurements;
+}
+
+function mainWindowSuccesses(tally: PairTally): number {
+  return tally.successes - (tally.confirmation?.successes ?? 0);
 }
 
 function referenceKey(pair: { protocol: string; path: string }): string {
@@ -118,7 +223,7 @@ function referenceKey(pair: { protocol: string; path: string }): string {
 }
 
 function latencyReferences(tallies: readonly PairTally[], thresholds: Thresholds): Map<string, LatencyReference> {
-  const judgeable = tallies.filter((tally) => tally.successes >= thresholds.minLatencySamples);
+  const judgeable = tallies.filter((tally) => mainWindowSuccesses(tally) >= thresholds.minLatencySamples);
   const references = new Map<string, LatencyReference>();
   for (const [key, group] of groupBy(judgeable, referenceKey)) {
     if (group.length < MIN_PAIRS_FOR_LATENCY_REFERENCE) continue;
@@ -129,7 +234,7 @@ function latencyReferences(tallies: readonly PairTally[], thresholds: Thresholds
   return references;
 }
 
-function pairReport(tally: PairTally): PairReport {
+function pairReport(tally: PairTally, logEvidence: PairReport['logEvidence']): PairReport {
   const latency = tally.latency;
   return {
     source: tally.source,
@@ -140,8 +245,12 @@ function pairReport(tally: PairTally): PairReport {
     target: tally.targets.join(','),
     status: 'ok',
     flags: [],
+    // Until settleVerdicts (or a flag) decides.
+    verdict: 'inconclusive',
+    logEvidence,
     attempts: tally.attempts,
     successes: tally.successes,
+    ...(tally.confirmation && { confirmation: { attempts: tally.confirmation.attempts, successes: tally.confirmation.successes, durationMs: tally.confirmation.durationMs } }),
     loss: proportionInterval(tally.attempts - tally.successes, tally.attempts),
     latencyMs: { p50: latency.quantile(0.5), p90: latency.quantile(0.9), p99: latency.quantile(0.99), max: latency.quantile(1) },
     synRetransmits: tally.synRetransmits,
@@ -154,14 +263,22 @@ function pairReport(tally: PairTally): PairReport {
   };
 }
 
+/** ln E to three decimals in the report: stable text, and all a reader needs. */
+function roundedLog(logE: number): number {
+  return Math.round(logE * 1000) / 1000;
+}
+
 /**
  * SYN retransmits are counted per run, not per window, and each lies on a failed or a late
  * connect: with neither in the burst windows all of them are outside; otherwise what is
- * certain outside is one per late connect there (a lower bound, so never a flag from a burst).
+ * certain outside is one per late connect there (a lower bound, so never a flag from a burst),
+ * plus the confirmation's, which come after every window.
  */
 function retransmitsOutsideBursts(tally: PairTally): number {
   const { failures, degraded } = tally.inBursts;
-  return failures + degraded === 0 ? tally.synRetransmits : Math.min(tally.synRetransmits, tally.degradedOutsideBursts);
+  if (failures + degraded === 0) return tally.synRetransmits;
+  const confirmed = tally.confirmation?.synRetransmits ?? 0;
+  return Math.min(tally.synRetransmits - confirmed, tally.degradedOutsideBursts) + confirmed;
 }
 
 /** Every connect sends one SYN plus one per retransmit. */

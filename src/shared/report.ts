@@ -1,8 +1,11 @@
 // The matrix report: what analysis produces and every renderer reads. Its JSON form is
 // the documented `-o json` contract (docs/report-schema.md, docs/report.schema.json):
 // names may be added, never renamed or removed without a new REPORT_SCHEMA_VERSION.
-import type { NetCounters } from './agent-result.ts';
+import type { ConntrackStats, NetCounters } from './agent-result.ts';
 import type { NetworkPath, Protocol } from './plan.ts';
+import type { Verdict } from './sequential-test.ts';
+
+export type { Verdict };
 
 export const REPORT_KIND = 'netprobe-matrix-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -45,14 +48,16 @@ export interface RunInfo {
   settings: Record<string, unknown>;
 }
 
-/** The thresholds the findings were judged by (see src/analyse/options.ts for the reasons). */
+/** The thresholds the verdicts and findings were judged by, and the error rates they hold to (see src/analyse/options.ts for the reasons). */
 export interface Thresholds {
-  /** Flag loss when the 95 % Wilson lower bound exceeds this ratio. */
+  /** Loss-like measures are judged against this ratio: flagged when the evidence shows them above it, clear when below. */
   lossRatio: number;
-  /** Above this lower bound a loss is critical rather than a warning. */
+  /** Above this 95 % Wilson lower bound a flagged loss is critical rather than a warning. */
   criticalLossRatio: number;
-  /** A pair alone is flagged only when it stays significant at this false discovery rate across the run's pairs. */
+  /** Flags (e-BH across every test of the run) and patterns (Bonferroni over a matrix's pattern tests) hold to this error rate. */
   falseDiscoveryRate: number;
+  /** A measure is clear when a pair at or above the threshold would show evidence this strong with probability at most this (per measure, whenever the probing stopped). */
+  falseClearRate: number;
   /** Flag a pair's p99 when it is above max(factor × cluster median pair p99, median + marginMs) … */
   latencyFactor: number;
   latencyMarginMs: number;
@@ -60,6 +65,12 @@ export interface Thresholds {
   minLatencySamples: number;
   /** A row, column, the matrix or a cross-group block is a pattern when at least this share of its pairs is elevated and their pooled count is significant. */
   patternShare: number;
+}
+
+/** What the agent itself adds to a latency, from connects (and UDP echoes) to its own listener at start (ms). */
+export interface LatencyFloor {
+  tcpConnect: { p50: number; p90: number; samples: number };
+  udpEcho?: { p50: number; p90: number; samples: number };
 }
 
 export interface NodeReport {
@@ -75,6 +86,10 @@ export interface NodeReport {
   /** SYN retransmits: inferred from connect times vs the kernel's TCPSynRetrans delta. */
   synRetransmits: { inferred: number; counted: number } | null;
   warnings: string[];
+  /** The agent's own latency floor on this node: a latency near it is the agent's, not the network's. */
+  latencyFloor?: LatencyFloor;
+  /** Host-network agents: deltas of /proc/net/stat/nf_conntrack (summed over CPUs) over the run. */
+  conntrack?: ConntrackStats;
   /**
    * Per network path, when there is more than one (--network both: each agent reads its own
    * network namespace's counters), or when the node could not be probed as a destination on a
@@ -105,10 +120,30 @@ export interface PairReport {
   target: string;
   status: PairStatus;
   flags: PairFlag[];
+  /**
+   * flagged: a measure's evidence (or a pattern's it belongs to) shows it above its threshold;
+   * clear: every loss-like measure is shown below lossRatio; inconclusive: neither yet.
+   */
+  verdict: Verdict;
+  /**
+   * ln E of each measure judged (src/shared/sequential-test.ts): the evidence against "the
+   * measure is at its threshold", on the side k/n lies (above: towards a flag; below: towards clear).
+   */
+  logEvidence: Partial<Record<PairFlag, number>>;
+  /**
+   * Inconclusive pairs only: the further probes that would decide the pair if its failures went
+   * on at the rate seen so far, and the seconds that takes at the run's probe rate; null when
+   * no run length would (its loss is too close to the threshold).
+   */
+  toDecide?: { probes: number; seconds: number | null } | null;
+  /** Probes sent, main window and confirmation (plan.confirm) together; the loss-like counts below are over both. */
   attempts: number;
   successes: number;
+  /** Confirmation probes among them (after the main window, to decide the verdict); absent when none were made. */
+  confirmation?: { attempts: number; successes: number; durationMs: number };
   /** Probes that did not succeed, over attempts. */
   loss: ProportionInterval;
+  /** The main window's successful probes only (confirmation probes come at another rate and time). */
   latencyMs: LatencySummary;
   /** TCP: retransmitted SYNs inferred from connect times (0 for other protocols). */
   synRetransmits: number;
@@ -129,7 +164,7 @@ export interface PairReport {
   errors: Record<string, number>;
 }
 
-export type FindingKind = 'every-pair-failed' | 'loss' | 'syn-loss' | 'latency' | 'dns-conntrack-race' | 'enobufs' | 'burst';
+export type FindingKind = 'every-pair-failed' | 'loss' | 'syn-loss' | 'latency' | 'dns-conntrack-race' | 'enobufs' | 'neighbour-table-overflow' | 'burst';
 
 /** Where a finding lies: one pair, one node's row/column/both, the whole matrix, or groups. */
 export type FindingPattern =
@@ -156,6 +191,8 @@ export interface PairEvidence {
   ratio: number;
   low: number;
   high: number;
+  /** ln E of k of n against the threshold (src/shared/sequential-test.ts). */
+  logEvidence: number;
   /** 'slow' only: the pair's p99, the limit samples were counted above, and the cluster reference behind it. */
   p99Ms?: number | null;
   limitMs?: number;
@@ -194,17 +231,38 @@ export interface PolicyKindListing {
   error?: string;
 }
 
+/**
+ * How sure a finding is: its e-value against the null (a pair, or the pattern's pairs, at or
+ * below the threshold) and the level it was compared with. A null measure reaches an e-value
+ * of E with probability at most 1/E, however long it was probed (Ville's inequality).
+ */
+export interface FindingConfidence {
+  /** ln E: the weakest of the finding's own flagged pairs (pair findings), or the pattern's pooled pairs. */
+  logEvidence: number;
+  /** The rate the null is at or below: lossRatio, or the 1 % slow share a p99 limit means. */
+  againstRatio: number;
+  /** 'e-bh': a pair flagged across the run's tests at errorRate (false discovery rate); 'bonferroni': a pattern among its matrix's pattern tests at errorRate (family-wise). */
+  control: 'e-bh' | 'bonferroni';
+  errorRate: number;
+  /** How many tests that control was over. */
+  tests: number;
+}
+
 export interface FindingEvidence {
   /** every-pair-failed findings: the policies that could deny the probes. */
   policies?: PolicyEvidence;
   /** Burst findings: the window and how its trouble compares with the run's average. */
   burst?: TimelineBurst;
+  /** Statistical findings (loss-like, latency): the e-value they were reached at; absent for counted findings (kernel counters). */
+  confidence?: FindingConfidence;
   /** The ratio the lower bounds were compared with (loss-like findings). */
   thresholdRatio?: number;
   /** Pattern findings: how many of the pattern's measured pairs are elevated, and their pooled count. */
   flaggedPairs?: number;
   measuredPairs?: number;
   pooled?: { k: number; n: number; ratio: number; low: number; high: number };
+  /** UDP loss findings: which way the lost datagrams travelled, by the echoes' receive counts. */
+  udpDirection?: UdpDirectionEvidence;
   /** Partition findings: the groups, and a node label they line up with if any. */
   groups?: string[][];
   groupLabel?: string | null;
@@ -226,6 +284,35 @@ export interface Finding {
   /** What to check or change. */
   hint: string;
   evidence: FindingEvidence;
+}
+
+/**
+ * The lost UDP datagrams of a finding's pairs, by the physical direction they travelled (a request
+ * travels source → destination, its echo destination → source): `decided` when a sign test says
+ * one direction holds most of them (else too few, or both ways).
+ */
+export interface UdpDirectionEvidence {
+  /** Counted losses per direction 'a -> b', most first. */
+  lost: { direction: string; count: number }[];
+  counted: number;
+  /** 'one-way': `direction` holds them (sign test, 5 %); 'both-ways': no direction does though enough were counted; 'too-few': not enough to tell; 'none-counted': nothing echoed after the losses. */
+  outcome: 'one-way' | 'both-ways' | 'too-few' | 'none-counted';
+  direction: string | null;
+}
+
+/** How much of the mesh a run probed (B3 computes it from the plan; the report states it). */
+export interface Coverage {
+  /** Directed node pairs probed in this run, of all directed pairs of its nodes (N·(N-1)). */
+  probedPairs: number;
+  possiblePairs: number;
+  /**
+   * When every directed pair will have been probed: 0 when this run probed them all; with a
+   * rotation (--window with a ring sample), after `windows` windows of `windowMs` (ms from the
+   * start); null when the run's peer rule never reaches them all.
+   */
+  fullMeshAfterMs: number | null;
+  windows?: number;
+  windowMs?: number;
 }
 
 /** --window: per-window totals, the pairs that had trouble in any window, and the bursts. */
@@ -268,4 +355,6 @@ export interface MatrixReport {
   findings: Finding[];
   /** Only with --window. */
   timeline?: TimelineReport;
+  /** How much of the mesh the run probed; absent when the CLI did not say (e.g. --pairs). */
+  coverage?: Coverage;
 }

@@ -70,7 +70,8 @@ describe('Pingmesh patterns', () => {
     const [finding] = report.findings;
     expect(finding.protocols).toEqual(['tcp', 'udp']);
     expect(finding.evidence.pairs.map((e) => [e.protocol, e.k, e.n])).toEqual([['tcp', 15, 300], ['udp', 15, 300]]);
-    expect(finding.message).toBe('Probe loss from node-1 to node-2 (tcp, udp, pod network).');
+    expect(finding.message).toBe('Probe loss from node-1 to node-2 (tcp, udp, pod network). The lost UDP datagrams travelled node-1 → node-2 '
+      + "(15 of 15, by the echoes' receive counts), whichever side probed: the fault is on the path node-1 → node-2.");
   });
 
   test('bad row: one node loses to every destination → one bad-source finding, no pair findings', () => {
@@ -219,7 +220,8 @@ describe('pod network vs host network (--network both)', () => {
   test('only the pod network broken between two nodes: one finding for both directions, blaming the overlay', () => {
     const report = run(false);
     expect(summary(report)).toEqual(['critical loss pair node-2 <-> node-5']);
-    expect(report.findings[0].message).toBe('Probe loss between node-2 and node-5, both ways (tcp, udp, pod network).');
+    expect(report.findings[0].message).toBe('Probe loss between node-2 and node-5, both ways (tcp, udp, pod network). '
+      + "The lost UDP datagrams travelled both ways, by the echoes' receive counts (node-2 → node-5: 30, node-5 → node-2: 30).");
     expect(report.findings[0].hint).toContain('The host network between the same nodes is clean: the overlay is at fault');
   });
 

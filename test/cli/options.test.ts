@@ -34,7 +34,7 @@ describe('flag values', () => {
 
 describe('--fail-on', () => {
   const pair = (over: Partial<PairReport>): PairReport => ({
-    source: 'a', destination: 'b', protocol: 'udp', path: 'pod', target: '', status: 'ok', flags: [], attempts: 100, successes: 100,
+    source: 'a', destination: 'b', protocol: 'udp', path: 'pod', target: '', status: 'ok', flags: [], verdict: 'clear', logEvidence: {}, attempts: 100, successes: 100,
     loss: { ratio: 0, low: 0, high: 0.04 }, latencyMs: { p50: 1, p90: 2, p99: 3, max: 4 }, synRetransmits: 0, synLoss: null,
     dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [], enobufs: 0, errors: {}, ...over,
   });

@@ -17,8 +17,8 @@ export interface PairSpec {
   synRetransmits?: number;
   /** DNS: lookups answered after 1, 2, … resends (they take 5 s, 10 s). */
   answeredAtResolverMarks?: number[];
-  /** UDP: the echoes' split of the losses (see UdpDetail.direction). */
-  udpDirection?: { basis: number; requestsLost: number; repliesLost: number };
+  /** UDP: the echoes' split of the losses (see UdpDetail.direction); default: every loss a request that never arrived, absent (nothing echoed) when nothing succeeded. */
+  udpDirection?: { basis: number; requestsLost: number; repliesLost: number } | null;
   /** Latency of the i-th success in ms (default 0.5 ms). */
   latencyMs?: (i: number) => number;
   /** --window: the same probes per window (see windowedPair). */
@@ -57,7 +57,10 @@ export function probeSeries(destination: string, protocol: Protocol, spec: PairS
     attempts: spec.attempts, successes, latency: latency.toJSON(), outcomes,
   };
   if (protocol === 'tcp') series.tcp = { synRetransmits: slowConnects, requestLatency: new LatencyHistogram().toJSON() };
-  if (protocol === 'udp') series.udp = { duplicates: 0, reordered: 0, late: 0, ...(spec.udpDirection && { direction: spec.udpDirection }) };
+  if (protocol === 'udp') {
+    const direction = spec.udpDirection === undefined ? (successes > 0 ? { basis: spec.attempts, requestsLost: lost + enobufs, repliesLost: 0 } : null) : spec.udpDirection;
+    series.udp = { duplicates: 0, reordered: 0, late: 0, ...(direction && { direction }) };
+  }
   if (spec.windows) series.windows = spec.windows;
   if (protocol === 'dns') {
     series.dns = { variant: 'a+aaaa', names: ['kubernetes.default'], timeouts: lost, answeredAtResolverMarks: marks.length ? marks : [0], rcodes: { NOERROR: 2 * successes } };
