@@ -6,13 +6,14 @@ import { isResolver, type Finding, type FindingConfidence, type NodeEvidence, ty
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { mtuSuspicion } from './mtu.ts';
-import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName } from './patterns.ts';
+import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName, type Pooled } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
 import { describeUdpDirection, udpDirection, type DirectionScope } from './udp-direction.ts';
 import { raceSuspicion } from './dns-race.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { cellKey, networkKey } from './pairs.ts';
 import { applyFlag, evidenceOf, type JudgedPair } from './verdicts.ts';
+import { wilsonInterval } from './wilson.ts';
 import type { FindingContext } from './finding-context.ts';
 
 type MatrixMetric = Extract<PairFlag, 'loss' | 'syn-loss' | 'latency'>;
@@ -21,12 +22,34 @@ const MATRIX_METRICS: readonly MatrixMetric[] = ['loss', 'syn-loss', 'latency'];
 /** Destinations are nodes (a square matrix) or resolvers ('dns:<ip>', one column each). */
 type MatrixKind = 'nodes' | 'resolvers';
 
+/** One pair (one protocol) as a matrix cell. */
 interface PairCell extends MatrixCell {
-  /** The cell's pairs (one per protocol) whose measure is elevated. */
-  elevatedPairs: JudgedPair[];
+  pair: JudgedPair;
 }
 
-/** The matrix findings. Pairs that a pattern explains get its flag, so the heatmap marks them too. */
+/**
+ * A pattern found on one or more protocols of a matrix, said once: its elevated pairs (every
+ * protocol it was found on), how many node pairs of its scope are elevated and measured, the
+ * pooled count of those protocols, and the weakest pooled e-value among them.
+ */
+interface FoundPattern {
+  pattern: MatrixPatternName;
+  node: string | null;
+  groups: string[][] | null;
+  pairs: JudgedPair[];
+  /** The elevated node pairs (source, destination), each once. */
+  ends: { source: string; destination: string }[];
+  measuredEnds: number;
+  pooled: Pooled;
+  tests: number;
+}
+
+/**
+ * The matrix findings. Patterns are looked for per protocol (the family's error rate split
+ * over them, Bonferroni): pooled over protocols, a protocol that confirmation probed long and
+ * clean would hide one that lost. The same pattern on several protocols is one finding.
+ * Pairs that a pattern explains get its flag, so the heatmap marks them too.
+ */
 export function matrixFindings(context: FindingContext): Finding[] {
   const findings: Finding[] = [];
   const { thresholds } = context;
@@ -34,14 +57,17 @@ export function matrixFindings(context: FindingContext): Finding[] {
   for (const [group, pairs] of groupBy(context.judged, (j) => `${networkKey(j.report)}|${matrixKind(j.report.destination)}`)) {
     const [, kind] = group.split('|') as [string, MatrixKind];
     const { path, family } = pairs[0].report;
-    const cellsPairs = [...groupBy(pairs, (j) => pairName(j.report)).values()];
     for (const metric of MATRIX_METRICS) {
       // Most runs are clean: no elevated pair, no pattern to look for.
       if (!pairs.some((j) => j.measurements[metric]?.elevated)) continue;
-      const cells = cellsPairs.map((cellPairs) => toCell(cellPairs, metric)).filter((cell): cell is PairCell => cell !== null);
-      const rules = { p0: metric === 'latency' ? P99_TAIL_SHARE : thresholds.lossRatio, share: thresholds.patternShare, alpha: thresholds.falseDiscoveryRate, square: kind === 'nodes' };
-      for (const pattern of detectPatterns(cells, rules)) {
-        for (const pair of pattern.cells.flatMap((cell) => cell.elevatedPairs)) if (pair.report.flags.length === 0) applyFlag(pair, metric, thresholds);
+      const byProtocol = [...groupBy(pairs.filter((j) => j.measurements[metric]), (j) => j.report.protocol).values()];
+      const rules = {
+        p0: metric === 'latency' ? P99_TAIL_SHARE : thresholds.lossRatio, share: thresholds.patternShare,
+        alpha: thresholds.falseDiscoveryRate / byProtocol.length, square: kind === 'nodes',
+      };
+      const found = byProtocol.flatMap((protocolPairs) => detectPatterns(protocolPairs.map((j) => toCell(j, metric)), rules));
+      for (const pattern of mergeAcrossProtocols(found)) {
+        for (const pair of pattern.pairs) if (pair.report.flags.length === 0) applyFlag(pair, metric, thresholds);
         findings.push({ ...toFinding(pattern, metric, path, kind, context), ...(family && { family }) });
       }
     }
@@ -53,24 +79,37 @@ function matrixKind(destination: string): MatrixKind {
   return isResolver(destination) ? 'resolvers' : 'nodes';
 }
 
-function toCell(pairs: readonly JudgedPair[], metric: MatrixMetric): PairCell | null {
-  const measured = pairs.filter((j) => j.measurements[metric]);
-  const n = measured.reduce((total, j) => total + j.measurements[metric]!.n, 0);
-  if (n === 0) return null;
-  const elevatedPairs = measured.filter((j) => j.measurements[metric]!.elevated);
-  return {
-    source: pairs[0].report.source,
-    destination: pairs[0].report.destination,
-    k: measured.reduce((total, j) => total + j.measurements[metric]!.k, 0),
-    n,
-    elevated: elevatedPairs.length > 0,
-    flagged: measured.some((j) => j.report.flags.includes(metric)),
-    elevatedPairs,
-  };
+function toCell(pair: JudgedPair, metric: MatrixMetric): PairCell {
+  const { k, n, elevated } = pair.measurements[metric]!;
+  return { source: pair.report.source, destination: pair.report.destination, k, n, elevated, flagged: pair.report.flags.includes(metric), pair };
 }
 
-function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path: NetworkPath, kind: MatrixKind, context: FindingContext): Finding {
-  const pairs = pattern.cells.flatMap((cell) => cell.elevatedPairs);
+/** Patterns with the same shape and place (a pair: the same two nodes, either way) on several protocols, as one. */
+function mergeAcrossProtocols(found: readonly MatrixPattern<PairCell>[]): FoundPattern[] {
+  const keyOf = (p: MatrixPattern<PairCell>) => (p.pattern === 'pair'
+    ? `pair|${[p.cells[0].source, p.cells[0].destination].sort().join('|')}`
+    : `${p.pattern}|${p.node}|${JSON.stringify(p.groups)}`);
+  return [...groupBy(found, keyOf).values()].map((same) => {
+    const cells = same.flatMap((p) => p.cells);
+    const endsKey = (c: { source: string; destination: string }) => `${c.source}|${c.destination}`;
+    const ends = [...groupBy(cells, endsKey).values()].map((group) => ({ source: group[0].source, destination: group[0].destination }));
+    const k = same.reduce((total, p) => total + p.pooled.k, 0);
+    const n = same.reduce((total, p) => total + p.pooled.n, 0);
+    return {
+      pattern: same[0].pattern,
+      node: same[0].node,
+      groups: same[0].groups,
+      pairs: cells.map((cell) => cell.pair),
+      ends,
+      measuredEnds: new Set(same.flatMap((p) => p.scope.map(endsKey))).size,
+      pooled: { k, n, ...wilsonInterval(k, n), logEvidence: Math.min(...same.map((p) => p.pooled.logEvidence)) },
+      tests: same[0].tests,
+    };
+  });
+}
+
+function toFinding(pattern: FoundPattern, metric: MatrixMetric, path: NetworkPath, kind: MatrixKind, context: FindingContext): Finding {
+  const pairs = pattern.pairs;
   const evidence = pairs.map((j) => evidenceOf(j, metric)).sort((a, b) => b.low - a.low);
   const protocols = PROTOCOLS.filter((protocol) => evidence.some((e) => e.protocol === protocol));
   const groups = pattern.groups?.map((group) => [...group].sort(byNodeName)).sort((a, b) => byNodeName(a[0], b[0])) ?? null;
@@ -79,7 +118,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
   // UDP echoes tell which way the lost datagrams travelled: the message says it, and a row or
   // column whose losses travelled the other way points at the other end of the node.
   const direction = kind === 'nodes' && metric === 'loss' && pairs.some((j) => j.report.protocol === 'udp')
-    ? udpDirection(directionPairs(pattern, pairs, { path, family: pairs[0].report.family }, context), directionScope(pattern)) : null;
+    ? udpDirection(directionPairs(pattern, { path, family: pairs[0].report.family }, context), directionScope(pattern)) : null;
   const where = direction?.outcome === 'one-way' ? directedPattern(pattern.pattern, direction) : pattern.pattern;
   // SYN drops have their own suspects; where they lie adds little to them.
   const hints = [
@@ -113,8 +152,8 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
       confidence: confidenceOf(pattern, evidence, metric, context),
       // Latency pairs carry their own limit; the others share the loss threshold.
       ...(metric === 'latency' ? {} : { thresholdRatio: context.thresholds.lossRatio }),
-      flaggedPairs: pattern.cells.length,
-      measuredPairs: pattern.measured,
+      flaggedPairs: pattern.ends.length,
+      measuredPairs: pattern.measuredEnds,
       pooled: { k, n, ratio, low, high },
       ...(direction && { udpDirection: direction }),
       ...(groups ? { groups, groupLabel } : {}),
@@ -129,7 +168,7 @@ function toFinding(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, path:
  * weakest of them. A pattern is found on its pooled evidence (Bonferroni over the matrix's
  * pattern tests): it quotes that.
  */
-function confidenceOf(pattern: MatrixPattern<PairCell>, evidence: readonly PairEvidence[], metric: MatrixMetric, context: FindingContext): FindingConfidence {
+function confidenceOf(pattern: FoundPattern, evidence: readonly PairEvidence[], metric: MatrixMetric, context: FindingContext): FindingConfidence {
   const againstRatio = metric === 'latency' ? P99_TAIL_SHARE : context.thresholds.lossRatio;
   const errorRate = context.thresholds.falseDiscoveryRate;
   if (pattern.pattern === 'pair') {
@@ -143,15 +182,15 @@ function confidenceOf(pattern: MatrixPattern<PairCell>, evidence: readonly PairE
  * pair finding's two nodes, or touching a row's, column's or node's node (the reverse probes'
  * answers cross the same paths, flagged or not); a cluster-wide pattern's own pairs.
  */
-function directionPairs(pattern: MatrixPattern<PairCell>, own: readonly JudgedPair[], network: { path: NetworkPath; family?: 'ipv6' }, context: FindingContext): JudgedPair[] {
+function directionPairs(pattern: FoundPattern, network: { path: NetworkPath; family?: 'ipv6' }, context: FindingContext): JudgedPair[] {
   const between = (a: string, b: string) => [...(context.cells.get(cellKey({ ...network, source: a, destination: b })) ?? []), ...(context.cells.get(cellKey({ ...network, source: b, destination: a })) ?? [])];
-  if (pattern.pattern === 'pair') return between(pattern.cells[0].source, pattern.cells[0].destination);
+  if (pattern.pattern === 'pair') return between(pattern.ends[0].source, pattern.ends[0].destination);
   const node = pattern.node;
   if (node) return context.judged.filter(({ report }) => networkKey(report) === networkKey(network) && !isResolver(report.destination) && (report.source === node || report.destination === node));
-  return [...own];
+  return pattern.pairs;
 }
 
-function directionScope(pattern: MatrixPattern<PairCell>): DirectionScope {
+function directionScope(pattern: FoundPattern): DirectionScope {
   if (pattern.node) return { node: pattern.node };
   return pattern.pattern === 'pair' ? 'pairs' : 'requests-or-answers';
 }
@@ -168,10 +207,10 @@ function directedPattern(pattern: MatrixPatternName, direction: UdpDirectionEvid
  * direction against the echoes: the direction they travelled when the sign test says so,
  * "a <-> b" (between the two) when the few counted lean the other way.
  */
-function pairSubject(pattern: MatrixPattern<PairCell>, direction: UdpDirectionEvidence | null, evidence: readonly PairEvidence[]): { subject: string; sentence: string } | null {
-  if (pattern.pattern !== 'pair' || pattern.cells.length > 1 || !direction || evidence.some((e) => e.protocol !== 'udp')) return null;
-  const probed = pairName(pattern.cells[0]);
-  const { source, destination } = pattern.cells[0];
+function pairSubject(pattern: FoundPattern, direction: UdpDirectionEvidence | null, evidence: readonly PairEvidence[]): { subject: string; sentence: string } | null {
+  if (pattern.pattern !== 'pair' || pattern.ends.length > 1 || !direction || evidence.some((e) => e.protocol !== 'udp')) return null;
+  const probed = pairName(pattern.ends[0]);
+  const { source, destination } = pattern.ends[0];
   const between = { subject: `${source} <-> ${destination}`, sentence: `Probe loss between ${source} and ${destination}, probed from ${source}` };
   if (direction.outcome === 'one-way') {
     if (direction.direction === probed) return null;
@@ -181,10 +220,10 @@ function pairSubject(pattern: MatrixPattern<PairCell>, direction: UdpDirectionEv
   return towardsProbed * 2 < direction.counted ? between : null;
 }
 
-function subjectOf(pattern: MatrixPattern<PairCell>, groups: string[][] | null): string {
+function subjectOf(pattern: FoundPattern, groups: string[][] | null): string {
   if (pattern.node) return pattern.node;
   if (groups) return groups.map((group) => group.join(', ')).join(' | ');
-  if (pattern.pattern === 'pair') return pattern.cells.length > 1 ? `${pattern.cells[0].source} <-> ${pattern.cells[0].destination}` : pairName(pattern.cells[0]);
+  if (pattern.pattern === 'pair') return pattern.ends.length > 1 ? `${pattern.ends[0].source} <-> ${pattern.ends[0].destination}` : pairName(pattern.ends[0]);
   return 'cluster';
 }
 
@@ -193,12 +232,12 @@ const METRIC_NOUNS: Record<MatrixKind, Record<MatrixMetric, string>> = {
   resolvers: { loss: 'Failed DNS lookups', 'syn-loss': 'SYN loss', latency: 'Slow DNS lookups' },
 };
 
-function scopeSentence(pattern: MatrixPattern<PairCell>, metric: MatrixMetric, kind: MatrixKind, groups: string[][] | null): string {
+function scopeSentence(pattern: FoundPattern, metric: MatrixMetric, kind: MatrixKind, groups: string[][] | null): string {
   const noun = METRIC_NOUNS[kind][metric];
-  const share = `${pattern.cells.length} of ${pattern.measured}`;
-  const pair = pattern.cells[0];
+  const share = `${pattern.ends.length} of ${pattern.measuredEnds}`;
+  const pair = pattern.ends[0];
   switch (pattern.pattern) {
-    case 'pair': return pattern.cells.length > 1 ? `${noun} between ${pair.source} and ${pair.destination}, both ways` : `${noun} from ${pair.source} to ${pair.destination}`;
+    case 'pair': return pattern.ends.length > 1 ? `${noun} between ${pair.source} and ${pair.destination}, both ways` : `${noun} from ${pair.source} to ${pair.destination}`;
     case 'bad-source': return `${noun} from ${pattern.node} to ${share} destinations: a bad row`;
     case 'bad-destination': return `${noun} to ${pattern.node} from ${share} sources: a bad column`;
     case 'bad-node': return `${noun} to and from ${pattern.node} on ${share} of its pairs: a bad row and column`;

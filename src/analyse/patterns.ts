@@ -43,8 +43,8 @@ export interface MatrixPattern<Cell extends MatrixCell> {
   groups: string[][] | null;
   /** The elevated cells this pattern explains. */
   cells: Cell[];
-  /** How many measured cells lie in the pattern's scope. */
-  measured: number;
+  /** The measured cells in the pattern's scope. */
+  scope: Cell[];
   /** The scope's cells pooled, with ln E of the pooled count against p0. */
   pooled: Pooled;
   /** The tests this pattern was one of (Bonferroni), so the level ln(tests / alpha) it cleared. */
@@ -75,7 +75,7 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
   const scopeTests = 2 * nodes.length + 2;
   const pattern = (name: MatrixPatternName, scope: readonly Cell[], node: string | null = null, groups: string[][] | null = null): MatrixPattern<Cell> | null => {
     const pooled = pooledIfSpread(scope, rules, scopeTests);
-    return pooled ? { pattern: name, node, groups, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled, tests: scopeTests } : null;
+    return pooled ? { pattern: name, node, groups, cells: scope.filter((cell) => cell.elevated), scope: [...scope], pooled, tests: scopeTests } : null;
   };
 
   if (rules.square && nodes.length >= MIN_NODES_FOR_MATRIX_PATTERN) {
@@ -93,7 +93,7 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
       const scope = [...rows.get(node)!, ...columns.get(node)!];
       // Its row and column each cleared the level on their own; the finding quotes the weaker.
       const weaker = row.pooled.logEvidence < column.pooled.logEvidence ? row : column;
-      patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter((cell) => cell.elevated), measured: scope.length, pooled: { ...pooledOf(scope, rules.p0), logEvidence: weaker.pooled.logEvidence }, tests: scopeTests });
+      patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter((cell) => cell.elevated), scope, pooled: { ...pooledOf(scope, rules.p0), logEvidence: weaker.pooled.logEvidence }, tests: scopeTests });
     } else if (row ?? column) patterns.push((row ?? column)!);
   }
 
@@ -116,7 +116,7 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
     const reverse = byEnds.get(`${cell.destination}|${cell.source}`);
     const both = reverse?.flagged && !explained.has(reverse) ? [cell, reverse] : [cell];
     both.forEach((c) => explained.add(c));
-    patterns.push({ pattern: 'pair', node: null, groups: null, cells: both, measured: both.length, pooled: pooledOf(both, rules.p0), tests: scopeTests });
+    patterns.push({ pattern: 'pair', node: null, groups: null, cells: both, scope: both, pooled: pooledOf(both, rules.p0), tests: scopeTests });
   }
   return patterns;
 }

@@ -1,9 +1,12 @@
 // What one heatmap cell shows: the worst loss among its pairs' protocols (probe loss, or
-// SYN-level loss when connects succeed only after retransmits), graded by the pairs' status;
-// or (-o wide) the worst p99, graded by latency flags alone.
+// SYN-level loss when connects succeed only after retransmits) and the pairs' verdict, as a
+// mark a reader sees without colour: "4.8!" flagged critical, "4.8*" flagged warning, "0?"
+// inconclusive (too few probes to tell), "0" clear. Or (-o wide) the worst p99, marked by
+// latency flags alone.
 import type { PairReport, PairStatus } from '../shared/report.ts';
 
-export type CellGrade = PairStatus | 'diagonal' | 'unmeasured' | 'no-data';
+/** 'measured': a p99 cell without a latency flag (latency has no clear side a cell could show). */
+export type CellGrade = 'critical' | 'warning' | 'clear' | 'inconclusive' | 'measured' | 'diagonal' | 'unmeasured' | 'no-data';
 
 export interface HeatCell {
   text: string;
@@ -11,7 +14,7 @@ export interface HeatCell {
 }
 
 const STATUS_RANK: Record<PairStatus, number> = { ok: 0, warning: 1, critical: 2 };
-const MARKERS: Record<PairStatus, string> = { ok: '', warning: '*', critical: '!' };
+const MARKERS: Partial<Record<CellGrade, string>> = { warning: '*', critical: '!', inconclusive: '?' };
 
 export const DIAGONAL_CELL: HeatCell = { text: '\\', grade: 'diagonal' };
 export const UNMEASURED_CELL: HeatCell = { text: '·', grade: 'unmeasured' };
@@ -34,23 +37,38 @@ export function worstLossRatio(pairs: readonly PairReport[]): number {
   return worst;
 }
 
-export function lossCell(pairs: readonly PairReport[]): HeatCell {
-  if (pairs.every((pair) => pair.attempts === 0)) return UNMEASURED_CELL;
+/** The pairs' verdict as a cell grade: flagged by its worst status; else inconclusive if any pair is; else clear. */
+export function verdictGrade(pairs: readonly PairReport[]): CellGrade {
   const status = worstStatus(pairs);
-  return { text: compactNumber(worstLossRatio(pairs) * 100) + MARKERS[status], grade: status };
+  if (status !== 'ok') return status;
+  return pairs.some((pair) => pair.verdict === 'inconclusive') ? 'inconclusive' : 'clear';
 }
 
-/** Worst status first, then the highest loss, then the highest p99. */
+/** The verdict a list of pairs shows: "flagged critical", "flagged warning", "clear" or "inconclusive". */
+export function verdictWord(pair: PairReport): string {
+  return pair.verdict === 'flagged' ? `flagged ${pair.status}` : pair.verdict;
+}
+
+export function lossCell(pairs: readonly PairReport[]): HeatCell {
+  if (pairs.every((pair) => pair.attempts === 0)) return UNMEASURED_CELL;
+  const grade = verdictGrade(pairs);
+  return { text: compactNumber(worstLossRatio(pairs) * 100) + (MARKERS[grade] ?? ''), grade };
+}
+
+const VERDICT_RANK: Record<CellGrade, number> = { critical: 3, warning: 2, inconclusive: 1, clear: 0, measured: 0, diagonal: 0, unmeasured: 0, 'no-data': 0 };
+
+/** Worst verdict first (flagged critical, flagged warning, inconclusive, clear), then the highest loss, then the highest p99. */
 export function byWorstLoss(a: PairReport, b: PairReport): number {
-  return STATUS_RANK[b.status] - STATUS_RANK[a.status] || worstLossRatio([b]) - worstLossRatio([a]) || (b.latencyMs.p99 ?? 0) - (a.latencyMs.p99 ?? 0);
+  return VERDICT_RANK[verdictGrade([b])] - VERDICT_RANK[verdictGrade([a])] || worstLossRatio([b]) - worstLossRatio([a]) || (b.latencyMs.p99 ?? 0) - (a.latencyMs.p99 ?? 0);
 }
 
 /** The worst p99 in ms ("-" when nothing succeeded); loss has its own heatmap, so only latency flags grade it. */
 export function latencyCell(pairs: readonly PairReport[]): HeatCell {
   if (pairs.every((pair) => pair.attempts === 0)) return UNMEASURED_CELL;
   const status = latencyStatus(pairs);
+  const grade: CellGrade = status === 'ok' ? 'measured' : status;
   const p99 = worstP99(pairs);
-  return { text: (p99 === null ? '-' : compactMs(p99)) + MARKERS[status], grade: status };
+  return { text: (p99 === null ? '-' : compactMs(p99)) + (MARKERS[grade] ?? ''), grade };
 }
 
 /** Latency-flagged first, then the highest p99. */

@@ -1,6 +1,6 @@
 // The findings below the heatmap, worst first (the report's order): what, where, the
 // evidence that makes it more than noise, and what to check.
-import { describeBurstEvidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
+import { describeBurstEvidence, describeConfidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
 import type { Finding, Severity, Thresholds } from '../shared/report.ts';
 import { paint, type Paint } from './ansi.ts';
 import { describeNodeEvidence } from './node-evidence.ts';
@@ -19,9 +19,10 @@ const EVIDENCE_INDENT = ' '.repeat('evidence: '.length);
 
 export function renderFindings(findings: readonly Finding[], thresholds: Thresholds, options: FindingsOptions): string {
   if (findings.length === 0) {
-    return wrap(`No findings: no pair, row, column or group loses more than ${formatPercent(thresholds.lossRatio)} with significance `
-      + `(95% intervals, ${formatPercent(thresholds.falseDiscoveryRate)} false discovery rate), and no p99 latency is above `
-      + `${thresholds.latencyFactor}× the cluster's median pair (+${formatMs(thresholds.latencyMarginMs)} at least).`, options.width, '');
+    return wrap(`No findings: no pair, row, column or group shows loss above ${formatPercent(thresholds.lossRatio)} `
+      + `(e-values, at a ${formatPercent(thresholds.falseDiscoveryRate)} false discovery rate), and none a p99 latency above `
+      + `${thresholds.latencyFactor}× the cluster's median pair (+${formatMs(thresholds.latencyMarginMs)} at least). `
+      + 'Inconclusive pairs are not shown clean: see the verdicts above.', options.width, '');
   }
   return [`Findings (${findings.length}), worst first:`, ...findings.map((finding) => renderFinding(finding, options))].join('\n\n');
 }
@@ -35,10 +36,12 @@ export function renderFinding(finding: Finding, options: FindingsOptions): strin
   if (morePairs > 0) pairs.push(`… and ${morePairs} more pair${morePairs > 1 ? 's' : ''} (-o json lists them all)`);
   const burst = finding.evidence.burst ? [describeBurstEvidence(finding.evidence.burst)] : [];
   const evidence = [...burst, ...pairs, ...finding.evidence.nodes.filter((node) => Object.keys(node.counts).length > 0).map(describeNodeEvidence)];
+  const confidence = finding.evidence.confidence;
   return [
     `  ${title}`,
     wrap(finding.message, options.width, INDENT),
     ...evidence.map((line, i) => wrap(line, options.width, `${INDENT}${i === 0 ? 'evidence: ' : EVIDENCE_INDENT}`, INDENT + EVIDENCE_INDENT + '  ')),
+    ...(confidence ? [wrap(`confidence: ${describeConfidence(confidence, finding.kind === 'latency')}.`, options.width, INDENT)] : []),
     wrap(`check: ${finding.hint}`, options.width, INDENT),
   ].join('\n');
 }

@@ -15,7 +15,10 @@ export interface HeatmapModel {
   extra?: { title: string; cell(row: string): HeatCell };
 }
 
-const GRADE_PAINT: Record<CellGrade, Paint> = { ok: 'green', warning: 'yellow', critical: 'red', diagonal: 'grey', unmeasured: 'grey', 'no-data': 'grey' };
+/** Colour only doubles the marks (! * ?): a reader without it sees the same verdicts. */
+const GRADE_PAINT: Record<CellGrade, Paint | null> = {
+  clear: 'green', inconclusive: null, measured: null, warning: 'yellow', critical: 'red', diagonal: 'grey', unmeasured: 'grey', 'no-data': 'grey',
+};
 /** "100!" is the widest cell text. */
 const CELL_WIDTH = 4;
 
@@ -37,7 +40,7 @@ export function heatmapWidth(model: Pick<HeatmapModel, 'rows' | 'columns' | 'lab
 export function renderHeatmap(model: HeatmapModel, color: boolean): string {
   const label = (key: string) => model.labels.get(key)!;
   const extraTitle = model.extra ? [model.extra.title] : [];
-  const painted = (cell: HeatCell) => paint(cell.text, GRADE_PAINT[cell.grade], color);
+  const painted = (cell: HeatCell) => (GRADE_PAINT[cell.grade] ? paint(cell.text, GRADE_PAINT[cell.grade]!, color) : cell.text);
   const rows = model.rows.map((row) => [
     label(row),
     ...model.columns.map((column) => painted(model.cell(row, column))),

@@ -5,12 +5,12 @@
 const COLOURS = `
 :root { color-scheme: light dark;
   --bg: #ffffff; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --surface: #f6f8fa; --focus: #0969da;
-  --ok: #4ac26b; --warning: #eac54f; --critical: #cf222e; --no-data: #6e7781; --unmeasured: transparent;
-  --on-ok: #0f2a17; --on-warning: #3b2e00; --on-critical: #ffffff; --on-no-data: #ffffff; }
+  --ok: #4ac26b; --inconclusive: #d8dee4; --warning: #eac54f; --critical: #cf222e; --no-data: #6e7781; --unmeasured: transparent;
+  --on-ok: #0f2a17; --on-inconclusive: #24292f; --on-warning: #3b2e00; --on-critical: #ffffff; --on-no-data: #ffffff; }
 @media (prefers-color-scheme: dark) { :root {
   --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #3d444d; --surface: #151b23; --focus: #4493f8;
-  --ok: #2a8c46; --warning: #d29922; --critical: #f85149; --no-data: #59636e;
-  --on-ok: #e6ffec; --on-warning: #1f1500; --on-critical: #1a0002; --on-no-data: #e6edf3; } }`;
+  --ok: #2a8c46; --inconclusive: #3d444d; --warning: #d29922; --critical: #f85149; --no-data: #59636e;
+  --on-ok: #e6ffec; --on-inconclusive: #e6edf3; --on-warning: #1f1500; --on-critical: #1a0002; --on-no-data: #e6edf3; } }`;
 
 const LAYOUT = `
 * { box-sizing: border-box; }
@@ -30,7 +30,7 @@ nav { margin-top: .6rem; } nav a { color: inherit; margin-right: 1rem; }
 .badge.sev-critical, .badge.g-critical { background: var(--critical); color: var(--on-critical); }
 .badge.sev-warning, .badge.g-warning { background: var(--warning); color: var(--on-warning); }
 .badge.sev-info { background: var(--surface); color: var(--fg); border: 1px solid var(--line); }
-.badge.g-ok { background: var(--ok); color: var(--on-ok); }
+.badge.g-clear { background: var(--ok); color: var(--on-ok); }
 .badge.g-no-data { background: var(--no-data); color: var(--on-no-data); }
 
 .tabs > input { position: absolute; opacity: 0; pointer-events: none; }
@@ -46,7 +46,7 @@ nav { margin-top: .6rem; } nav a { color: inherit; margin-right: 1rem; }
 .detail-body { white-space: pre-line; font-variant-numeric: tabular-nums; }
 .legend { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin: .75rem 0 0; padding: 0; list-style: none; font-size: 13px; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: .35rem; vertical-align: -1px; border: 1px solid var(--line); }
-.swatch.g-ok { background: var(--ok); } .swatch.g-warning { background: var(--warning); } .swatch.g-critical { background: var(--critical); }
+.swatch.g-clear { background: var(--ok); } .swatch.g-inconclusive { background: var(--inconclusive); } .swatch.g-warning { background: var(--warning); } .swatch.g-critical { background: var(--critical); }
 .swatch.g-no-data { background: var(--no-data); } .swatch.g-unmeasured { background: var(--unmeasured); } .swatch.g-diagonal { background: var(--surface); }
 .names { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr)); gap: 0 1.5rem; margin: .75rem 0 0; font-size: 13px; }
 .names div { display: flex; gap: .5rem; } .names dt { font-weight: 600; min-width: 4em; } .names dd { margin: 0; overflow-wrap: anywhere; }
@@ -61,7 +61,8 @@ svg.heatmap .resolver-rule { stroke: var(--line); }
 .cell:hover rect, .cell:focus rect { stroke: var(--fg); stroke-width: 2px; }
 .cell:focus { outline: none; }
 .cell text { text-anchor: middle; dominant-baseline: central; font-size: 10px; font-weight: 600; pointer-events: none; }
-.g-ok rect { fill: var(--ok); } .g-ok text { fill: var(--on-ok); }
+.g-clear rect { fill: var(--ok); } .g-clear text { fill: var(--on-ok); }
+.g-inconclusive rect { fill: var(--inconclusive); } svg.heatmap .g-inconclusive text { fill: var(--on-inconclusive); }
 .g-warning rect { fill: var(--warning); } svg.heatmap .g-warning text { fill: var(--on-warning); }
 .g-critical rect { fill: var(--critical); } svg.heatmap .g-critical text { fill: var(--on-critical); }
 .g-no-data rect { fill: var(--no-data); }

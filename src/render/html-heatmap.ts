@@ -3,15 +3,17 @@
 // path; when several were measured, one view per protocol and path follows (tabs).
 // Each cell carries its evidence in an SVG <title>: a tooltip without script, and the
 // text the page script shows in the panel beside the map.
-import { formatMs, formatPercent } from '../shared/format.ts';
+import { formatDuration, formatEValue, formatMs, formatPercent } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { isResolver, type Finding, type MatrixReport, type NodeReport, type PairReport, type ProportionInterval } from '../shared/report.ts';
-import { worstStatus, type CellGrade } from './cells.ts';
+import { verdictGrade, type CellGrade } from './cells.ts';
 import { escapeHtml } from './html-text.ts';
 import { labelCandidates } from './names.ts';
 
-const GRADE_NAMES: Record<CellGrade, string> = {
-  ok: 'ok', warning: 'warning', critical: 'critical', 'no-data': 'no data', unmeasured: 'not measured', diagonal: 'same node',
+/** The grades a loss heatmap draws, in legend order ('measured' is the p99 table's). */
+const GRADE_NAMES: Partial<Record<CellGrade, string>> = {
+  critical: 'flagged, critical', warning: 'flagged, warning', inconclusive: 'inconclusive (?): too few probes to tell', clear: 'clear',
+  'no-data': 'no data', unmeasured: 'not measured', diagonal: 'same node',
 };
 
 /** A row or column: the full name (tooltips, legend) and the label drawn on the axis. */
@@ -25,7 +27,7 @@ interface Cell {
   grade: CellGrade;
   /** Evidence lines, first line naming the pair. */
   title: string;
-  /** The figure behind the worst flag, drawn in the cell when there is room. */
+  /** The figure behind the worst flag, or "?" for an inconclusive cell, drawn in the cell when there is room. */
   figure: string;
 }
 
@@ -141,9 +143,9 @@ function cellOf(row: Axis, column: Axis, pairs: readonly PairReport[], nodesByNa
     if (missing) return { grade: 'no-data', title: `${heading}\nno data from ${missing.name}: ${missing.noDataReason ?? 'no reason given'}`, figure: '' };
     return { grade: 'unmeasured', title: `${heading}\nnot measured in this run`, figure: '' };
   }
-  const status = worstStatus(pairs);
-  const worst = pairs.find((pair) => pair.status === status) ?? pairs[0];
-  return { grade: status, title: [heading, ...pairs.map(pairEvidence)].join('\n\n'), figure: flagFigure(worst) };
+  const grade = verdictGrade(pairs);
+  const worst = pairs.find((pair) => pair.status === grade) ?? pairs[0];
+  return { grade, title: [heading, ...pairs.map(pairEvidence)].join('\n\n'), figure: grade === 'inconclusive' ? '?' : flagFigure(worst) };
 }
 
 function isFlagged(cell: Cell): boolean {
@@ -169,7 +171,7 @@ function pairEvidence(pair: PairReport): string {
   const latency = pair.latencyMs;
   const lines = [
     `${viewKind(pair)} → ${pair.target}`,
-    `status: ${pair.status}${pair.flags.length ? ` (${pair.flags.join(', ')})` : ''}`,
+    `verdict: ${verdictLine(pair)}`,
     `${pair.successes} of ${pair.attempts} probes succeeded; loss ${interval(pair.loss)}`,
     latency.p50 === null ? 'latency: no probe succeeded'
       : `latency p50 ${msOrDash(latency.p50)} · p90 ${msOrDash(latency.p90)} · p99 ${msOrDash(latency.p99)} · max ${msOrDash(latency.max)}`,
@@ -179,6 +181,15 @@ function pairEvidence(pair: PairReport): string {
   const errors = Object.entries(pair.errors).filter(([, count]) => count > 0);
   if (errors.length) lines.push(`errors: ${errors.map(([code, count]) => `${code} ${count}`).join(', ')}`);
   return lines.join('\n');
+}
+
+function verdictLine(pair: PairReport): string {
+  const evidence = Object.entries(pair.logEvidence).map(([measure, logE]) => `${measure} e = ${formatEValue(logE)}`).join(', ');
+  const decide = pair.toDecide === undefined ? ''
+    : pair.toDecide === null ? '; its loss is too close to the threshold for any run length to decide'
+      : `; ${pair.toDecide.probes} more probes${pair.toDecide.seconds === null ? '' : ` (${formatDuration(pair.toDecide.seconds * 1000)})`} would decide it`;
+  const what = pair.verdict === 'flagged' ? `flagged, ${pair.status} (${pair.flags.join(', ')})` : pair.verdict;
+  return `${what}${decide}${evidence ? `\nevidence: ${evidence}` : ''}`;
 }
 
 function interval(proportion: ProportionInterval): string {

@@ -1,9 +1,11 @@
 // The HTML report's text sections: findings, nodes, and the run with its thresholds.
 import { NET_COUNTER_NAMES, type NetCounters } from '../shared/agent-result.ts';
-import { describeBurstEvidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
+import { describeBurstEvidence, describeConfidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
 import type { Finding, FindingEvidence, MatrixReport, NodeReport, RunInfo, Thresholds } from '../shared/report.ts';
 import { escapeHtml, plainValue } from './html-text.ts';
+import { describeLatencyFloor } from './latency-floor.ts';
 import { describeNodeEvidence } from './node-evidence.ts';
+import { coverageLine, verdictSummary } from './run-summary.ts';
 
 /** Longer evidence lists start folded: a cluster-wide finding can list thousands of pairs. */
 const OPEN_EVIDENCE_ITEMS = 8;
@@ -18,6 +20,7 @@ function findingHtml(finding: Finding): string {
   return `<article class="finding sev-${severityClass(finding.severity)}">`
     + `<header><span class="badge sev-${severityClass(finding.severity)}">${escapeHtml(finding.severity)}</span> <strong class="subject">${escapeHtml(finding.subject)}</strong> <span class="muted">${scope.join(' · ')}</span></header>`
     + `<p>${escapeHtml(finding.message)}</p>`
+    + (finding.evidence.confidence ? `<p class="confidence"><span class="hint-label">Confidence</span> ${escapeHtml(describeConfidence(finding.evidence.confidence, finding.kind === 'latency'))}.</p>` : '')
     + (finding.hint ? `<p class="hint"><span class="hint-label">What to check</span> ${escapeHtml(finding.hint)}</p>` : '')
     + evidenceHtml(finding.evidence)
     + '</article>';
@@ -31,7 +34,7 @@ function severityClass(severity: string): string {
 function evidenceHtml(evidence: FindingEvidence): string {
   const facts: string[] = [];
   if (evidence.flaggedPairs !== undefined && evidence.measuredPairs !== undefined) facts.push(`${evidence.flaggedPairs} of ${evidence.measuredPairs} measured pairs flagged`);
-  if (evidence.thresholdRatio !== undefined) facts.push(`threshold ${formatPercent(evidence.thresholdRatio)} (95% lower bound)`);
+  if (evidence.thresholdRatio !== undefined) facts.push(`threshold ${formatPercent(evidence.thresholdRatio)}`);
   if (evidence.groups) {
     const groups = evidence.groups.map((group) => `{${group.join(', ')}}`).join(' | ');
     facts.push(`groups ${groups}${evidence.groupLabel ? `, lining up with label ${evidence.groupLabel}` : ''}`);
@@ -54,7 +57,8 @@ function count(n: number, noun: string): string {
 
 export function nodesSection(nodes: readonly NodeReport[], labels: ReadonlyMap<string, string>): string {
   if (nodes.length === 0) return '<p class="muted">No nodes.</p>';
-  const header = '<tr><th>Node</th><th>Internal IP</th><th>Kernel</th><th>Status</th><th class="num">SYN retransmits<br><span class="muted">inferred / counted</span></th><th>Counter deltas (non-zero)</th></tr>';
+  const header = '<tr><th>Node</th><th>Internal IP</th><th>Kernel</th><th>Status</th><th class="num">SYN retransmits<br><span class="muted">inferred / counted</span></th>'
+    + '<th class="num">Agent latency floor<br><span class="muted">TCP connect p50 / p90</span></th><th>Counter deltas (non-zero)</th></tr>';
   return `<div class="table-scroll"><table class="nodes"><thead>${header}</thead><tbody>${nodes.map((node) => nodeRow(node, labels.get(node.name))).join('')}</tbody></table></div>`;
 }
 
@@ -65,7 +69,7 @@ function nodeRow(node: NodeReport, label: string | undefined): string {
     ? `<details class="labels"><summary>${count(nodeLabels.length, 'label')}</summary><ul>${nodeLabels.map(([key, value]) => `<li><code>${escapeHtml(key)}=${escapeHtml(value)}</code></li>`).join('')}</ul></details>`
     : '';
   const status = node.status === 'ok'
-    ? '<span class="badge g-ok">ok</span>'
+    ? '<span class="badge g-clear">ok</span>'
     : `<span class="badge g-no-data">no data</span> ${escapeHtml(node.noDataReason ?? '')}`;
   const notes = [...node.warnings, ...(node.paths ?? []).filter((p) => p.destinationNoData).map((p) => `no data as a destination on the ${p.path} network: ${p.destinationNoData}`)];
   const warnings = notes.length ? `<ul class="warnings">${notes.map((warning) => `<li>${escapeHtml(warning)}</li>`).join('')}</ul>` : '';
@@ -75,7 +79,12 @@ function nodeRow(node: NodeReport, label: string | undefined): string {
     : node.synRetransmits ? `${node.synRetransmits.inferred} / ${node.synRetransmits.counted}` : '-';
   return `<tr class="${node.status === 'ok' ? '' : 'no-data'}"><td>${labelTag}<strong>${escapeHtml(node.name)}</strong>${labelList}</td>`
     + `<td><code>${escapeHtml(node.internalIP ?? '-')}</code></td><td><code>${escapeHtml(node.kernelVersion ?? '-')}</code></td>`
-    + `<td>${status}${warnings}</td><td class="num">${syn.split('<br>').map(escapeHtml).join('<br>')}</td><td>${countersHtml(node)}</td></tr>`;
+    + `<td>${status}${warnings}</td><td class="num">${syn.split('<br>').map(escapeHtml).join('<br>')}</td><td class="num">${escapeHtml(floorText(node))}</td><td>${countersHtml(node)}</td></tr>`;
+}
+
+function floorText(node: NodeReport): string {
+  const floor = node.latencyFloor?.tcpConnect;
+  return floor ? `${formatMs(floor.p50)} / ${formatMs(floor.p90)}` : '-';
 }
 
 /** The node's counters; per network with --network both (each agent reads its own network namespace). */
@@ -103,11 +112,15 @@ export function runPeriod(run: RunInfo): string {
 
 export function runSection(report: MatrixReport): string {
   const { run } = report;
+  const floor = describeLatencyFloor(report.nodes);
   const facts: [string, string][] = [
     ['Run id', run.id],
     ['Start', run.start],
     ['End', run.end],
     ...Object.entries(run.settings).map(([name, value]): [string, string] => [name, plainValue(value)]),
+    ...(report.coverage ? [['Coverage', coverageLine(report.coverage).replace(/^Coverage: /, '')] as [string, string]] : []),
+    ['Agent latency floor', floor ? `${floor}: connects and echoes to the agent's own listener at start; latencies near it are the agent's cost, not the network's` : 'not measured by these agents'],
+    ['Verdicts', verdictSummary(report).replace(/^Verdicts \(per pair and protocol\): /, '')],
   ];
   return '<div class="run-columns"><div><h3>Settings</h3>' + definitionList(facts) + '</div>'
     + '<div><h3>Thresholds</h3>' + definitionList(thresholdFacts(report.thresholds)) + '</div></div>';
@@ -115,10 +128,12 @@ export function runSection(report: MatrixReport): string {
 
 function thresholdFacts(t: Thresholds): [string, string][] {
   return [
-    ['Loss flagged', `when the 95% lower bound of a pair's loss exceeds ${formatPercent(t.lossRatio)}, and it stays significant at a ${formatPercent(t.falseDiscoveryRate)} false discovery rate across the run's pairs`],
-    ['Loss critical', `when that lower bound exceeds ${formatPercent(t.criticalLossRatio)}`],
-    ['Latency flagged', `when a pair's p99 exceeds max(${t.latencyFactor} × the cluster median pair p99, median + ${formatMs(t.latencyMarginMs)}), on pairs with at least ${t.minLatencySamples} successful probes`],
-    ['Pattern', `a row, column or block whose pairs are at least ${formatPercent(t.patternShare)} flagged`],
+    ['Flagged', `when a pair's evidence (an e-value, valid however long it was probed) shows its loss, SYN loss or resolver-mark share above ${formatPercent(t.lossRatio)}, at a ${formatPercent(t.falseDiscoveryRate)} false discovery rate across the run's tests (e-BH)`],
+    ['Clear', `when every loss-like measure is shown below ${formatPercent(t.lossRatio)}: a pair at the threshold is cleared with probability at most ${formatPercent(t.falseClearRate)}`],
+    ['Inconclusive', 'neither yet: the pair needs more probes, and says how many'],
+    ['Critical', `a flagged loss whose 95% Wilson lower bound exceeds ${formatPercent(t.criticalLossRatio)}`],
+    ['Latency flagged', `when more than 1% of a pair's samples (its p99) exceed max(${t.latencyFactor} × the cluster median pair p99, median + ${formatMs(t.latencyMarginMs)}), on pairs with at least ${t.minLatencySamples} successful probes, with the same evidence and error rate`],
+    ['Pattern', `a row, column or block whose pairs are at least ${formatPercent(t.patternShare)} elevated and whose pooled evidence clears a ${formatPercent(t.falseDiscoveryRate)} error rate over the matrix's pattern tests`],
   ];
 }
 

@@ -7,6 +7,7 @@ import { PAGE_SCRIPT, pageStyle } from './html-assets.ts';
 import { heatmapSection, matrixNodes, nodeLabels } from './html-heatmap.ts';
 import { findingsSection, nodesSection, runPeriod, runSection } from './html-sections.ts';
 import { escapeHtml } from './html-text.ts';
+import { coverageLine } from './run-summary.ts';
 import { timelineSection } from './html-timeline.ts';
 
 export function renderHtml(report: MatrixReport): string {
@@ -47,11 +48,13 @@ function sha256(text: string): string {
 
 function pageHeader(report: MatrixReport): string {
   const measured = report.nodes.filter((node) => node.status === 'ok').length;
-  const pairsWith = (status: string) => report.pairs.filter((pair) => pair.status === status).length;
+  const withVerdict = (verdict: string) => report.pairs.filter((pair) => pair.verdict === verdict).length;
+  const critical = report.pairs.filter((pair) => pair.status === 'critical').length;
   const bySeverity = SEVERITIES.map((severity) => `<strong>${report.findings.filter((f) => f.severity === severity).length}</strong> ${severity}`);
   const facts = [
     `<li>Nodes: <strong>${measured}</strong> of ${report.nodes.length} measured</li>`,
-    `<li>Pairs (per protocol and path): <strong>${pairsWith('critical')}</strong> critical, <strong>${pairsWith('warning')}</strong> warning, ${pairsWith('ok')} ok</li>`,
+    `<li>Pairs (per protocol and path): <strong>${withVerdict('flagged')}</strong> flagged (${critical} critical), ${withVerdict('clear')} clear, <strong>${withVerdict('inconclusive')}</strong> inconclusive</li>`,
+    ...(report.coverage ? [`<li>${escapeHtml(coverageLine(report.coverage))}</li>`] : []),
     `<li>Findings: ${bySeverity.join(', ')}</li>`,
   ];
   return `<header><h1>netprobe matrix <span class="muted mono">${escapeHtml(report.run.id)}</span></h1>`

@@ -5,11 +5,12 @@ import { formatMs, formatPercent } from '../shared/format.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import type { NetworkPath } from '../shared/plan.ts';
-import { isResolver, type MatrixReport, type NodeReport, type PairReport } from '../shared/report.ts';
+import { isResolver, type MatrixReport, type NodeReport, type PairReport, type Thresholds } from '../shared/report.ts';
 import { paint } from './ansi.ts';
-import { byWorstLoss, DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, type HeatCell } from './cells.ts';
+import { byWorstLoss, DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, verdictGrade, verdictWord, type HeatCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
 import { renderFindings } from './findings.ts';
+import { coverageLine, verdictSummary } from './run-summary.ts';
 import { renderTimeline } from './timeline.ts';
 import { heatmapWidth, renderHeatmap, type HeatmapModel } from './heatmap.ts';
 import { labelCandidates } from './names.ts';
@@ -69,9 +70,10 @@ export function renderTable(report: MatrixReport, options: TableOptions, wideSec
     return matrixSection(report, { title, pairs, resolverPairs: dns, cell: lossCell, worstFirst: byWorstLoss }, options);
   });
   return [
-    wrap(header(report), width, ''),
+    [wrap(header(report), width, ''), report.coverage ? wrap(coverageLine(report.coverage), width, '') : ''].filter(Boolean).join('\n'),
     ...matrices,
-    legend(options.color, width),
+    legend(report.thresholds, options.color, width),
+    wrap(verdictSummary(report), width, ''),
     ...wideSections,
     noDataSection(report.nodes, width),
     report.timeline ? renderTimeline(report.timeline, { color: options.color, width }) : '',
@@ -175,14 +177,23 @@ function worstPairsSection(pairs: PairReport[], title: string, color: boolean, w
     `${formatPercent(pair.loss.low!)}-${formatPercent(pair.loss.high!)}`,
     pair.synLoss?.ratio != null ? formatPercent(pair.synLoss.ratio) : '',
     pair.latencyMs.p99 === null ? '' : formatMs(pair.latencyMs.p99),
-    paint(pair.status, pair.status === 'ok' ? 'green' : pair.status === 'warning' ? 'yellow' : 'red', color),
+    paintVerdict(pair, color),
   ]);
-  return `${wrap(title, width, '')}\n${compactTable(['from', 'to', 'proto', 'loss', '95% CI', 'SYN loss', 'p99', 'status'], rows, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'])}`;
+  return `${wrap(title, width, '')}\n${compactTable(['from', 'to', 'proto', 'loss', '95% CI', 'SYN loss', 'p99', 'verdict'], rows, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'left'])}`;
 }
 
-function legend(color: boolean, width: number): string {
-  const grades = color ? `${paint('green', 'green', true)} ok, ${paint('yellow', 'yellow', true)} warning, ${paint('red', 'red', true)} critical; ` : '';
-  return wrap(`Cells: loss % (probes, or SYNs when connects succeed late); ${grades}! critical, * warning (see findings), \\ same node, · not measured, n/a no data.`, width, '');
+function paintVerdict(pair: PairReport, color: boolean): string {
+  const grade = verdictGrade([pair]);
+  const word = verdictWord(pair);
+  return grade === 'inconclusive' ? word : paint(word, grade === 'clear' ? 'green' : grade === 'warning' ? 'yellow' : 'red', color);
+}
+
+function legend(thresholds: Thresholds, color: boolean, width: number): string {
+  const grades = color ? ` (${paint('red', 'red', true)}, ${paint('yellow', 'yellow', true)}, ${paint('green', 'green', true)})` : '';
+  const threshold = formatPercent(thresholds.lossRatio);
+  return wrap(`Cells: loss % (probes, or SYNs when connects succeed late), worst of the pair's protocols, marked by verdict${grades}: `
+    + `! flagged critical, * flagged warning (see findings), ? inconclusive (too few probes yet to tell loss below ${threshold} from above), `
+    + `no mark clear (shown below ${threshold}); \\ same node, · not measured, n/a no data.`, width, '');
 }
 
 function noDataSection(nodes: readonly NodeReport[], width: number): string {

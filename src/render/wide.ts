@@ -7,6 +7,7 @@ import { isResolver, type MatrixReport, type NodeReport } from '../shared/report
 import { visibleLength } from './ansi.ts';
 import { byWorstLatency, byWorstLoss, latencyCell, lossCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
+import { latencyFloorNote } from './latency-floor.ts';
 import { labelCandidates } from './names.ts';
 import { matrixSection, networksOf, onNetwork, renderTable, tableWidth, type TableOptions } from './table.ts';
 import { wrap } from './wrap.ts';
@@ -41,7 +42,10 @@ export function renderWide(report: MatrixReport, options: TableOptions): string 
     pairs, resolverPairs: [], cell: latencyCell, worstFirst: byWorstLatency,
   }, options));
   const latencyLegend = latency.length
-    ? wrap('p99 cells: ms, or whole seconds with "s" (a TCP connect after one SYN retransmit takes 1s); ! critical, * warning where the pair\'s latency is flagged; - nothing succeeded.', width, '')
+    ? [
+      wrap('p99 cells: ms, or whole seconds with "s" (a TCP connect after one SYN retransmit takes 1s); ! critical, * warning where the pair\'s latency is flagged; - nothing succeeded.', width, ''),
+      wrap(latencyFloorNote(report.nodes), width, ''),
+    ].filter(Boolean).join('\n')
     : '';
   return renderTable(report, options, [...loss, ...latency, latencyLegend, nodeTable(report.nodes, width)]);
 }

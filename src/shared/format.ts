@@ -1,5 +1,5 @@
 // How report figures read in text: one vocabulary for the analysis' messages and the renderers.
-import type { PairEvidence, TimelineBurst } from './report.ts';
+import type { FindingConfidence, PairEvidence, TimelineBurst } from './report.ts';
 
 /** 0 → "0%", 0.0004 → "0.04%", 0.04 → "4.0%", 0.123 → "12%". */
 export function formatPercent(ratio: number): string {
@@ -56,4 +56,44 @@ export function describeBurstTrouble(burst: TimelineBurst): string {
 /** What a burst finding's message leaves out: "66 of 66 measured pairs hit in window 4, from 6 probing nodes; protocols dns, tcp, udp". */
 export function describeBurstEvidence(burst: TimelineBurst): string {
   return `${burst.pairsHit} of ${burst.pairsMeasured} measured pairs hit in window ${burst.window}, from ${countOf(burst.sourcesHit, 'probing node')}; protocols ${burst.protocols.join(', ')}`;
+}
+
+/** 45 000 → "45 s", 840 000 → "14 min", 9e6 → "2.5 h", 3e8 → "3.5 d": how long a run would take. */
+export function formatDuration(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 90) return `${Math.ceil(seconds)} s`;
+  if (seconds < 90 * 60) return `${Math.ceil(seconds / 60)} min`;
+  if (seconds < 36 * 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} d`;
+}
+
+/** An e-value from its log, as a person reads it: "3.2", "410", "6.3e7", "10^680" (past a double). */
+export function formatEValue(logE: number): string {
+  if (logE < Math.log(1000)) return String(Number(Math.exp(logE).toPrecision(2)));
+  if (logE < Math.log(1e6)) return String(Math.round(Math.exp(logE)));
+  if (logE < 700) return Math.exp(logE).toExponential(1).replace('e+', 'e');
+  return `10^${Math.floor(logE / Math.LN10)}`;
+}
+
+/** The error bound 1/e: "0.0024", "1.6e-8", "10^-680". */
+function formatChance(logE: number): string {
+  if (logE >= 700) return `10^-${Math.floor(logE / Math.LN10)}`;
+  const p = Math.exp(-logE);
+  return p >= 0.001 ? String(Number(p.toPrecision(2))) : p.toExponential(1);
+}
+
+/**
+ * "evidence e = 6.3e7 against a loss of 0.5% or less: chance alone reaches it with probability
+ * at most 1.6e-8, however long the probing went on; flagged at a 5.0% false discovery rate over
+ * the run's 168 tests (e-BH)". `latency`: the null is a share of slow samples, not a loss.
+ */
+export function describeConfidence(confidence: FindingConfidence, latency = false): string {
+  const rate = formatPercent(confidence.againstRatio);
+  const nullWords = latency ? `${rate} or fewer of the samples above the limit` : `a loss of ${rate} or less`;
+  const against = `${confidence.control === 'e-bh' ? 'evidence' : 'pooled evidence'} e = ${formatEValue(confidence.logEvidence)} against ${nullWords}`;
+  const chance = `chance alone reaches it with probability at most ${formatChance(confidence.logEvidence)}, however long the probing went on`;
+  const control = confidence.control === 'e-bh'
+    ? `flagged at a ${formatPercent(confidence.errorRate)} false discovery rate over the run's ${confidence.tests} tests (e-BH)`
+    : `found at a ${formatPercent(confidence.errorRate)} error rate over this matrix's ${confidence.tests} pattern tests (Bonferroni)`;
+  return `${against}: ${chance}; ${control}`;
 }

@@ -5,7 +5,6 @@ import { analyse } from '../../src/analyse/analyse.ts';
 import type { Finding } from '../../src/shared/report.ts';
 import { matrixResults, nodeNames, RUN, type PairSpec } from '../support/agent-results.ts';
 
-const clean: PairSpec = { attempts: 300 };
 
 function udpFindings(nodes: string[], specOf: (s: string, d: string) => PairSpec | null, attempts = 300): Finding[] {
   const results = matrixResults(nodes, ['udp'], (s, d) => specOf(s, d) ?? { attempts, udpDirection: { basis: attempts, requestsLost: 0, repliesLost: 0 } });

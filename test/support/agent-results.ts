@@ -23,6 +23,8 @@ export interface PairSpec {
   latencyMs?: (i: number) => number;
   /** --window: the same probes per window (see windowedPair). */
   windows?: SeriesWindows;
+  /** Confirmation probes after the main window (plan.confirm): their own counts, none of them in the latency histogram. */
+  confirmation?: { attempts: number; lost?: number; synRetransmits?: number; durationMs?: number };
 }
 
 /** --window: `attemptsPerWindow` probes in each of `lostPerWindow.length` windows, that many lost in each; the totals follow. */
@@ -62,6 +64,14 @@ export function probeSeries(destination: string, protocol: Protocol, spec: PairS
     series.udp = { duplicates: 0, reordered: 0, late: 0, ...(direction && { direction }) };
   }
   if (spec.windows) series.windows = spec.windows;
+  if (spec.confirmation) {
+    const confirmed = probeSeries(destination, protocol, { attempts: spec.confirmation.attempts, lost: spec.confirmation.lost, synRetransmits: spec.confirmation.synRetransmits }, path);
+    series.confirmation = {
+      attempts: confirmed.attempts, successes: confirmed.successes, latency: confirmed.latency, outcomes: confirmed.outcomes,
+      ...(confirmed.tcp && { tcp: confirmed.tcp }), ...(confirmed.udp && { udp: confirmed.udp }), ...(confirmed.dns && { dns: confirmed.dns }),
+      durationMs: spec.confirmation.durationMs ?? 10_000,
+    };
+  }
   if (protocol === 'dns') {
     series.dns = { variant: 'a+aaaa', names: ['kubernetes.default'], timeouts: lost, answeredAtResolverMarks: marks.length ? marks : [0], rcodes: { NOERROR: 2 * successes } };
   }

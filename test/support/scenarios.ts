@@ -9,7 +9,8 @@ export interface Scenario {
   input: AnalysisInput;
 }
 
-const clean: PairSpec = { attempts: 300 };
+/** A clean pair of a run with confirmation probing: 300 probes in the main window, 600 more until it was clear. */
+const clean: PairSpec = { attempts: 300, confirmation: { attempts: 600, durationMs: 6000 } };
 const ZONE = 'topology.kubernetes.io/zone';
 
 interface ClusterSpec {
