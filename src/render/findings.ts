@@ -41,7 +41,7 @@ export function renderFinding(finding: Finding, options: FindingsOptions): strin
     `  ${title}`,
     wrap(finding.message, options.width, INDENT),
     ...evidence.map((line, i) => wrap(line, options.width, `${INDENT}${i === 0 ? 'evidence: ' : EVIDENCE_INDENT}`, INDENT + EVIDENCE_INDENT + '  ')),
-    ...(confidence ? [wrap(`confidence: ${describeConfidence(confidence, finding.kind === 'latency')}.`, options.width, INDENT)] : []),
+    ...(confidence ? [wrap(`confidence: ${describeConfidence(confidence, finding.kind)}.`, options.width, INDENT)] : []),
     wrap(`check: ${finding.hint}`, options.width, INDENT),
   ].join('\n');
 }

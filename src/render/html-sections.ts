@@ -20,7 +20,7 @@ function findingHtml(finding: Finding): string {
   return `<article class="finding sev-${severityClass(finding.severity)}">`
     + `<header><span class="badge sev-${severityClass(finding.severity)}">${escapeHtml(finding.severity)}</span> <strong class="subject">${escapeHtml(finding.subject)}</strong> <span class="muted">${scope.join(' · ')}</span></header>`
     + `<p>${escapeHtml(finding.message)}</p>`
-    + (finding.evidence.confidence ? `<p class="confidence"><span class="hint-label">Confidence</span> ${escapeHtml(describeConfidence(finding.evidence.confidence, finding.kind === 'latency'))}.</p>` : '')
+    + (finding.evidence.confidence ? `<p class="confidence"><span class="hint-label">Confidence</span> ${escapeHtml(describeConfidence(finding.evidence.confidence, finding.kind))}.</p>` : '')
     + (finding.hint ? `<p class="hint"><span class="hint-label">What to check</span> ${escapeHtml(finding.hint)}</p>` : '')
     + evidenceHtml(finding.evidence)
     + '</article>';

@@ -1,5 +1,5 @@
 // How report figures read in text: one vocabulary for the analysis' messages and the renderers.
-import type { FindingConfidence, PairEvidence, TimelineBurst } from './report.ts';
+import type { FindingConfidence, FindingKind, PairEvidence, TimelineBurst } from './report.ts';
 
 /** 0 → "0%", 0.0004 → "0.04%", 0.04 → "4.0%", 0.123 → "12%". */
 export function formatPercent(ratio: number): string {
@@ -82,14 +82,21 @@ function formatChance(logE: number): string {
   return p >= 0.001 ? String(Number(p.toPrecision(2))) : p.toExponential(1);
 }
 
+/** What a finding's null hypothesis bounds, by its kind: a loss, slow samples, answers at the resolver marks. */
+const NULL_WORDS: Partial<Record<FindingKind, (rate: string) => string>> = {
+  latency: (rate) => `${rate} or fewer of the samples above the limit`,
+  'syn-loss': (rate) => `a SYN loss of ${rate} or less`,
+  'dns-conntrack-race': (rate) => `${rate} or fewer lookups answered at the marks`,
+};
+
 /**
  * "evidence e = 6.3e7 against a loss of 0.5% or less: chance alone reaches it with probability
  * at most 1.6e-8, however long the probing went on; flagged at a 5.0% false discovery rate over
- * the run's 168 tests (e-BH)". `latency`: the null is a share of slow samples, not a loss.
+ * the run's 168 tests (e-BH)".
  */
-export function describeConfidence(confidence: FindingConfidence, latency = false): string {
+export function describeConfidence(confidence: FindingConfidence, kind: FindingKind): string {
   const rate = formatPercent(confidence.againstRatio);
-  const nullWords = latency ? `${rate} or fewer of the samples above the limit` : `a loss of ${rate} or less`;
+  const nullWords = (NULL_WORDS[kind] ?? ((r: string) => `a loss of ${r} or less`))(rate);
   const against = `${confidence.control === 'e-bh' ? 'evidence' : 'pooled evidence'} e = ${formatEValue(confidence.logEvidence)} against ${nullWords}`;
   const chance = `chance alone reaches it with probability at most ${formatChance(confidence.logEvidence)}, however long the probing went on`;
   const control = confidence.control === 'e-bh'

@@ -1,4 +1,4 @@
-import { binomialUpperTail, falseDiscoveryCutoff, logBinomialUpperTail } from '../../src/analyse/significance.ts';
+import { binomialUpperTail, eBenjaminiHochbergCutoff, falseDiscoveryCutoff, logBinomialUpperTail } from '../../src/analyse/significance.ts';
 import { exactLnBinomialUpperTail, logError, TOLERANCE } from '../support/exact-tails.ts';
 import { countSource } from '../support/random-counts.ts';
 
@@ -76,5 +76,59 @@ describe('falseDiscoveryCutoff (Benjamini-Hochberg)', () => {
   test('nothing significant: no cutoff; tests with p = 1 still count in m', () => {
     expect(falseDiscoveryCutoff([0.03, ...new Array(99).fill(1)], 0.05)).toBe(-1);
     expect(falseDiscoveryCutoff([0.03], 0.05)).toBe(0.03);
+  });
+});
+
+describe('eBenjaminiHochbergCutoff (e-BH, Wang & Ramdas 2022)', () => {
+  /** The definition another way: the largest k with at least k e-values >= m / (q·k), in linear space with exact comparisons. */
+  function reference(eValues: readonly number[], q: number): number {
+    const m = eValues.length;
+    let best = 0;
+    for (let k = 1; k <= m; k++) if (eValues.filter((e) => e * q * k >= m).length >= k) best = k;
+    return best;
+  }
+  const rejected = (logs: readonly number[], q: number) => {
+    const cutoff = eBenjaminiHochbergCutoff(logs, q);
+    return logs.filter((logE) => logE >= cutoff).length;
+  };
+
+  test('by hand: m = 4, q = 0.05: e_(1) = 100 >= 80, e_(2) = 45 >= 40, e_(3) = 20 < 26.7: two rejected', () => {
+    const logs = [20, 100, 45, 1].map(Math.log);
+    expect(eBenjaminiHochbergCutoff(logs, 0.05)).toBeCloseTo(Math.log(45), 12);
+    expect(rejected(logs, 0.05)).toBe(2);
+  });
+
+  test('a later e-value over its line takes the larger ones with it, though they miss theirs', () => {
+    // m = 3, q = 0.05: the second largest, 40, clears its line m/(2q) = 30, so the largest, 50, goes too though it misses m/q = 60.
+    expect(rejected([50, 40, 10].map(Math.log), 0.05)).toBe(2);
+  });
+
+  test('nothing: Infinity; e = 0 (ln -Infinity) counts in m but is never rejected', () => {
+    expect(eBenjaminiHochbergCutoff([], 0.05)).toBe(Infinity);
+    expect(eBenjaminiHochbergCutoff([Math.log(19.9)], 0.05)).toBe(Infinity);
+    expect(eBenjaminiHochbergCutoff([Math.log(20)], 0.05)).toBeCloseTo(Math.log(20), 12);
+    // With 99 more tests at e = 0 the level is 100 / 0.05 = 2000.
+    expect(eBenjaminiHochbergCutoff([Math.log(1999), ...new Array(99).fill(-Infinity)], 0.05)).toBe(Infinity);
+    expect(rejected([Math.log(2000), ...new Array(99).fill(-Infinity)], 0.05)).toBe(1);
+  });
+
+  test('past a double: e-values of 10^400 and 10^-400 compare in log space', () => {
+    const logs = [400 * Math.LN10, 399 * Math.LN10, -400 * Math.LN10];
+    expect(rejected(logs, 0.05)).toBe(2);
+  });
+
+  test('against the definition, 500 random families of 1 to 200 e-values, ties and zeros included', () => {
+    const counts = countSource(20260301);
+    const wrong: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const m = Math.round(counts.logUniform(1, 200));
+      const q = counts.chance(0.5) ? 0.05 : counts.logUniform(0.001, 0.5);
+      // Whole-number e-values (ties likely), some zeros, a few near their rank lines.
+      const eValues = Array.from({ length: m }, () => (counts.chance(0.2) ? 0 : Math.round(counts.logUniform(1, (20 * m) / q))));
+      const got = rejected(eValues.map(Math.log), q);
+      const want = reference(eValues, q);
+      if (got !== want) wrong.push(`case ${i}: m=${m} q=${q} e=${JSON.stringify(eValues)}: ${got} rejected, definition ${want}`);
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -138,11 +138,15 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Binomial(n, p) draw, by n Bernoulli trials (n is a few hundred here). */
+/** Binomial(n, p) draw: n Bernoulli trials, jumping from one success to the next (geometric gaps), so thousands of trials at a small p cost a few draws. */
 export function binomial(random: () => number, n: number, p: number): number {
+  if (p <= 0) return 0;
+  if (p >= 1) return n;
   let k = 0;
-  for (let i = 0; i < n; i++) if (random() < p) k++;
-  return k;
+  for (let at = 0; ; k++) {
+    at += Math.max(1, Math.ceil(Math.log(1 - random()) / Math.log1p(-p)));
+    if (at > n) return k;
+  }
 }
 
 /**
