@@ -60,7 +60,9 @@ function conntrackCorroboration(nodes: readonly (NodeReport | undefined)[]): str
     return `Conntrack's insert_failed, drop and early_drop did not move on ${read.map((node) => node.name).join(', ')} over the run${notRead}: `
       + 'a race drop would count there, so look also for what else drops one query of the pair (DNAT rules, resolver load).';
   }
-  return `Conntrack corroborates it: ${moved.map((node) => `${node.name} ${deltas(node)}`).join('; ')} over the run${notRead}.`;
+  const still = read.filter((node) => !moved.includes(node));
+  const stillText = still.length ? `; not on ${still.map((node) => node.name).join(', ')}` : '';
+  return `Conntrack corroborates it: ${moved.map((node) => `${node.name} ${deltas(node)}`).join('; ')} over the run${stillText}${notRead}.`;
 }
 
 const RACE_WORKAROUNDS = "Workarounds: `options single-request-reopen` in the pods' dnsConfig (glibc only; musl ignores it), `options use-vc` (DNS over TCP), "

@@ -1,6 +1,8 @@
 // Analysis on crafted matrices: each Pingmesh pattern is said once, as the right kind,
 // with the pairs behind it as evidence; noise alone says nothing.
 import { analyse } from '../../src/analyse/analyse.ts';
+import { detectPatterns } from '../../src/analyse/patterns.ts';
+import { binomialUpperTail } from '../../src/analyse/significance.ts';
 import type { NetworkPath } from '../../src/shared/plan.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
 import { binomial, healthyNoise, matrixResults, nodeNames, RESOLVER, RUN, seededRandom, type PairSpec, type PairSpecOf, type ResultOptions } from '../support/agent-results.ts';
@@ -174,6 +176,29 @@ describe('protocol-specific findings', () => {
     expect(pair.latencyMs.max).toBeGreaterThan(10000);
   });
 
+  describe('the race\'s own counter: conntrack insert_failed, drop, early_drop on host-network agents', () => {
+    const race = (conntrack: (node: string) => ResultOptions['conntrack']) => analyseMatrix(
+      (s, _d, protocol) => (s === 'node-2' && protocol === 'dns' ? { attempts: 300, answeredAtResolverMarks: [9, 1] } : clean),
+      (node) => ({ kernel: '4.19.0-21-amd64', conntrack: conntrack(node) }),
+    ).findings.find((f) => f.kind === 'dns-conntrack-race')!;
+
+    test('moved on the client node: cited as corroboration, and in its evidence', () => {
+      const finding = race(() => ({ insert_failed: 12, drop: 12, early_drop: 0 }));
+      expect(finding.message).toContain('Conntrack corroborates it: node-2 insert_failed +12, drop +12, early_drop +0 over the run.');
+      expect(finding.evidence.nodes[0].counts).toEqual({ lookups: 300, answeredAtResolverMarks: 10, timeouts: 0, insert_failed: 12, drop: 12, early_drop: 0 });
+    });
+
+    test('read and still: said, with what else to look for', () => {
+      const finding = race(() => ({ insert_failed: 0, drop: 0, early_drop: 0 }));
+      expect(finding.message).toContain("Conntrack's insert_failed, drop and early_drop did not move on node-2 over the run: a race drop would count there");
+    });
+
+    test('not read (pod-network agents only): said so, with the flag that reads them', () => {
+      const finding = race(() => undefined);
+      expect(finding.message).toContain('Conntrack statistics were not read on these nodes (host-network agents read them: --network host or both).');
+    });
+  });
+
   test('a resolver failing every node → one finding on the resolver column', () => {
     const report = analyseMatrix((_s, _d, protocol) => (protocol === 'dns' ? { attempts: 300, lost: 40 } : clean));
     expect(summary(report)).toEqual([`critical loss bad-destination ${RESOLVER}`]);
@@ -256,5 +281,43 @@ describe('report contents', () => {
     expect(pair.latencyMs).toEqual({ p50: null, p90: null, p99: null, max: null });
     expect(pair.errors).toEqual({ refused: 50 });
     expect(pair.status).toBe('critical');
+  });
+});
+
+describe('the pattern evidence rule when confirmation stops each series on its own data', () => {
+  // A row of 5 cells, every one losing exactly p0 (the null at its boundary), each series
+  // stopped as soon as it looks bad (after 5 probes, above twice p0) or at 200 probes: the
+  // lengths depend on the data, as confirmation probing's do. The rule at level T = 20
+  // (alpha = tests / 20, share 0 so only the evidence decides) may find the row in at most
+  // 1/T of such rows; a fixed-n pooled binomial test at 5 % finds it more often than 5 %.
+  const P0 = 0.05;
+  const ROWS = 4000;
+  const nodes = ['src', 'd1', 'd2', 'd3', 'd4', 'd5'];
+  const random = seededRandom(5);
+  const rows = Array.from({ length: ROWS }, () => nodes.slice(1).map((destination) => {
+    let k = 0;
+    let n = 0;
+    while (n < 200) {
+      n++;
+      if (random() < P0) k++;
+      if (n >= 5 && k / n > 2 * P0) break;
+    }
+    return { source: 'src', destination, k, n, elevated: true, flagged: false };
+  }));
+
+  test('pooled e-values: a null row is found at most 1/T of the time, however each series stopped', () => {
+    const tests = 2 * nodes.length + 2;
+    const found = rows.filter((cells) => detectPatterns(cells, { p0: P0, share: 0, alpha: tests / 20, square: false }).some((p) => p.pattern === 'bad-source')).length;
+    // 1/T = 5 %; three standard errors of a 5 % share over 4000 rows is 1.0 %.
+    expect(found / ROWS).toBeLessThan(1 / 20 + 0.01);
+  });
+
+  test('why not a fixed-n test: the pooled binomial test at 5 % finds more than 5 % of these null rows', () => {
+    const pooledBinomialFinds = rows.filter((cells) => {
+      const k = cells.reduce((a, c) => a + c.k, 0);
+      const n = cells.reduce((a, c) => a + c.n, 0);
+      return binomialUpperTail(k, n, P0) <= 0.05;
+    }).length;
+    expect(pooledBinomialFinds / ROWS).toBeGreaterThan(0.055);
   });
 });

@@ -1,6 +1,6 @@
 // Crafts agent result documents for analysis and rendering tests: exact counts per pair,
 // latencies through the real LatencyHistogram, and a seeded random source for noise.
-import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult, type NetCounters, type ProbeSeries, type SeriesWindows } from '../../src/shared/agent-result.ts';
+import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult, type ConntrackStats, type NetCounters, type ProbeSeries, type SeriesWindows } from '../../src/shared/agent-result.ts';
 import { LatencyHistogram } from '../../src/shared/histogram.ts';
 import type { NetworkPath, Protocol } from '../../src/shared/plan.ts';
 
@@ -81,6 +81,9 @@ export function probeSeries(destination: string, protocol: Protocol, spec: PairS
 export interface ResultOptions {
   kernel?: string;
   delta?: Partial<NetCounters>;
+  /** Host-network agents: conntrack statistics' deltas over the run (start at 0). */
+  conntrack?: ConntrackStats;
+  latencyFloor?: AgentResult['latencyFloor'];
   /** --window: where window 0 starts, and the window length. */
   timeline?: { originAt: string; windowMs: number };
 }
@@ -105,6 +108,8 @@ export function agentResult(node: string, series: ProbeSeries[], options: Result
     warnings: [],
     final: true,
     ...(options.timeline && { timeline: options.timeline }),
+    ...(options.latencyFloor && { latencyFloor: options.latencyFloor }),
+    ...(options.conntrack && { conntrack: { start: { insert_failed: 0, drop: 0, early_drop: 0 }, end: options.conntrack, delta: options.conntrack } }),
   };
 }
 
