@@ -1,5 +1,6 @@
 // --fail-on "loss>1%,dnsTimeouts>0": CI gates. A condition holds when any measured
-// pair (or, for 'findings'/'critical', the report) exceeds it; the run then exits 2.
+// pair (or, for report-wide counts such as 'findings', 'critical', 'flagged' and
+// 'inconclusive', the report) exceeds it; the run then exits 2.
 import type { MatrixReport, PairReport } from '../shared/report.ts';
 import { UsageError } from './parse-options.ts';
 
@@ -22,6 +23,9 @@ const REPORT_METRICS: Record<string, (r: MatrixReport) => number> = {
   findings: (r) => r.findings.length,
   critical: (r) => r.findings.filter((f) => f.severity === 'critical').length,
   noData: (r) => r.nodes.filter((n) => n.status === 'no-data').length,
+  // Pairs by verdict: "flagged>0" fails on the evidence, "inconclusive>0" also when some pair was probed too little to tell.
+  flagged: (r) => r.pairs.filter((p) => p.verdict === 'flagged').length,
+  inconclusive: (r) => r.pairs.filter((p) => p.verdict === 'inconclusive').length,
 };
 
 export interface FailCondition {
@@ -47,6 +51,13 @@ export function parseFailOn(text: string, metrics: readonly string[] = MATRIX_ME
   });
 }
 
+/** For a verdict count, the first such pair: where to look. */
+function verdictExample(report: MatrixReport, metric: string): string {
+  if (metric !== 'flagged' && metric !== 'inconclusive') return '';
+  const pair = report.pairs.find((p) => p.verdict === metric)!;
+  return ` (first: ${pair.source} -> ${pair.destination} ${pair.protocol}/${pair.path})`;
+}
+
 export function exceeds(x: number, c: FailCondition): boolean {
   return c.op === '>' ? x > c.value : x >= c.value;
 }
@@ -57,7 +68,7 @@ export function failedConditions(report: MatrixReport, conditions: readonly Fail
   for (const c of conditions) {
     if (c.metric in REPORT_METRICS) {
       const x = REPORT_METRICS[c.metric](report);
-      if (exceeds(x, c)) failed.push(`${c.text}: ${c.metric} = ${x}`);
+      if (exceeds(x, c)) failed.push(`${c.text}: ${c.metric} = ${x}${verdictExample(report, c.metric)}`);
       continue;
     }
     const pair = report.pairs.find((p) => {

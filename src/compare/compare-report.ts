@@ -2,8 +2,11 @@
 // renderer reads it. Like the matrix report, names may be added, never renamed or removed
 // without a new COMPARE_SCHEMA_VERSION.
 import type { NetworkPath, Protocol } from '../shared/plan.ts';
-import type { LatencySummary, NodeReport } from '../shared/report.ts';
+import type { Finding, LatencySummary, NodeReport } from '../shared/report.ts';
 import type { LatencyShift } from './latency-shift.ts';
+import type { ComparisonPower } from './power.ts';
+
+export type { ComparisonPower, PowerAt } from './power.ts';
 
 export const COMPARE_KIND = 'netprobe-compare-report';
 export const COMPARE_SCHEMA_VERSION = 1;
@@ -91,7 +94,12 @@ export interface CompareSettings {
   /** Latency bar (latency-shift.ts): after's quantile must exceed max(factor × before's, before's + margin). */
   latencyFactor: number;
   latencyMarginMs: number;
+  /** The loss increase the power statement sizes runs for (--detect). */
+  detectIncrease: number;
 }
+
+/** A critical finding of the after run with no finding of its kind, path and subject before: a gate fails on it as on a regression. */
+export type NewFinding = Pick<Finding, 'severity' | 'kind' | 'pattern' | 'subject' | 'path' | 'message'>;
 
 export interface CompareReport {
   kind: typeof COMPARE_KIND;
@@ -108,12 +116,18 @@ export interface CompareReport {
     onlyBefore: number;
     onlyAfter: number;
     kernelChanges: number;
+    /** Critical findings of the after run that the before run did not have. */
+    newCritical: number;
   };
   /** Worst first: loss before SYN loss before latency, then by size. */
   regressions: PairChange[];
   improvements: PairChange[];
   onlyBefore: PairKey[];
   onlyAfter: PairKey[];
+  /** The after run's critical findings absent before. */
+  newCritical: NewFinding[];
+  /** What these sample sizes could have detected, and the --duration that detects settings.detectIncrease. */
+  power: ComparisonPower;
   nodes: NodeComparison[];
   pairs: PairComparison[];
   /** Differences between the runs' settings that bear on reading the comparison. */

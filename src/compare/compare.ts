@@ -4,12 +4,13 @@
 // comparison makes tens of thousands of tests; see src/analyse/significance.ts).
 import { falseDiscoveryCutoff } from '../analyse/significance.ts';
 import { byNodeName } from '../shared/node-order.ts';
-import type { MatrixReport, NodeReport, PairReport } from '../shared/report.ts';
+import type { Finding, MatrixReport, NodeReport, PairReport } from '../shared/report.ts';
 import {
   COMPARE_KIND, COMPARE_SCHEMA_VERSION,
   type Change, type CompareReport, type CompareSettings, type Count, type LatencyComparison, type Measure, type MeasureComparison,
-  type NodeComparison, type NodeStatus, type PairChange, type PairComparison, type PairKey, type ProportionComparison,
+  type NewFinding, type NodeComparison, type NodeStatus, type PairChange, type PairComparison, type PairKey, type ProportionComparison,
 } from './compare-report.ts';
+import { comparisonPower, type Samples } from './power.ts';
 import { fisherTwoSided } from './fisher.ts';
 import { latencyShift, logShiftPValue, type LatencySample } from './latency-shift.ts';
 
@@ -44,7 +45,7 @@ export function compareReports(before: LoadedReport, after: LoadedReport, settin
     return { ...key, change: overallChange(measures.map((m) => m.change)), measures };
   });
 
-  const nodes = compareNodes(before.report.nodes, after.report.nodes, common, pairs, settings.falseDiscoveryRate);
+  const { nodes, tests: nodeTests } = compareNodes(before.report.nodes, after.report.nodes, common, pairs, settings.falseDiscoveryRate);
   const changes = (change: Change): PairChange[] => pairs
     .flatMap((pair) => pair.measures.filter((m) => m.change === change).map((m): PairChange => ({ ...keyOf(pair), ...m })))
     .sort(worstFirst);
@@ -52,6 +53,10 @@ export function compareReports(before: LoadedReport, after: LoadedReport, settin
   const improvements = changes('improved');
   const onlyBefore = before.report.pairs.filter((pair) => !afterPairs.has(pairKey(pair))).map(keyOf);
   const onlyAfter = after.report.pairs.filter((pair) => !beforeKeys.has(pairKey(pair))).map(keyOf);
+  const newCritical = newCriticalFindings(before.report.findings, after.report.findings);
+  const power = comparisonPower(pairSamples(common, pairTestList.length), nodeSamples(common, nodeTests), {
+    falseDiscoveryRate: settings.falseDiscoveryRate, increase: settings.detectIncrease, durationMs: runDurationMs(after.report),
+  });
   return {
     kind: COMPARE_KIND,
     schemaVersion: COMPARE_SCHEMA_VERSION,
@@ -67,11 +72,14 @@ export function compareReports(before: LoadedReport, after: LoadedReport, settin
       onlyBefore: onlyBefore.length,
       onlyAfter: onlyAfter.length,
       kernelChanges: nodes.filter((node) => node.kernelChanged).length,
+      newCritical: newCritical.length,
     },
     regressions,
     improvements,
     onlyBefore,
     onlyAfter,
+    newCritical,
+    power,
     nodes,
     pairs,
     notes: settingDifferences(before.report, after.report),
@@ -142,7 +150,48 @@ function overallChange(changes: Change[]): Change {
   return changes.includes('regressed') ? 'regressed' : changes.includes('improved') ? 'improved' : 'unchanged';
 }
 
-function compareNodes(before: readonly NodeReport[], after: readonly NodeReport[], common: { before: PairReport; after: PairReport }[], pairs: PairComparison[], falseDiscoveryRate: number): NodeComparison[] {
+/**
+ * A critical finding after with no finding of the same kind, path and subject before (whatever
+ * its severity then): what a gate must not let through even when the pairs' counts are too few
+ * for Fisher's test, e.g. a fault the after run's own evidence flagged.
+ */
+function newCriticalFindings(before: readonly Finding[], after: readonly Finding[]): NewFinding[] {
+  const key = (f: Finding) => `${f.kind}|${f.path}|${f.subject}`;
+  const seen = new Set(before.map(key));
+  return after.filter((f) => f.severity === 'critical' && !seen.has(key(f)))
+    .map(({ severity, kind, pattern, subject, path, message }) => ({ severity, kind, pattern, subject, path, message }));
+}
+
+interface CommonPair {
+  before: PairReport;
+  after: PairReport;
+}
+
+/** Every pair compared: its probes before and after. */
+function pairSamples(common: readonly CommonPair[], tests: number): Samples {
+  return { before: common.map((p) => p.before.attempts), after: common.map((p) => p.after.attempts), lostBefore: common.reduce((n, p) => n + lostProbes(p.before).k, 0), tests };
+}
+
+/** Every node: its pairs' probes pooled, as its loss test pools them. */
+function nodeSamples(common: readonly CommonPair[], tests: number): Samples {
+  const names = [...new Set(common.flatMap(({ before }) => [before.source, before.destination]))];
+  const pooled = names.map((name) => common.filter(({ before }) => before.source === name || before.destination === name));
+  return {
+    before: pooled.map((own) => own.reduce((n, p) => n + p.before.attempts, 0)),
+    after: pooled.map((own) => own.reduce((n, p) => n + p.after.attempts, 0)),
+    lostBefore: pooled.reduce((n, own) => n + own.reduce((k, p) => k + lostProbes(p.before).k, 0), 0),
+    tests,
+  };
+}
+
+/** The after run's probing window: as recorded, else its start to end. */
+function runDurationMs(report: MatrixReport): number {
+  const recorded = report.run.settings.durationMs;
+  if (typeof recorded === 'number' && recorded > 0) return recorded;
+  return Math.max(0, Date.parse(report.run.end) - Date.parse(report.run.start));
+}
+
+function compareNodes(before: readonly NodeReport[], after: readonly NodeReport[], common: readonly CommonPair[], pairs: PairComparison[], falseDiscoveryRate: number): { nodes: NodeComparison[]; tests: number } {
   const beforeByName = new Map(before.map((node) => [node.name, node]));
   const afterByName = new Map(after.map((node) => [node.name, node]));
   const names = [...new Set([...beforeByName.keys(), ...afterByName.keys()])].sort(byNodeName);
@@ -161,8 +210,9 @@ function compareNodes(before: readonly NodeReport[], after: readonly NodeReport[
     return { name, tests };
   });
   // Nodes are a family of their own: a second look at the same probes, not more pairs.
-  decide(perNode.flatMap((n) => n.tests), falseDiscoveryRate);
-  return perNode.map(({ name, tests }): NodeComparison => {
+  const nodeTests = perNode.flatMap((n) => n.tests);
+  decide(nodeTests, falseDiscoveryRate);
+  const nodes = perNode.map(({ name, tests }): NodeComparison => {
     const b = beforeByName.get(name);
     const a = afterByName.get(name);
     const statusBefore: NodeStatus = b?.status ?? 'absent';
@@ -183,6 +233,7 @@ function compareNodes(before: readonly NodeReport[], after: readonly NodeReport[
       change: wentSilent ? 'regressed' : overallChange(measures.map((m) => m.change)),
     };
   });
+  return { nodes, tests: nodeTests.length };
 }
 
 /** Loss before SYN loss before latency (a lost probe is worse than a late one), then the larger change first. */

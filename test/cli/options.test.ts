@@ -48,6 +48,15 @@ describe('--fail-on', () => {
     expect(failedConditions(report([pair({ latencyMs: { p50: 1, p90: 2, p99: 250, max: 300 } })]), conditions)).toEqual(['p99>200ms: a -> b udp/pod p99 = 250']);
   });
 
+  test('verdicts: flagged>0 fails on a flagged pair only, inconclusive>0 also on a pair too thin to tell; each names the first', () => {
+    const verdicts = [pair({}), pair({ source: 'c', verdict: 'inconclusive' }), pair({ source: 'd', verdict: 'inconclusive' })];
+    expect(failedConditions(report(verdicts), parseFailOn('flagged>0'))).toEqual([]);
+    expect(failedConditions(report(verdicts), parseFailOn('inconclusive>0'))).toEqual(['inconclusive>0: inconclusive = 2 (first: c -> b udp/pod)']);
+    expect(failedConditions(report(verdicts), parseFailOn('inconclusive>2'))).toEqual([]);
+    const flagged = [...verdicts, pair({ source: 'e', verdict: 'flagged', status: 'critical', flags: ['loss'] })];
+    expect(failedConditions(report(flagged), parseFailOn('flagged>0'))).toEqual(['flagged>0: flagged = 1 (first: e -> b udp/pod)']);
+  });
+
   test('refuses what it cannot read', () => {
     expect(() => parseFailOn('loss=1')).toThrow('"loss=1" is not METRIC>VALUE');
     expect(() => parseFailOn('jitter>1')).toThrow('unknown metric "jitter"');

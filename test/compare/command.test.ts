@@ -54,7 +54,32 @@ describe('kubectl netprobe compare', () => {
     const result = await compare(clean1, fault);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/Regressions \(1\), worst first:\n.*\nnode-3 -> node-4 +tcp\/pod +loss/);
-    expect(result.stderr).toBe('--fail-on met: regressions>0: regressions = 1\n');
+    expect(result.stderr).toBe('--fail-on met: regressions>0: regressions = 1\n--fail-on met: newCritical>0: newCritical = 1 (loss pair node-3 -> node-4)\n');
+  });
+
+  // The issue's runs: 15 s at 1 probe/s, a 30 % one-way UDP loss node-2 → node-4 after. Fisher's
+  // test cannot tell 4 of 15 from 0 of 15 across the comparison; the after run's own evidence did.
+  const short = (after: boolean) => save(`short-${after ? 'after' : 'before'}.json`, renderJson(analyse({
+    run: { ...RUN, settings: { ...RUN.settings, durationMs: 15_000, ratePerSecond: 1 } },
+    nodes: NODES.map((name) => ({ name })),
+    results: matrixResults(NODES, ['tcp', 'udp', 'dns'], (s, d, p) => {
+      if (after && p === 'udp' && s === 'node-4' && d === 'node-2') return { attempts: 15, lost: 4, udpDirection: { basis: 15, requestsLost: 0, repliesLost: 4 } };
+      if (after && p === 'udp' && s === 'node-2' && d === 'node-4') return { attempts: 15, lost: 2, udpDirection: { basis: 15, requestsLost: 2, repliesLost: 0 } };
+      return { attempts: 15 };
+    }),
+  })));
+
+  test('the issue\'s short runs: no pair regressed significantly, yet a critical finding new after fails the default gate', async () => {
+    const result = await compare(short(false), short(true));
+    expect(result.code).toBe(2);
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('no significant regression, 1 new critical finding after');
+    expect(result.stdout).toMatch(/Critical findings of the after run that the before run did not have \(1\):\n {2}CRITICAL loss, pair: node-2 -> node-4: /);
+    expect(result.stderr).toBe('--fail-on met: newCritical>0: newCritical = 1 (loss pair node-2 -> node-4)\n');
+    // And it says how little such runs can see, and how long they would have to be.
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('Power: with these sample sizes the smallest loss increase that could have been significant is +60% for a pair (15 probes before, 15 after');
+    expect(result.stdout.replace(/\s+/g, ' ')).toMatch(/To detect a \+0\.5% increase \(--detect\), run both with --duration \d+m \(per pair\) or \d+m \(per node\); now 15s/);
+    // Two clean short runs still pass.
+    expect(await compare(short(false), short(false))).toMatchObject({ code: 0, stderr: '' });
   });
 
   test('thousands of probes per pair: a large loss increase is a regression and gates; the other way round it is an improvement and does not', async () => {
@@ -62,7 +87,7 @@ describe('kubectl netprobe compare', () => {
     expect(worse.code).toBe(2);
     expect(worse.stdout).toMatch(/Regressions \(2\), worst first:\n.*\nnode-1 -> node-2 +tcp\/pod +loss.*\n.*node-4 -> node-3 +udp\/pod +loss/);
     expect(worse.stdout).not.toMatch(/Improvements/);
-    expect(worse.stderr).toBe('--fail-on met: regressions>0: regressions = 2\n');
+    expect(worse.stderr).toMatch(/^--fail-on met: regressions>0: regressions = 2\n/);
 
     const better = await compare(largeAfter, largeBefore, '-o', 'json');
     expect(better).toMatchObject({ code: 0, stderr: '' });
@@ -105,7 +130,7 @@ describe('kubectl netprobe compare', () => {
   test('bad flags are usage errors', async () => {
     const result = await compare(clean1, clean2, '--fail-on', 'loss>1%');
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/--fail-on: unknown metric "loss" \(one of regressions, nodeRegressions, onlyBefore, lossIncrease, p99Increase\)/);
+    expect(result.stderr).toMatch(/--fail-on: unknown metric "loss" \(one of regressions, nodeRegressions, newCritical, onlyBefore, lossIncrease, p99Increase\)/);
   });
 
   test('YAML and JSON of one run load the same', () => {

@@ -10,7 +10,7 @@ import type { MatrixReport } from '../../src/shared/report.ts';
 import { healthyNoise, matrixResults, nodeNames, RUN, type PairSpecOf, type ResultOptions } from '../support/agent-results.ts';
 
 const NODES = nodeNames(6);
-const SETTINGS = { falseDiscoveryRate: DEFAULT_THRESHOLDS.falseDiscoveryRate, latencyFactor: DEFAULT_THRESHOLDS.latencyFactor, latencyMarginMs: DEFAULT_THRESHOLDS.latencyMarginMs };
+const SETTINGS = { falseDiscoveryRate: DEFAULT_THRESHOLDS.falseDiscoveryRate, latencyFactor: DEFAULT_THRESHOLDS.latencyFactor, latencyMarginMs: DEFAULT_THRESHOLDS.latencyMarginMs, detectIncrease: 0.005 };
 
 interface RunSpec {
   specOf: PairSpecOf;
@@ -49,11 +49,11 @@ describe('compare', () => {
 
   test('a lossy pair after is the regression, named with its counts; the same change backwards is an improvement', () => {
     const before = run({ specOf: healthyNoise(1) });
-    const after = run({ specOf: withFault(2, 'node-2', 'node-5', 'udp', { lost: 15 }) });
+    const after = run({ specOf: withFault(2, 'node-2', 'node-5', 'udp', { lost: 20 }) });
     const report = compare(before, after);
     expect(named(report.regressions)).toEqual(['node-2 -> node-5 udp/pod loss']);
     const [regression] = report.regressions;
-    expect(regression).toMatchObject({ after: { k: 15, n: 300 }, change: 'regressed' });
+    expect(regression).toMatchObject({ after: { k: 20, n: 300 }, change: 'regressed' });
     expect(regression.pValue).toBeLessThan(1e-3);
     expect(report.pairs.find((p) => p.source === 'node-2' && p.destination === 'node-5' && p.protocol === 'udp')!.change).toBe('regressed');
 
@@ -117,18 +117,40 @@ describe('compare', () => {
     expect(report.onlyBefore.every((p) => p.source === 'node-6' || p.destination === 'node-6')).toBe(true);
   });
 
+  test('a critical finding of the after run that the before run lacked is new; one it had already is not', () => {
+    const lossy = withFault(2, 'node-2', 'node-5', 'udp', { lost: 30 });
+    const clean = run({ specOf: healthyNoise(1) });
+    const faulty = run({ specOf: lossy });
+    expect(faulty.findings.map((f) => `${f.severity} ${f.kind} ${f.subject}`)).toEqual(['critical loss node-2 -> node-5']);
+    expect(compare(clean, faulty)).toMatchObject({ summary: { newCritical: 1 }, newCritical: [{ severity: 'critical', kind: 'loss', pattern: 'pair', subject: 'node-2 -> node-5', path: 'pod' }] });
+    expect(compare(run({ specOf: lossy }), faulty).summary.newCritical).toBe(0);
+    expect(compare(clean, run({ specOf: healthyNoise(4) })).summary).toMatchObject({ newCritical: 0, regressions: 0, nodeRegressions: 0 });
+  });
+
+  test('power: the smallest increase per pair and per node, and the duration for --detect, from the runs\' sizes', () => {
+    const report = compare(run({ specOf: healthyNoise(1) }), run({ specOf: healthyNoise(2) }));
+    const { pair, node } = report.power;
+    expect(report.power).toMatchObject({ increase: 0.005, durationMs: 30_000 });
+    expect(pair).toMatchObject({ probesBefore: 300, probesAfter: 300, level: 0.05 / report.summary.tests });
+    // A node pools 2 × 5 pairs per protocol and its resolver pair: more probes, a smaller detectable increase, a shorter run.
+    expect(node!.probesBefore).toBe(21 * 300);
+    expect(node!.smallestIncrease!).toBeLessThan(pair!.smallestIncrease!);
+    expect(node!.durationForIncrease!).toBeLessThan(pair!.durationForIncrease!);
+    expect(pair!.durationForIncrease!).toBeGreaterThan(30_000);
+  });
+
   test('runs with different settings say so', () => {
     const report = compare(run({ specOf: healthyNoise(1) }), run({ specOf: healthyNoise(2), settings: { ...RUN.settings, durationMs: 60000, namespace: 'netprobe-x' } }));
     expect(report.notes).toEqual(['the runs differ in durationMs: 30000 before, 60000 after']);
   });
 
   test('the table names the regression, the kernels and the nodes; colour only when asked', () => {
-    const after = run({ specOf: withFault(2, 'node-2', 'node-5', 'udp', { lost: 15 }), options: (node) => ({ kernel: node === 'node-2' ? '6.12.0-canary' : '6.1.0-18-amd64' }) });
+    const after = run({ specOf: withFault(2, 'node-2', 'node-5', 'udp', { lost: 20 }), options: (node) => ({ kernel: node === 'node-2' ? '6.12.0-canary' : '6.1.0-18-amd64' }) });
     const report = compare(run({ specOf: healthyNoise(1) }), after);
     const text = renderCompareTable(report, { color: false, width: 100 });
     // node-2 and node-5 carry the pair, but their other pairs did not change: no node regressed.
     expect(text.replace(/\s+/g, ' ')).toContain('1 regression in pairs, 0 nodes regressed');
-    expect(text).toMatch(/Regressions \(1\), worst first:\npair +proto +measure +before +after +p\nnode-2 -> node-5 +udp\/pod +loss +0% \(0\/300\) +5\.0% \(15\/300\) +\d/);
+    expect(text).toMatch(/Regressions \(1\), worst first:\npair +proto +measure +before +after +p\nnode-2 -> node-5 +udp\/pod +loss +0\.3% \(1\/300\) +6\.7% \(20\/300\) +\d/);
     expect(text).toMatch(/node-2 +6\.1\.0-18-amd64 +6\.12\.0-canary/);
     expect(text).not.toContain('\u001b[');
     expect(renderCompareTable(report, { color: true })).toContain('\u001b[31mloss\u001b[39m');

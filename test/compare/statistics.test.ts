@@ -1,5 +1,6 @@
 // The tests behind compare against exact arithmetic (test/support/exact-tails.ts) and, for
 // the latency test, by hand from the nearest-rank bounds.
+import { durationToDetect, smallestSignificantIncrease } from '../../src/compare/power.ts';
 import { fisherTwoSided, fisherUpperTail, logFisherUpperTail } from '../../src/compare/fisher.ts';
 import { latencyShift, type LatencySample } from '../../src/compare/latency-shift.ts';
 import { exactLnFisherUpperTail, logError, TOLERANCE } from '../support/exact-tails.ts';
@@ -135,5 +136,43 @@ describe('latency shift (quantile test)', () => {
     expect(latencyShift({ n: 80, p50: 0.8, p90: 1.2, p99: 2, max: 4 }, fast, bar)).toBeNull();
     expect(latencyShift(fast, fast, bar)).toBeNull();
     expect(latencyShift({ n: 0, p50: null, p90: null, p99: null, max: null }, fast, bar)).toBeNull();
+  });
+});
+
+describe('power: the smallest significant increase and the duration that detects one', () => {
+  /** Exact two-sided Fisher p of k of n after vs 0 of n before: every event in the after group, 2·C(n,k)/C(2n,k), in BigInt fractions. */
+  const exactTwoSidedFromZero = (k: number, n: number) => {
+    let num = 1n;
+    let den = 1n;
+    for (let i = 0; i < k; i++) {
+      num *= BigInt(n - i);
+      den *= BigInt(2 * n - i);
+    }
+    return Math.min(1, (2 * Number((num * 10n ** 18n) / den)) / 1e18);
+  };
+
+  test.each([[15, 0.05 / 68], [300, 0.05 / 68], [3000, 0.05 / 20_000]])('from 0 of %i before: the first after count whose exact p-value clears the level', (n, level) => {
+    let k = 1;
+    while (exactTwoSidedFromZero(k, n) > level) k++;
+    expect(smallestSignificantIncrease(n, n, 0, level)).toBeCloseTo(k / n, 12);
+  });
+
+  test('no probes, or too few for even total loss to count, is no power', () => {
+    expect(smallestSignificantIncrease(0, 10, 0, 0.05)).toBeNull();
+    expect(smallestSignificantIncrease(2, 2, 0, 0.001)).toBeNull();
+  });
+
+  test('the duration named is the shortest whole second at which the increase, at those rates, is significant', () => {
+    const durationMs = 15_000;
+    const found = durationToDetect(15, 15, 0.001, 0.005, 0.05 / 68, durationMs)!;
+    const significantAt = (ms: number) => {
+      const n = Math.max(1, Math.round((15 * ms) / durationMs));
+      const test = fisherTwoSided(Math.ceil(0.006 * n), n, Math.round(0.001 * n), n);
+      return test.direction === 'higher' && test.pValue <= 0.05 / 68;
+    };
+    expect(significantAt(found)).toBe(true);
+    expect(significantAt(found - 1000)).toBe(false);
+    // A week is the longest it looks: a 1e-6 increase is never detected within it.
+    expect(durationToDetect(15, 15, 0, 1e-6, 0.05 / 68, durationMs)).toBeNull();
   });
 });
