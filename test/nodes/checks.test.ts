@@ -116,7 +116,13 @@ describe('node checks', () => {
     expect(check(judge({ fixtures: { 1: { gcThresh: [64, 128, 256], arpCache: { entries: 300, tableFulls: 0 } } } }), 1, 'neighbours').verdict).toBe('fail');
     const inNamespace = check(judge({ fixtures: { 1: { gcThresh: null, arpCache: null } } }), 1, 'neighbours');
     expect(inNamespace.verdict).toBe('pass');
-    expect(inNamespace.unseen.join('\n')).toMatch(/gc_thresh1\/2\/3 not visible[\s\S]*arp_cache not visible/);
+    expect(inNamespace.summary).toMatch(/^\d+ entries in this namespace, table_fulls not readable; gc_thresh2 512, gc_thresh3 1024 \(kernel defaults\); pods \d+$/);
+    expect(inNamespace.unseen.join('\n')).toMatch(/gc_thresh1\/2\/3 not readable here \(they exist only in the host's initial network namespace\)[\s\S]*arp_cache not readable here/);
+    expect(inNamespace.evidence).toContain('table_fulls unknown (arp_cache not readable)');
+    // Where both can be read: the table against both limits.
+    const host = check(judge({ fixtures: { 1: { gcThresh: [128, 512, 1024], arpCache: { entries: 40, tableFulls: 0 } } } }), 1, 'neighbours');
+    expect(host).toMatchObject({ verdict: 'pass', unseen: [] });
+    expect(host.summary).toMatch(/^40 entries, table_fulls 0; gc_thresh2 512, gc_thresh3 1024; pods \d+$/);
     const crowded = [...flannelPods(), ...Array.from({ length: 420 }, (_, k) => pod(`p${k}`, 'node1', {}))];
     expect(check(judge({ pods: crowded }), 1, 'neighbours')).toMatchObject({ verdict: 'warn', summary: '420 pods near gc_thresh2 512' });
   });

@@ -52,7 +52,7 @@ describe('the nodes table', () => {
     expect(text).toMatch(/evidence: underlay eth0 1400\n/);
     expect(text).toMatch(/fix: set the CNI MTU/);
     expect(text).toMatch(/Not visible from inside the pods:\n {2}cni \(all nodes\): no flanneld pod anywhere/);
-    expect(text).toMatch(/neighbours \(node1\): gc_thresh1\/2\/3 not visible/);
+    expect(text).toMatch(/neighbours \(node1\): gc_thresh1\/2\/3 not readable here/);
     expect(renderNodesTable(report, { color: true }).includes('\u001b[31mFAIL\u001b[39m')).toBe(true);
   });
 });
