@@ -127,8 +127,15 @@ function viewHtml(view: View, index: number, rows: readonly Axis[], nodesByName:
   const headline = headlineCell(cells, rows, view.columns, findings);
   return `<div class="view view-${index}"><div class="heatmap-layout">`
     + `<div class="heatmap-scroll">${heatmapSvg(view, rows, cells, headline)}</div>`
-    + `<aside class="detail" aria-live="polite"><div class="detail-body">${headline ? 'Hover over a cell for its evidence.' : 'Every measured pair is within the thresholds. Hover over a cell for its evidence.'}</div></aside>`
+    + `<aside class="detail" aria-live="polite"><div class="detail-body">${headline ? 'Hover over a cell for its evidence.' : `${quietNote(cells)} Hover over a cell for its evidence.`}</div></aside>`
     + '</div></div>';
+}
+
+/** A view without a flag: clean only if every cell is clear. */
+function quietNote(cells: readonly Cell[][]): string {
+  return cells.flat().some((cell) => cell.grade === 'inconclusive')
+    ? 'Nothing is flagged; cells marked ? are inconclusive (too few probes to call them clean).'
+    : 'Every measured pair is clear, shown within the thresholds.';
 }
 
 function pairKey(source: string, destination: string): string {

@@ -1,7 +1,7 @@
 // The HTML report's text sections: findings, nodes, and the run with its thresholds.
 import { NET_COUNTER_NAMES, type NetCounters } from '../shared/agent-result.ts';
 import { describeBurstEvidence, describeConfidence, describePairEvidence, formatMs, formatPercent } from '../shared/format.ts';
-import type { Finding, FindingEvidence, MatrixReport, NodeReport, RunInfo, Thresholds } from '../shared/report.ts';
+import type { Finding, FindingEvidence, MatrixReport, NodeReport, PairReport, RunInfo, Thresholds } from '../shared/report.ts';
 import { escapeHtml, plainValue } from './html-text.ts';
 import { describeLatencyFloor } from './latency-floor.ts';
 import { describeNodeEvidence } from './node-evidence.ts';
@@ -10,8 +10,13 @@ import { coverageLine, verdictSummary } from './run-summary.ts';
 /** Longer evidence lists start folded: a cluster-wide finding can list thousands of pairs. */
 const OPEN_EVIDENCE_ITEMS = 8;
 
-export function findingsSection(findings: readonly Finding[]): string {
-  if (findings.length === 0) return '<p class="all-clear">No findings: every measured pair is within the thresholds.</p>';
+export function findingsSection(findings: readonly Finding[], pairs: readonly PairReport[]): string {
+  if (findings.length === 0) {
+    const inconclusive = pairs.filter((pair) => pair.verdict === 'inconclusive').length;
+    return inconclusive === 0
+      ? '<p class="all-clear">No findings: every measured pair is clear, shown within the thresholds.</p>'
+      : `<p class="all-clear">No findings: nothing was flagged. ${escapeHtml(`${count(inconclusive, 'pair')} of ${pairs.length}`)} ${inconclusive === 1 ? 'is' : 'are'} inconclusive (too few probes to call them clean): see the run's verdicts.</p>`;
+  }
   return findings.map(findingHtml).join('');
 }
 

@@ -11,7 +11,8 @@ export function describeLatencyFloor(nodes: readonly NodeReport[]): string | nul
     if (p50s.length === 0) return '';
     const sorted = [...p50s].sort((a, b) => a - b);
     const median = sorted[(sorted.length - 1) >> 1];
-    const spread = sorted.length > 1 ? ` (${formatMs(sorted[0])}-${formatMs(sorted[sorted.length - 1])} over ${sorted.length} nodes)` : '';
+    const [low, high] = [sorted[0], sorted[sorted.length - 1]];
+    const spread = sorted.length < 2 ? '' : low === high ? ` on all ${sorted.length} nodes` : ` (${formatMs(low).replace(/ ms$/, '')}-${formatMs(high)} over ${sorted.length} nodes)`;
     return `${name} p50 ${formatMs(median)}${spread}`;
   };
   return [part('TCP connect', floors.map((f) => f.tcpConnect.p50)), part('UDP echo', floors.flatMap((f) => (f.udpEcho ? [f.udpEcho.p50] : [])))].filter(Boolean).join(', ');

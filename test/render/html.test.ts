@@ -11,13 +11,16 @@ import { BROWSER_TEST_TIMEOUT_MS, describeInChromium, pageOnDisk, paletteOf, pix
 
 const NO_DATA_REASON = 'pod netprobe-7f2kq could not be scheduled: 0/5 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}';
 
-/** node-1 → node-2 loses 20 of 300 (tcp with 4 SYN retransmits, udp), node-3's DNS answers at the 5 s mark, node-5 has no data. */
+/**
+ * node-1 → node-2 loses 20 of 300 (tcp with 4 SYN retransmits, udp), node-3's DNS answers at the
+ * 5 s mark, node-5 has no data; node-4's probes are 100 a pair (inconclusive), the others' 1000 (clear).
+ */
 function craftedReport(): MatrixReport {
   const nodes = nodeNames(4);
   const pairs: PairSpecOf = (source, destination, protocol) => {
     if (source === 'node-1' && destination === 'node-2' && protocol !== 'dns') return { attempts: 300, lost: 20, synRetransmits: protocol === 'tcp' ? 4 : 0 };
     if (source === 'node-3' && protocol === 'dns') return { attempts: 300, answeredAtResolverMarks: [12] };
-    return { attempts: 300 };
+    return { attempts: source === 'node-4' ? 100 : 1000 };
   };
   const results = matrixResults(nodes, ['tcp', 'udp', 'dns'], pairs, (node) => (node === 'node-2' ? { kernel: '4.19.0-21-amd64', delta: { ListenOverflows: 15 } } : {}));
   return analyse({
@@ -64,28 +67,38 @@ describe('renderHtml', () => {
     expect(html.match(/class="col-label[^"]*" data-c="5"[^>]*>DNS</g)).toHaveLength(1);
   });
 
-  test('cells are graded by status and carry their evidence', () => {
+  test('cells are graded by verdict and carry their evidence', () => {
     const [all, tcp, udp] = views;
     const flagged = cellAt(all, 0, 1);
     expect(flagged.grade).toBe('warning');
     expect(flagged.title.split('\n\n')).toEqual([
       'node-1 → node-2',
-      ['tcp · pod network → node-2:7000', 'status: warning (loss)', '280 of 300 probes succeeded; loss 6.7% (95% CI 4.4%-10%)',
+      ['tcp · pod network → node-2:7000', 'verdict: flagged, warning (loss)', 'evidence: loss e = 2.7e13, syn-loss e = 0.52, latency e = 0.16',
+        '280 of 300 probes succeeded; loss 6.7% (95% CI 4.4%-10%)',
         'latency p50 0.50 ms · p90 0.50 ms · p99 1.0 s · max 1.0 s', 'SYN retransmits 4; SYN-level loss 1.3% (95% CI 0.5%-3.3%)', 'errors: timeout 20'].join('\n'),
-      ['udp · pod network → node-2:7000', 'status: warning (loss)', '280 of 300 probes succeeded; loss 6.7% (95% CI 4.4%-10%)',
+      ['udp · pod network → node-2:7000', 'verdict: flagged, warning (loss)', 'evidence: loss e = 2.7e13, latency e = 5.3',
+        '280 of 300 probes succeeded; loss 6.7% (95% CI 4.4%-10%)',
         'latency p50 0.50 ms · p90 0.50 ms · p99 0.50 ms · max 0.50 ms', 'errors: timeout 20'].join('\n'),
     ]);
+    // Thin evidence is not shown clean: "?" in the cell, and what would decide it.
+    const thin = cellAt(all, 3, 0);
+    expect(thin.grade).toBe('inconclusive');
+    expect(thin.title).toMatch(/verdict: inconclusive; \d+ more probes \(\d+ s\) would decide it/);
+    expect(/<g [^>]*data-r="3" data-c="0"[^]*?<\/g>/.exec(html)![0]).toMatch(/<text [^>]*>\?<\/text><\/g>$/);
+    expect(cellAt(all, 1, 0).title).toContain('verdict: clear');
     expect(cellAt(tcp, 0, 1).title).not.toContain('udp');
     expect(cellAt(udp, 0, 1).title).toContain('udp · pod network');
 
     const dns = cellAt(all, 2, 5);
     expect(dns.grade).toBe('warning');
-    expect(dns.title).toContain('node-3 → dns:10.96.0.10\n\ndns · service network → 10.96.0.10:53\nstatus: warning (resolver-marks)');
+    expect(dns.title).toContain('node-3 → dns:10.96.0.10\n\ndns · service network → 10.96.0.10:53\nverdict: flagged, warning (resolver-marks)');
     expect(dns.title).toContain('DNS timeouts 0; answered only at resolver marks: 12 after 1 resend');
 
     expect(cellAt(all, 0, 0)).toMatchObject({ grade: 'diagonal', title: 'node-1 → node-1\nsame node: not probed' });
     for (const cell of all.filter((c) => c.row === 4 && c.column !== 4)) expect(cell).toMatchObject({ grade: 'no-data', title: expect.stringContaining(NO_DATA_REASON) });
-    expect(all.filter((c) => c.grade === 'ok')).toHaveLength(30 - 2 - 5 - 5 - 4);
+    // Of 30: the diagonal 5, node-5's row and column 5 + 4, the two flagged, node-4's row (3 nodes and DNS) inconclusive.
+    expect(all.filter((c) => c.grade === 'clear')).toHaveLength(30 - 5 - 9 - 2 - 4);
+    expect(all.filter((c) => c.grade === 'inconclusive')).toHaveLength(4);
     // The flagged cell shows the figure behind its flag when the cell is large enough.
     expect(/<g [^>]*data-r="0" data-c="1"[^]*?<\/g>/.exec(html)![0]).toMatch(/<text [^>]*>6\.7%<\/text><\/g>$/);
   });
@@ -127,8 +140,10 @@ describe('renderHtml', () => {
     expect(html).toContain('<div class="muted">2026-01-01 00:00:00 → 00:00:30 UTC (30 s)</div>');
     const run = unescape(html.slice(html.indexOf('<section id="run">')));
     for (const fact of ['<dt>Run id</dt><dd>run-test</dd>', '<dt>Start</dt><dd>2026-01-01T00:00:00.000Z</dd>', '<dt>End</dt><dd>2026-01-01T00:00:30.000Z</dd>',
-      '<dt>protocols</dt><dd>tcp, udp, dns</dd>', '<dt>network</dt><dd>pod</dd>', 'exceeds 0.5%, and it stays significant at a 5.0% false discovery rate', 'exceeds 5.0%',
-      'max(3 × the cluster median pair p99, median + 5.0 ms), on pairs with at least 20 successful probes', 'at least 80% flagged']) {
+      '<dt>protocols</dt><dd>tcp, udp, dns</dd>', '<dt>network</dt><dd>pod</dd>',
+      'above 0.5%, at a 5.0% false discovery rate across the run\'s tests (e-BH)', 'a pair at the threshold is cleared with probability at most 5.0%', 'exceeds 5.0%',
+      'max(3 × the cluster median pair p99, median + 5.0 ms), on pairs with at least 20 successful probes', 'at least 80% elevated',
+      '<dt>Agent latency floor</dt><dd>not measured by these agents</dd>', '<dt>Verdicts</dt><dd>3 flagged, 18 clear, 7 inconclusive.']) {
       expect(run).toContain(fact);
     }
   });
@@ -186,11 +201,24 @@ describe('renderHtml', () => {
     expect(page.split('<article').length - 1).toBe(scenarioReport.findings.length);
   });
 
-  test('a clean run says so', () => {
-    const clean = renderHtml(analyse({ run: RUN, nodes: nodeNames(3).map((name) => ({ name })), results: matrixResults(nodeNames(3), ['tcp'], () => ({ attempts: 300 })) }));
-    expect(clean).toContain('No findings: every measured pair is within the thresholds.');
-    expect(clean).toContain('Every measured pair is within the thresholds. Hover over a cell for its evidence.');
+  test('a clean run says so; one probed too little to tell says that instead', () => {
+    const run = (attempts: number) => renderHtml(analyse({ run: RUN, nodes: nodeNames(3).map((name) => ({ name })), results: matrixResults(nodeNames(3), ['tcp'], () => ({ attempts })) }));
+    const clean = run(1000);
+    expect(clean).toContain('No findings: every measured pair is clear, shown within the thresholds.');
+    expect(clean).toContain('Every measured pair is clear, shown within the thresholds. Hover over a cell for its evidence.');
     expect(clean).not.toContain('<div class="tabs">');
+    const thin = run(30);
+    expect(thin).toContain('No findings: nothing was flagged. 6 pairs of 6 are inconclusive (too few probes to call them clean)');
+    expect(thin).toContain('Nothing is flagged; cells marked ? are inconclusive');
+    expect(thin).not.toContain('Every measured pair is clear');
+  });
+
+  test('the agents\' latency floor in the nodes and the run; coverage in the header', () => {
+    const mixed = analyse(SCENARIOS.find((s) => s.name === 'mixed-faults')!.input);
+    const page = unescape(renderHtml({ ...mixed, coverage: { probedPairs: 12, possiblePairs: 20, fullMeshAfterMs: null } }));
+    expect(page).toContain('<td class="num">0.35 ms / 0.45 ms</td>');
+    expect(page).toContain("<dt>Agent latency floor</dt><dd>TCP connect p50 0.37 ms (0.35-0.41 ms over 4 nodes), UDP echo p50 0.12 ms on all 4 nodes: connects and echoes to the agent's own listener at start");
+    expect(page).toContain('<li>Coverage: 12 of 20 directed node pairs probed (60%); the others are never probed by this sample');
   });
 });
 
@@ -209,9 +237,10 @@ describeInChromium('renderHtml in headless Chromium', () => {
   test.each(['light', 'dark'] as const)('a %s screenshot shows the graded cells', async (scheme) => {
     const image = await screenshot(page.path, scheme);
     expect([image.width, image.height]).toEqual([1280, 1000]);
-    const palette = paletteOf(html, scheme, ['ok', 'warning']);
-    // 14 green cells and 2 yellow ones (of 42 × 42 px) in the first view, plus badges and legend swatches.
-    expect(pixelsNear(image, palette.ok)).toBeGreaterThan(14 * 1500);
+    const palette = paletteOf(html, scheme, ['ok', 'inconclusive', 'warning']);
+    // 10 clear (green) cells, 4 inconclusive (grey) and 2 flagged (yellow) ones (of 42 × 42 px) in the first view, plus badges and legend swatches.
+    expect(pixelsNear(image, palette.ok)).toBeGreaterThan(10 * 1500);
+    expect(pixelsNear(image, palette.inconclusive)).toBeGreaterThan(4 * 1500);
     expect(pixelsNear(image, palette.warning)).toBeGreaterThan(2 * 1500);
   }, BROWSER_TEST_TIMEOUT_MS);
 });

@@ -32,6 +32,8 @@ describe('renderTable', () => {
     expectGolden(`${GOLDEN}mixed-faults.color.txt`, text);
     expect(text).toContain('\u001b[33m4.8*\u001b[39m');
     expect(text).toContain('\u001b[32m0\u001b[39m');
+    // Inconclusive cells keep the terminal's own colour: their "?" says it.
+    expect(text).toContain(' 1.3? ');
     expect(text).toContain('\u001b[90mn/a\u001b[39m');
   });
 
@@ -52,10 +54,23 @@ describe('renderTable', () => {
     expect(text).toContain('No data from 1 node:\n  node-5: pod netprobe-7f2kq could not be scheduled');
   });
 
-  test('the noise-only cluster shows only clean cells and says there are no findings', () => {
+  test('the noise-only cluster (300 probes a pair, no confirmation) shows no flag and no false "0": every cell inconclusive, and what deciding takes', () => {
     const text = table('clean-noise');
-    expect(heatmapOf(text, 6).join('\n')).not.toMatch(/[!*]/);
+    const cells = heatmapOf(text, 6).slice(1).flatMap((row) => row.trim().split(/\s+/).slice(1)).filter((cell) => cell !== '\\');
+    expect(cells).toHaveLength(6 * 6);
+    for (const cell of cells) expect(cell).toMatch(/^[\d.]+\?$/);
+    expect(flat(text)).toContain('Verdicts (per pair and protocol): 0 flagged, 0 clear, 66 inconclusive. Of the inconclusive, the median one needs');
     expect(text).toContain('No findings:');
+  });
+
+  test('the legend says what each mark means, without colour', () => {
+    expect(flat(table('clean-noise'))).toContain('! flagged critical, * flagged warning (see findings), ? inconclusive (too few probes yet to tell loss below 0.5% from above), no mark clear (shown below 0.5%)');
+  });
+
+  test('findings state their confidence: the e-value and the error rate it bounds', () => {
+    const text = flat(table('mixed-faults'));
+    expect(text).toMatch(/confidence: evidence e = [\d.e]+ against a SYN loss of 0\.5% or less: chance alone reaches it with probability at most [\d.e-]+, however long the probing went on; flagged at a 5\.0% false discovery rate over the run's \d+ tests \(e-BH\)\./);
+    expect(text).toMatch(/confidence: pooled evidence e = [\d.e]+ against 1\.0% or fewer of the samples above the limit: .* found at a 5\.0% error rate over this matrix's \d+ pattern tests \(Bonferroni\)\./);
   });
 
   test('long names: the shared prefix and suffix are stripped and said once', () => {
@@ -80,7 +95,7 @@ describe('renderTable', () => {
   test('30 nodes without zones: the worst pairs, worst first', () => {
     const text = table('worst-pairs-30');
     expect(flat(text)).toContain('the worst 15 pairs');
-    expect(text).toMatch(/\nfrom +to +proto +loss +95% CI +SYN loss +p99 +status\nnode-7 +node-8 +tcp +20% +/);
+    expect(text).toMatch(/\nfrom +to +proto +loss +95% CI +SYN loss +p99 +verdict\nnode-7 +node-8 +tcp +20% +.* flagged critical\n/);
   });
 
   test('--group-by kernel groups nodes by kernel release', () => {
@@ -92,5 +107,25 @@ describe('renderTable', () => {
   test('a wider terminal keeps full names', () => {
     const text = renderTable(reports.get('long-names-12')!, { color: false, width: 400 });
     expect(text).toContain('ip-10-0-1-5.eu-west-1.compute.internal ');
+  });
+});
+
+describe('coverage: the share of directed pairs probed, and when the whole mesh will be', () => {
+  const withCoverage = (coverage: MatrixReport['coverage']) => ({ ...reports.get('worst-pairs-30')!, coverage });
+  const headerOf = (report: MatrixReport) => renderTable(report, { color: false }).split('\n\n')[0].replace(/\s+/g, ' ');
+
+  test('a rotation: the share now, and after how many windows every pair', () => {
+    expect(headerOf(withCoverage({ probedPairs: 480, possiblePairs: 870, fullMeshAfterMs: 120_000, windows: 2, windowMs: 60_000 })))
+      .toMatch(/Coverage: 480 of 870 directed node pairs probed \(55%\); every pair within 2 windows of 60 s \(2 min from the start\)\.$/);
+  });
+
+  test('the whole mesh, or a sample that never reaches it', () => {
+    expect(headerOf(withCoverage({ probedPairs: 870, possiblePairs: 870, fullMeshAfterMs: 0 }))).toMatch(/Coverage: 870 of 870 directed node pairs probed \(100%\): the whole mesh\.$/);
+    expect(headerOf(withCoverage({ probedPairs: 480, possiblePairs: 870, fullMeshAfterMs: null })))
+      .toMatch(/Coverage: 480 of 870 directed node pairs probed \(55%\); the others are never probed by this sample/);
+  });
+
+  test('no coverage from the CLI, no line', () => {
+    expect(renderTable(reports.get('worst-pairs-30')!, { color: false })).not.toContain('Coverage:');
   });
 });

@@ -40,7 +40,8 @@ describe('renderWide', () => {
     const tcp = cells(section(text, 'TCP loss % on the pod network'), 3);
     expect(tcp[0]).toEqual(['node-1', '\\', '4.8*', '0', '0', 'n/a']);
     const udp = cells(section(text, 'UDP loss % on the pod network'), 2);
-    expect(udp[2]).toEqual(['node-3', '1.3', '0', '\\', '0*', 'n/a']);
+    // 4 ENOBUFS of 300 to node-1: not enough to flag, too many to clear.
+    expect(udp[2]).toEqual(['node-3', '1.3?', '0', '\\', '0*', 'n/a']);
     const udpLatency = cells(section(text, 'UDP p99 latency on the pod network'), 2);
     expect(udpLatency.map((row) => row[4])).toEqual(['40*', '40*', '40*', '\\', 'n/a']);
     const tcpLatency = cells(section(text, 'TCP p99 latency on the pod network'), 2);
@@ -82,4 +83,11 @@ describe('renderWide', () => {
   test('-o wide through the CLI\'s renderer table', () => {
     expect(renderReport(reports.get('bad-row')!, 'wide', { color: false })).toBe(wide('bad-row'));
   });
+});
+
+test('beside the p99 heatmaps: the agents\' own latency floor, so nobody reads it as the network\'s', () => {
+  const text = renderWide(analyse(SCENARIOS.find((s) => s.name === 'mixed-faults')!.input), { color: false }).replace(/\s+/g, ' ');
+  expect(text).toContain("The agents' own latency floor (to their own listener, at start): TCP connect p50 0.37 ms (0.35-0.41 ms over 4 nodes), UDP echo p50 0.12 ms on all 4 nodes. Latencies near it are the agent's cost, not the network's.");
+  // A run whose agents did not measure it says nothing rather than a floor of 0.
+  expect(renderWide(analyse(SCENARIOS.find((s) => s.name === 'bad-row')!.input), { color: false })).not.toContain('latency floor');
 });

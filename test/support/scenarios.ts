@@ -89,6 +89,8 @@ export const SCENARIOS: Scenario[] = [
       results: (node) => ({
         kernel: node === 'node-2' ? '4.19.0-21-amd64' : '6.1.0-18-amd64',
         delta: node === 'node-2' ? { ListenOverflows: 15, ListenDrops: 15 } : node === 'node-3' ? { SndbufErrors: 25 } : {},
+        // The agents' own floor (connects and echoes to their own listener), about what FIELD-NOTES measured on a veth.
+        latencyFloor: { tcpConnect: { p50: [0.35, 0.37, 0.39, 0.41][Number(node.slice(-1)) - 1], p90: 0.45, samples: 50 }, udpEcho: { p50: 0.12, p90: 0.15, samples: 50 } },
       }),
       noData: [{ node: 'node-5', reason: 'pod netprobe-7f2kq could not be scheduled: 0/5 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}' }],
     }),
