@@ -1,6 +1,8 @@
 // Kernel-upgrade validation on the lab: `compare` of a clean run and a run with a fault on a
-// random pair names that pair and exits 2, of two clean runs exits 0; `matrix --group-by`
-// shows the lab's zones, and a canary node on its own kernel (the lab API's `up --kernel`).
+// random pair names that pair and exits 2, of two clean runs exits 0; at the default 30 s, too
+// few probes for the comparison itself, the after run's own critical finding still fails the
+// gate; `matrix --group-by` shows the lab's zones, and a canary node on its own kernel (the
+// lab API's `up --kernel`).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { CompareReport } from '../../src/compare/compare-report.ts';
@@ -21,8 +23,8 @@ describeAsRoot('kubectl netprobe compare and --group-by on the lab', () => {
   afterAll(() => lab.down(), 60_000);
   afterEach(() => lab.lab('fault', 'clear'));
 
-  async function saveRun(name: string): Promise<string> {
-    const run = await lab.netprobe('matrix', '-o', 'json', '--out', file(name), ...SHORT_RUN);
+  async function saveRun(name: string, flags: string[] = SHORT_RUN): Promise<string> {
+    const run = await lab.netprobe('matrix', '-o', 'json', '--out', file(name), ...flags);
     expect(run.stderr).not.toMatch(/^error:/m);
     expect(run.code).toBe(0);
     return file(name);
@@ -53,6 +55,24 @@ describeAsRoot('kubectl netprobe compare and --group-by on the lab', () => {
     process.stdout.write(`compare, two clean runs:\n${twoClean.stdout}\n`);
     expect(twoClean).toMatchObject({ code: 0, stderr: '' });
     expect(twoClean.stdout).toContain('no significant regression');
+  }, 240_000);
+
+  test('at the defaults (30 s, 1 probe/s) a 30 % one-way UDP loss on a random pair: its critical finding, new after, fails the gate; the output says what these runs could detect', async () => {
+    const [a, b] = [...CANDIDATES].sort(() => Math.random() - 0.5);
+    const defaults = ['--timeout', '30s'];
+    const before = await saveRun('default-before.json', defaults);
+    await lab.fault('--kind', 'udp-loss', '--from', a, '--to', b, '--percent', '30');
+    const after = await saveRun('default-after.json', defaults);
+
+    const gate = await lab.netprobe('compare', before, after);
+    process.stdout.write(`compare at the defaults, clean vs udp-loss ${a} -> ${b}:\n${gate.stdout}\n${gate.stderr}\n`);
+    expect(gate.code).toBe(2);
+    const report = JSON.parse((await lab.netprobe('compare', before, after, '-o', 'json')).stdout) as CompareReport;
+    // The new critical finding is the faulty pair's, named by the direction the datagrams were lost in (or between the two).
+    expect(report.newCritical.map((f) => f.subject)).toEqual([expect.stringMatching(new RegExp(`^(${a} -> ${b}|${b} <-> ${a}|${a} <-> ${b})$`))]);
+    expect(gate.stderr).toMatch(/^--fail-on met: newCritical>0: newCritical = 1 /m);
+    expect(gate.stdout.replace(/\s+/g, ' ')).toMatch(/Power: with these sample sizes the smallest loss increase that could have been significant is \+\d+% for a pair \(\d+ probes before/);
+    expect(report.power.pair!.durationForIncrease!).toBeGreaterThan(30_000);
   }, 240_000);
 
   test('--group-by topology.kubernetes.io/zone: zone-a × zone-b', async () => {

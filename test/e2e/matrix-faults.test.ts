@@ -15,7 +15,7 @@ interface Case {
   required: (p: PairReport, a: string, b: string) => boolean;
   /** Pairs the fault may also flag (e.g. the reverse direction, whose answers cross the faulty link). */
   allowed: (p: PairReport, a: string, b: string) => boolean;
-  /** What the findings must say about the cause, if the fault has a signature. */
+  /** What the findings (message or hint) must say about the cause, if the fault has a signature. */
   hint?: (a: string, b: string) => RegExp;
 }
 
@@ -28,7 +28,7 @@ const CASES: Case[] = [
     // An echo measures the round trip: B's answers to A's probes cross A → B too.
     required: (p, a, b) => between(p, a, b) && p.protocol === 'udp', allowed: () => false,
     // …and the echoes' receive counts put every lost datagram on the one faulty direction.
-    hint: (a, b) => new RegExp(`lost UDP datagrams \\(by the echoes' receive counts\\) were travelling ${a} → ${b}`) },
+    hint: (a, b) => new RegExp(`The lost UDP datagrams travelled ${a} → ${b} \\(\\d+ of \\d+, by the echoes' receive counts\\)`) },
   { kind: 'dns-drop', args: (a) => ['--from', a, '--percent', '50'],
     required: (p, a) => p.source === a && p.protocol === 'dns', allowed: () => false },
   { kind: 'blackhole', args: (a, b) => ['--from', a, '--to', b],
@@ -63,6 +63,6 @@ describeAsRoot('kubectl netprobe matrix on the lab, one fault at a time', () => 
     expect(wronglyFlagged.map(describePair)).toEqual([]);
     // The findings name the faulty place.
     expect(report.findings.map((f) => f.subject).join(' ')).toContain(a);
-    if (hint) expect(report.findings.map((f) => f.hint).join(' ')).toMatch(hint(a, b));
+    if (hint) expect(report.findings.map((f) => `${f.message} ${f.hint}`).join(' ')).toMatch(hint(a, b));
   }, 120_000);
 });
