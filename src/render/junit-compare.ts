@@ -1,7 +1,8 @@
 // `compare -o junit`: one test case per pair (source, destination, protocol, path) measured in
 // both runs, and one per node; failed when it regressed significantly (the default gate), with
 // each regressed measure before and after and its p-value. Pairs measured in one run only are
-// skipped, saying which.
+// skipped, saying which. A critical finding of the after run absent before fails a case of its
+// own, as it fails the default gate.
 import { formatPValue } from '../compare/render-table.ts';
 import type { Change, CompareReport, MeasureComparison, PairKey } from '../compare/compare-report.ts';
 import { formatMs, formatPercent, pairName } from '../shared/format.ts';
@@ -47,6 +48,17 @@ export function renderCompareJUnit(report: CompareReport): string {
     name: `netprobe compare ${report.before.runId} -> ${report.after.runId}`,
     timestamp: report.after.start,
     timeSeconds: secondsBetween(report.after.start, report.after.end),
-    suites: [{ name: 'pairs', cases: pairs }, { name: 'nodes', cases: nodes }],
+    suites: [
+      { name: 'pairs', cases: pairs },
+      { name: 'nodes', cases: nodes },
+      ...(report.newCritical.length ? [{
+        name: 'new critical findings',
+        cases: report.newCritical.map((f): JUnitCase => ({
+          classname: `netprobe.compare.findings.${f.kind}`,
+          name: `${f.kind}, ${f.pattern}: ${f.subject}`,
+          result: { status: 'failed', type: `new ${f.severity} ${f.kind}`, message: f.message, details: `critical in the after run (${report.after.file}), absent from the before run (${report.before.file}): ${f.message}` },
+        })),
+      }] : []),
+    ],
   });
 }

@@ -1,9 +1,10 @@
 // `matrix -o junit`: one test case per pair, protocol and path (a suite per protocol and path),
-// failed when a finding names the pair, with the finding's message and evidence; skipped when
-// the pair was not measured. A case per node too, skipped with the reason when the node gave no
+// failed when a finding names the pair, with the finding's message and evidence; passed when
+// it is clear; skipped when it is inconclusive (with what would decide it: visible, and no
+// failure from thin evidence) or was not measured. A case per node too, skipped with the reason when the node gave no
 // data (its pairs are then absent). Findings that name no pair (a burst window, a node's
 // counters) get a case of their own, so that CI never passes them by.
-import { describeProportion, formatMs, pairName } from '../shared/format.ts';
+import { describeProportion, formatDuration, formatMs, pairName } from '../shared/format.ts';
 import type { MatrixReport, PairReport } from '../shared/report.ts';
 import { renderFinding } from './findings.ts';
 import { renderJUnitXml, secondsBetween, type CaseResult, type JUnitSuite } from './junit-xml.ts';
@@ -27,7 +28,8 @@ function figures(pair: PairReport): string {
 }
 
 const RESULTS: Record<PairOutcome, (judged: JudgedPair, report: MatrixReport) => CaseResult> = {
-  clear: ({ pair }) => ({ status: 'passed', output: figures(pair) }),
+  clear: ({ pair }) => ({ status: 'passed', output: `clear; ${figures(pair)}` }),
+  inconclusive: ({ pair }) => ({ status: 'skipped', message: `inconclusive: ${toDecide(pair)}; ${figures(pair)}` }),
   flagged: ({ pair, findings }) => ({
     status: 'failed',
     type: findings[0] ? `${findings[0].severity} ${findings[0].kind}` : pair.status,
@@ -39,6 +41,13 @@ const RESULTS: Record<PairOutcome, (judged: JudgedPair, report: MatrixReport) =>
     message: report.nodes.find((n) => (n.name === pair.source || n.name === pair.destination) && n.status === 'no-data')?.noDataReason ?? 'not measured',
   }),
 };
+
+/** "841 more probes (14 min at the run's rate) would decide it", or why none would. */
+function toDecide(pair: PairReport): string {
+  if (!pair.toDecide) return 'its loss is too close to the threshold for any run length to decide';
+  const time = pair.toDecide.seconds === null ? '' : ` (${formatDuration(pair.toDecide.seconds * 1000)} at the run's rate)`;
+  return `too few probes to tell; ${pair.toDecide.probes} more${time} would decide it`;
+}
 
 export function renderMatrixJUnit(report: MatrixReport): string {
   const suites = new Map<string, JUnitSuite>();

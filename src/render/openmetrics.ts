@@ -43,6 +43,7 @@ const PAIR_METRICS: PairMetric[] = [
   { name: 'netprobe_pair_syn_retransmits', help: 'TCP: SYNs retransmitted, inferred from connect times and the kernel\'s SYN schedule.', value: (p) => p.synRetransmits, protocols: ['tcp'] },
   { name: 'netprobe_pair_dns_timeouts', help: 'DNS: lookups without any answer.', value: (p) => p.dnsTimeouts, protocols: ['dns'] },
   { name: 'netprobe_pair_enobufs', help: 'Probes that failed with ENOBUFS (no buffer space available).', value: (p) => p.enobufs },
+  { name: 'netprobe_pair_probes_to_decide', help: 'Inconclusive pairs: further probes that would decide the verdict at the loss rate seen (none: no run length would).', value: (p) => p.toDecide?.probes ?? null },
 ];
 
 /** Quantiles of the summary and where each is in the report. */
@@ -75,7 +76,7 @@ function pairFamilies(judged: readonly JudgedPair[]): Family[] {
   });
   families.push({
     name: 'netprobe_pair_outcome', type: 'gauge',
-    help: `1 for the pair's outcome, 0 for the others: ${PAIR_OUTCOMES.join(', ')} (flagged: a finding names the pair).`,
+    help: `1 for the pair's outcome, 0 for the others: ${PAIR_OUTCOMES.join(', ')} (flagged: its evidence or a finding names the pair; clear: shown below the threshold; inconclusive: too few probes yet to tell).`,
     samples: judged.flatMap(({ pair, outcome }) => PAIR_OUTCOMES.map((o) => ({ labels: { ...pairLabels(pair), outcome: o }, value: o === outcome ? 1 : 0 }))),
   });
   return families;
@@ -88,12 +89,13 @@ function findingLabels(finding: Finding): Record<string, string> {
   };
 }
 
-function runFamilies(report: MatrixReport): Family[] {
+function runFamilies(report: MatrixReport, judged: readonly JudgedPair[]): Family[] {
   const run = { run_id: report.run.id };
   return [
     { name: 'netprobe_run_end_timestamp_seconds', type: 'gauge', unit: 'seconds', help: 'When the run ended (Unix time).', samples: [{ labels: run, value: Date.parse(report.run.end) / 1000 }] },
     { name: 'netprobe_run_nodes_measured', type: 'gauge', help: 'Nodes whose agent gave a result.', samples: [{ labels: run, value: report.nodes.filter((n) => n.status === 'ok').length }] },
     { name: 'netprobe_run_nodes_without_data', type: 'gauge', help: 'Nodes that gave no result (-o json says why).', samples: [{ labels: run, value: report.nodes.filter((n) => n.status !== 'ok').length }] },
+    { name: 'netprobe_run_pairs', type: 'gauge', help: 'Pairs of the run by outcome (the verdicts of -o json, and unmeasured).', samples: PAIR_OUTCOMES.map((outcome) => ({ labels: { ...run, outcome }, value: judged.filter((j) => j.outcome === outcome).length })) },
     { name: 'netprobe_findings', type: 'gauge', help: 'Findings of the run by severity.', samples: (['critical', 'warning', 'info'] as const).map((severity) => ({ labels: { ...run, severity }, value: report.findings.filter((f) => f.severity === severity).length })) },
     { name: 'netprobe_finding_info', type: 'gauge', help: 'One sample per finding (value 1), described by its labels.', samples: report.findings.map((f) => ({ labels: findingLabels(f), value: 1 })) },
   ];
@@ -118,6 +120,6 @@ function renderFamily(family: Family): string {
 export function renderOpenMetrics(report: MatrixReport): string {
   // Resolver pairs are pairs too: their destination label is 'dns:<ip>'.
   const judged = judgePairs(report.pairs, report.findings);
-  const families = [...runFamilies(report), ...pairFamilies(judged)].filter((f) => f.samples.length > 0);
+  const families = [...runFamilies(report, judged), ...pairFamilies(judged)].filter((f) => f.samples.length > 0);
   return `${families.map(renderFamily).join('\n')}\n# EOF\n`;
 }

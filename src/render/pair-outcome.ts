@@ -1,9 +1,10 @@
 // What a pair comes to for CI and monitoring (-o junit, -o openmetrics): flagged (its own flag,
-// or a finding names it in its evidence, e.g. a bad node's row), clear, or not measured. One
-// place, so that a new outcome (say, inconclusive) is one more entry here and in each renderer's table.
+// or a finding names it in its evidence, e.g. a bad node's row), clear (shown below the
+// threshold), inconclusive (too few probes yet to tell), or not measured. One place, so that a
+// new outcome is one more entry here and in each renderer's table.
 import type { Finding, PairReport } from '../shared/report.ts';
 
-export const PAIR_OUTCOMES = ['flagged', 'clear', 'unmeasured'] as const;
+export const PAIR_OUTCOMES = ['flagged', 'clear', 'inconclusive', 'unmeasured'] as const;
 export type PairOutcome = (typeof PAIR_OUTCOMES)[number];
 
 export interface JudgedPair {
@@ -22,7 +23,8 @@ export function judgePairs(pairs: readonly PairReport[], findings: readonly Find
   }
   return pairs.map((pair) => {
     const naming = named.get(key(pair)) ?? [];
-    const outcome: PairOutcome = pair.attempts === 0 ? 'unmeasured' : pair.status !== 'ok' || naming.length > 0 ? 'flagged' : 'clear';
+    const outcome: PairOutcome = pair.attempts === 0 ? 'unmeasured'
+      : pair.verdict === 'flagged' || pair.status !== 'ok' || naming.length > 0 ? 'flagged' : pair.verdict;
     return { pair, outcome, findings: naming };
   });
 }

@@ -51,7 +51,16 @@ describe('matrix -o junit', () => {
     expect(named.size).toBeGreaterThanOrEqual(3);
     const clean = cases(doc, 'udp pod').find((c) => c.name === 'node-2 -> node-1')!;
     expect(clean.failure).toBeUndefined();
-    expect(clean['system-out']?.[0]).toMatch(/^300 of 300 probes succeeded; 0 of 300 probes lost/);
+    expect(clean['system-out']?.[0]).toMatch(/^clear; 900 of 900 probes succeeded; 0 of 900 probes lost/);
+  });
+
+  test('inconclusive pairs are visible, not failed: skipped, saying what would decide them', async () => {
+    const report = scenario('mixed-faults');
+    const doc = await read(renderMatrixJUnit(report));
+    const thin = cases(doc, 'udp pod').find((c) => c.name === 'node-3 -> node-1')!;
+    expect(report.pairs.find((p) => p.source === 'node-3' && p.destination === 'node-1' && p.protocol === 'udp')!.verdict).toBe('inconclusive');
+    expect(thin.failure).toBeUndefined();
+    expect(thin.skipped![0].message).toMatch(/^inconclusive: too few probes to tell; \d+ more \(\d+ min at the run's rate\) would decide it; 296 of 300 probes succeeded/);
   });
 
   test('a case per node: a node without data is skipped with the reason', async () => {
@@ -77,11 +86,13 @@ describe('matrix -o junit', () => {
     expect(findings.map((c) => c.failure![0].message)).toEqual(unpaired.map((f) => f.message));
   });
 
-  test('a clean run: every case passes', async () => {
+  test('a run without a flag: nothing fails; its pairs probed too little to tell are skipped, not passed', async () => {
     const doc = await read(renderMatrixJUnit(scenario('clean-noise')));
     expect(doc.failures).toBe(0);
     expect(failed(doc)).toEqual([]);
-    expect(doc.tests).toBeGreaterThan(0);
+    const pairCases = (doc.testsuite ?? []).filter((s) => s.name !== 'nodes').flatMap((s) => s.testcase ?? []);
+    expect(pairCases.length).toBe(66);
+    expect(pairCases.every((c) => c.skipped?.[0].message?.startsWith('inconclusive: '))).toBe(true);
   });
 });
 
@@ -89,7 +100,7 @@ describe('compare -o junit', () => {
   const nodes = nodeNames(4);
   const report = (specOf: PairSpecOf) => analyse({ run: RUN, nodes: nodes.map((name) => ({ name })), results: matrixResults(nodes, ['tcp', 'udp'], specOf) });
   const faulty: PairSpecOf = (s, d, p) => ({ ...healthyNoise(2)(s, d, p), ...(s === 'node-3' && d === 'node-4' && p === 'tcp' ? { lost: 40 } : {}) });
-  const settings = { falseDiscoveryRate: DEFAULT_THRESHOLDS.falseDiscoveryRate, latencyFactor: DEFAULT_THRESHOLDS.latencyFactor, latencyMarginMs: DEFAULT_THRESHOLDS.latencyMarginMs };
+  const settings = { falseDiscoveryRate: DEFAULT_THRESHOLDS.falseDiscoveryRate, latencyFactor: DEFAULT_THRESHOLDS.latencyFactor, latencyMarginMs: DEFAULT_THRESHOLDS.latencyMarginMs, detectIncrease: 0.005 };
   const withFile = (r: MatrixReport, file: string) => ({ report: r, file });
 
   test('a case per compared pair and per node; the regression fails with before, after and p', async () => {
@@ -100,6 +111,12 @@ describe('compare -o junit', () => {
     const failures = cases(doc, 'pairs').filter((c) => c.failure);
     expect(failures.map((c) => `${c.classname} ${c.name}`)).toEqual(['netprobe.compare.tcp.pod node-3 -> node-4']);
     expect(failures[0].failure![0].message).toMatch(/^node-3 -> node-4 tcp\/pod: loss regressed: before .*\(\d+ of 300\), after 13% \(40 of 300\), p = /);
+  });
+
+  test('a critical finding new in the after run fails a case of its own, as it fails the gate', async () => {
+    const comparison = compareReports(withFile(report(healthyNoise(1)), 'before.json'), withFile(report(faulty), 'after.json'), settings);
+    const doc = await read(renderCompareJUnit(comparison));
+    expect(cases(doc, 'new critical findings').map((c) => [c.name, c.failure![0].type])).toEqual([['loss, pair: node-3 -> node-4', 'new critical loss']]);
   });
 
   test('two clean runs: nothing fails', async () => {

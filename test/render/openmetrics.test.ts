@@ -97,3 +97,19 @@ test('the figures of the injected faults, and the flagged pairs\' outcome', () =
   expect(series.get('netprobe_run_nodes_without_data{run_id="run-test"}')).toBe(1);
   expect(series.get('netprobe_findings{run_id="run-test",severity="warning"}')).toBe(report.findings.filter((f) => f.severity === 'warning').length);
 });
+
+test('verdicts: each pair\'s outcome (inconclusive included), the probes an inconclusive one needs, and the run\'s count per outcome', () => {
+  const report = scenario('mixed-faults');
+  const series = throughPrometheus(renderOpenMetrics(report), Date.parse(report.run.end) / 1000);
+  const thin = report.pairs.find((p) => p.source === 'node-3' && p.destination === 'node-1' && p.protocol === 'udp')!;
+  expect(thin.verdict).toBe('inconclusive');
+  expect(series.get(pairSeries('netprobe_pair_outcome', thin, { outcome: 'inconclusive' }))).toBe(1);
+  expect(series.get(pairSeries('netprobe_pair_outcome', thin, { outcome: 'clear' }))).toBe(0);
+  expect(series.get(pairSeries('netprobe_pair_probes_to_decide', thin))).toBe(thin.toDecide!.probes);
+  // A clear pair has nothing left to decide: no such series.
+  expect(series.has(pairSeries('netprobe_pair_probes_to_decide', { source: 'node-2', destination: 'node-1', protocol: 'udp', path: 'pod' }))).toBe(false);
+  for (const outcome of ['flagged', 'clear', 'inconclusive'] as const) {
+    const count = report.pairs.filter((p) => p.verdict === outcome).length;
+    expect(series.get(`netprobe_run_pairs{outcome="${outcome}",run_id="run-test"}`)).toBe(count);
+  }
+});
