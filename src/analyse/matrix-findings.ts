@@ -1,5 +1,6 @@
-// Findings from the judged pairs: per network path, per metric, the Pingmesh patterns of
-// the node matrix (and of the column of resolvers), each said once with its pairs as evidence.
+// Findings from the judged pairs: per network, metric and protocol, the Pingmesh patterns of
+// the node matrix (and of the column of resolvers), each said once (across protocols too)
+// with its pairs as evidence and the e-value it was found at.
 import { describeProportion, pairName } from '../shared/format.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
 import { isResolver, type Finding, type FindingConfidence, type NodeEvidence, type NodeReport, type PairEvidence, type PairFlag, type UdpDirectionEvidence } from '../shared/report.ts';
@@ -57,6 +58,9 @@ export function matrixFindings(context: FindingContext): Finding[] {
   for (const [group, pairs] of groupBy(context.judged, (j) => `${networkKey(j.report)}|${matrixKind(j.report.destination)}`)) {
     const [, kind] = group.split('|') as [string, MatrixKind];
     const { path, family } = pairs[0].report;
+    // Each node's UDP pairs on this network, as source or destination: indexed once, when a finding first asks.
+    let byEnd: Map<string, JudgedPair[]> | null = null;
+    const touching = (node: string) => (byEnd ??= udpPairsByEnd(pairs)).get(node) ?? [];
     for (const metric of MATRIX_METRICS) {
       // Most runs are clean: no elevated pair, no pattern to look for.
       if (!pairs.some((j) => j.measurements[metric]?.elevated)) continue;
@@ -68,7 +72,7 @@ export function matrixFindings(context: FindingContext): Finding[] {
       const found = byProtocol.flatMap((protocolPairs) => detectPatterns(protocolPairs.map((j) => toCell(j, metric)), rules));
       for (const pattern of mergeAcrossProtocols(found)) {
         for (const pair of pattern.pairs) if (pair.report.flags.length === 0) applyFlag(pair, metric, thresholds);
-        findings.push({ ...toFinding(pattern, metric, path, kind, context), ...(family && { family }) });
+        findings.push({ ...toFinding(pattern, metric, path, kind, context, touching), ...(family && { family }) });
       }
     }
   }
@@ -108,7 +112,7 @@ function mergeAcrossProtocols(found: readonly MatrixPattern<PairCell>[]): FoundP
   });
 }
 
-function toFinding(pattern: FoundPattern, metric: MatrixMetric, path: NetworkPath, kind: MatrixKind, context: FindingContext): Finding {
+function toFinding(pattern: FoundPattern, metric: MatrixMetric, path: NetworkPath, kind: MatrixKind, context: FindingContext, touching: (node: string) => JudgedPair[]): Finding {
   const pairs = pattern.pairs;
   const evidence = pairs.map((j) => evidenceOf(j, metric)).sort((a, b) => b.low - a.low);
   const protocols = PROTOCOLS.filter((protocol) => evidence.some((e) => e.protocol === protocol));
@@ -118,7 +122,7 @@ function toFinding(pattern: FoundPattern, metric: MatrixMetric, path: NetworkPat
   // UDP echoes tell which way the lost datagrams travelled: the message says it, and a row or
   // column whose losses travelled the other way points at the other end of the node.
   const direction = kind === 'nodes' && metric === 'loss' && pairs.some((j) => j.report.protocol === 'udp')
-    ? udpDirection(directionPairs(pattern, { path, family: pairs[0].report.family }, context), directionScope(pattern)) : null;
+    ? udpDirection(directionPairs(pattern, { path, family: pairs[0].report.family }, context, touching), directionScope(pattern)) : null;
   const where = direction?.outcome === 'one-way' ? directedPattern(pattern.pattern, direction) : pattern.pattern;
   // SYN drops have their own suspects; where they lie adds little to them.
   const hints = [
@@ -182,12 +186,24 @@ function confidenceOf(pattern: FoundPattern, evidence: readonly PairEvidence[], 
  * pair finding's two nodes, or touching a row's, column's or node's node (the reverse probes'
  * answers cross the same paths, flagged or not); a cluster-wide pattern's own pairs.
  */
-function directionPairs(pattern: FoundPattern, network: { path: NetworkPath; family?: 'ipv6' }, context: FindingContext): JudgedPair[] {
+function directionPairs(pattern: FoundPattern, network: { path: NetworkPath; family?: 'ipv6' }, context: FindingContext, touching: (node: string) => JudgedPair[]): JudgedPair[] {
   const between = (a: string, b: string) => [...(context.cells.get(cellKey({ ...network, source: a, destination: b })) ?? []), ...(context.cells.get(cellKey({ ...network, source: b, destination: a })) ?? [])];
   if (pattern.pattern === 'pair') return between(pattern.ends[0].source, pattern.ends[0].destination);
-  const node = pattern.node;
-  if (node) return context.judged.filter(({ report }) => networkKey(report) === networkKey(network) && !isResolver(report.destination) && (report.source === node || report.destination === node));
-  return pattern.pairs;
+  return pattern.node ? touching(pattern.node) : pattern.pairs;
+}
+
+/** A matrix's UDP pairs by each of their two ends. */
+function udpPairsByEnd(pairs: readonly JudgedPair[]): Map<string, JudgedPair[]> {
+  const byEnd = new Map<string, JudgedPair[]>();
+  for (const pair of pairs) {
+    if (pair.report.protocol !== 'udp') continue;
+    for (const end of [pair.report.source, pair.report.destination]) {
+      const list = byEnd.get(end);
+      if (list) list.push(pair);
+      else byEnd.set(end, [pair]);
+    }
+  }
+  return byEnd;
 }
 
 function directionScope(pattern: FoundPattern): DirectionScope {

@@ -131,23 +131,34 @@ export function evidenceOf(pair: JudgedPair, flag: PairFlag): PairEvidence {
  * if its failures went on at the rate seen: the first measure to flag, or the last to clear.
  */
 export function settleVerdicts(judged: readonly JudgedPair[], run: RunJudgement): void {
+  // Most pairs share a handful of counts (0 of 30, 1 of 30, …): each is judged once.
+  const verdictOf = memo((k: number, n: number) => judge(k, n, run.rule).verdict);
+  const neededAt = memo((k: number, n: number) => probesToDecide(k, n, run.rule));
   for (const pair of judged) {
     if (pair.report.verdict === 'flagged') continue;
     const lossLike = LOSS_LIKE.map((flag) => pair.measurements[flag]).filter((m): m is Measurement => m !== undefined);
-    const verdicts = lossLike.map((m) => judge(m.k, m.n, run.rule).verdict);
-    if (lossLike.length > 0 && verdicts.every((v) => v === 'clear')) {
+    if (lossLike.length > 0 && lossLike.every((m) => verdictOf(m.k, m.n) === 'clear')) {
       pair.report.verdict = 'clear';
       continue;
     }
     pair.report.verdict = 'inconclusive';
-    pair.report.toDecide = probesToVerdict(lossLike.length ? lossLike : [NOTHING_MEASURED], run);
+    pair.report.toDecide = probesToVerdict(lossLike.length ? lossLike : [NOTHING_MEASURED], neededAt, run.ratePerSecond);
   }
 }
 
+function memo<T>(f: (k: number, n: number) => T): (k: number, n: number) => T {
+  const cache = new Map<string, T>();
+  return (k, n) => {
+    const key = `${k}/${n}`;
+    if (!cache.has(key)) cache.set(key, f(k, n));
+    return cache.get(key)!;
+  };
+}
+
 /** The more probes that decide the pair; null when a measure sits too near its threshold for any run length. */
-function probesToVerdict(measures: readonly Measurement[], run: RunJudgement): { probes: number; seconds: number | null } | null {
+function probesToVerdict(measures: readonly Measurement[], neededAt: (k: number, n: number) => number | null, ratePerSecond: number | null): { probes: number; seconds: number | null } | null {
   const more = (m: Measurement): number | null => {
-    const needed = probesToDecide(m.k, m.n, run.rule);
+    const needed = neededAt(m.k, m.n);
     if (needed === null) return null;
     // n counts SYNs for SYN loss: as many more probes as that many more SYNs take at this pair's SYNs per probe.
     const perProbe = m.probes > 0 ? m.n / m.probes : 1;
@@ -165,7 +176,7 @@ function probesToVerdict(measures: readonly Measurement[], run: RunJudgement): {
     probes = each.includes(null) ? null : Math.max(...(each as number[]));
   }
   if (probes === null) return null;
-  return { probes, seconds: run.ratePerSecond ? Math.ceil(probes / run.ratePerSecond) : null };
+  return { probes, seconds: ratePerSecond ? Math.ceil(probes / ratePerSecond) : null };
 }
 
 /** A pair whose every probe fell in burst windows has no measure: as if nothing was probed. */

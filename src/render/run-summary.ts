@@ -30,7 +30,8 @@ export function verdictSummary(report: MatrixReport): string {
   if (decidable.length) {
     const middle = decidable[(decidable.length - 1) >> 1];
     const time = middle.seconds === null ? '' : ` (${formatDuration(middle.seconds * 1000)} at the run's rate)`;
-    parts.push(`the median one needs ${middle.probes} more probes${time} to tell loss below ${formatPercent(report.thresholds.lossRatio)} from above it`);
+    const which = decidable.length === 1 ? 'one needs' : 'the median one needs';
+    parts.push(`${which} ${middle.probes} more probes${time} to tell loss below ${formatPercent(report.thresholds.lossRatio)} from above it`);
   }
   if (undecidable) parts.push(`${countOf(undecidable, 'pair')} ${undecidable === 1 ? 'loses' : 'lose'} too close to ${formatPercent(report.thresholds.lossRatio)} for any run length to decide`);
   return `${counts} Of the inconclusive, ${parts.join('; ')} (a longer --duration, or confirmation probing).`;
