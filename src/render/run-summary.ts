@@ -26,13 +26,15 @@ export function verdictSummary(report: MatrixReport): string {
   if (inconclusive.length === 0) return counts;
   const decidable = inconclusive.map((pair) => pair.toDecide).filter((d): d is NonNullable<PairReport['toDecide']> => d != null).sort((a, b) => a.probes - b.probes);
   const undecidable = inconclusive.length - decidable.length;
-  const parts: string[] = [];
-  if (decidable.length) {
-    const middle = decidable[(decidable.length - 1) >> 1];
-    const time = middle.seconds === null ? '' : ` (${formatDuration(middle.seconds * 1000)} at the run's rate)`;
-    const which = decidable.length === 1 ? 'one needs' : 'the median one needs';
-    parts.push(`${which} ${middle.probes} more probes${time} to tell loss below ${formatPercent(report.thresholds.lossRatio)} from above it`);
+  const threshold = formatPercent(report.thresholds.lossRatio);
+  const needs = (d: NonNullable<PairReport['toDecide']>) =>
+    `${d.probes} more probes${d.seconds === null ? '' : ` (${formatDuration(d.seconds * 1000)} at the run's rate)`} to tell loss below ${threshold} from above it`;
+  const how = '(a longer --duration, or confirmation probing)';
+  if (inconclusive.length === 1) {
+    return `${counts} The inconclusive pair ${decidable.length ? `needs ${needs(decidable[0])} ${how}` : `loses too close to ${threshold} for any run length to decide`}.`;
   }
-  if (undecidable) parts.push(`${countOf(undecidable, 'pair')} ${undecidable === 1 ? 'loses' : 'lose'} too close to ${formatPercent(report.thresholds.lossRatio)} for any run length to decide`);
-  return `${counts} Of the inconclusive, ${parts.join('; ')} (a longer --duration, or confirmation probing).`;
+  const parts: string[] = [];
+  if (decidable.length) parts.push(`${decidable.length === 1 ? 'one' : 'the median one'} needs ${needs(decidable[(decidable.length - 1) >> 1])}`);
+  if (undecidable) parts.push(`${countOf(undecidable, 'pair')} ${undecidable === 1 ? 'loses' : 'lose'} too close to ${threshold} for any run length to decide`);
+  return `${counts} Of the inconclusive, ${parts.join('; ')} ${how}.`;
 }
