@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { analyse } from '../src/analyse/analyse.ts';
+import { readDocuments } from '../src/collect/documents.ts';
 import { parseAgentResult } from '../src/collect/parse-agent-result.ts';
 import { agentCode } from '../src/deploy/agent-code.ts';
 import { runMatrix } from '../src/deploy/run-matrix.ts';
@@ -41,7 +42,8 @@ function runAgent(agent: string, plan: AgentPlan): Promise<{ result: AgentResult
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => child.on('close', (code) => {
     if (code !== 0) return reject(new Error(`agent ${plan.node} exited ${code}`));
-    resolve({ result: JSON.parse(out) as AgentResult, wallMs: performance.now() - started });
+    // The last whole document: the final result (src/agent/output.ts may write it in parts).
+    resolve({ result: readDocuments(out).complete.at(-1) as unknown as AgentResult, wallMs: performance.now() - started });
   }));
 }
 
