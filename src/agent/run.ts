@@ -1,6 +1,7 @@
 // One agent run: serve, probe every peer × protocol at the paced rate, then report.
-import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, type AgentResult, type ProbeSeries } from '../shared/agent-result.ts';
-import type { AgentPlan } from '../shared/plan.ts';
+import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, type AgentResult } from '../shared/agent-result.ts';
+import type { AgentPlan, Protocol } from '../shared/plan.ts';
+import { ConfirmationScheduler, JudgedSeries, type ProbeBlock } from './confirmation.ts';
 import { counterDelta, readNetCounters } from './counters.ts';
 import { DnsProber } from './dns-probe.ts';
 import { readKernelInfo } from './kernel.ts';
@@ -18,12 +19,6 @@ export interface AgentRun {
   result: Promise<AgentResult>;
   /** Ends the run early (SIGTERM, Ctrl-C): what was measured so far is reported. */
   stop(): void;
-}
-
-interface Prober {
-  probe(): Promise<void>;
-  toSeries(): ProbeSeries;
-  close?(): void;
 }
 
 /** Where an interim result stands: the end of window `index` of `windows` (--window), or a responder's periodic served counts. */
@@ -50,17 +45,28 @@ export async function startAgent(
     : undefined;
 
   const untilStart = plan.startAt ? Math.max(0, Date.parse(plan.startAt) - Date.now()) : 0;
-  const clock: WindowClock | undefined = plan.windowMs ? { originMs: performance.now() + untilStart, windowMs: plan.windowMs } : undefined;
+  const originMs = performance.now() + untilStart;
+  const clock: WindowClock | undefined = plan.windowMs ? { originMs, windowMs: plan.windowMs } : undefined;
   const originAt = new Date(Date.now() + untilStart).toISOString();
-  const probers = buildProbers(plan, synRetransmitMarks(kernel.synLinearTimeouts, kernel.synRetries), clock);
+  const probers = buildSeries(plan, synRetransmitMarks(kernel.synLinearTimeouts, kernel.synRetries), clock, originMs);
   if (probers.length > 0) log(`probing ${plan.peers.length} peer(s), ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${probers.length} series)`);
   if (responder) log(`serving tcp :${plan.listen!.tcpPort} udp :${plan.listen!.udpPort}`);
 
-  const loops: PacedLoop[] = probers.map((p) => pace(plan.ratePerSecond, plan.durationMs, () => p.probe(), untilStart));
+  const confirm = plan.confirm && plan.confirm.maxMs > 0 && probers.length > 0
+    ? new ConfirmationScheduler(probers, plan.confirm, untilStart + plan.durationMs)
+    : undefined;
+  const loops: PacedLoop[] = probers.map((p) => {
+    const loop = pace(plan.ratePerSecond, plan.durationMs, () => p.probeMain(), untilStart);
+    void loop.done.then(() => {
+      p.endMain();
+      confirm?.wake();
+    });
+    return loop;
+  });
   let stopServing!: () => void;
   const serving = new Promise<void>((resolve) => (stopServing = resolve));
   const longestProbeMs = Math.max(plan.tcpTimeoutMs, plan.udpTimeoutMs, dnsLookupMs(plan));
-  const serveTimer = setTimeout(stopServing, plan.serveMs ?? untilStart + plan.durationMs + longestProbeMs);
+  const serveTimer = setTimeout(stopServing, plan.serveMs ?? untilStart + plan.durationMs + (plan.confirm?.maxMs ?? 0) + longestProbeMs);
   if (!responder) stopServing();
 
   const snapshot = (final: boolean): AgentResult => {
@@ -99,6 +105,12 @@ export async function startAgent(
   const result = (async (): Promise<AgentResult> => {
     await Promise.all(loops.map((l) => l.done));
     clearTimeout(interimTimer);
+    if (confirm) {
+      const undecided = probers.filter((p) => p.verdict === 'inconclusive').length;
+      if (undecided > 0) log(`confirming ${undecided} undecided series for up to ${plan.confirm!.maxMs / 1000}s`);
+      await confirm.done;
+      log(`confirmation done: ${confirm.started} probe(s), ${probers.filter((p) => p.verdict === 'inconclusive').length} series still undecided`);
+    }
     if (probers.length > 0) log('probing done');
     await serving;
     clearTimeout(serveTimer);
@@ -112,6 +124,7 @@ export async function startAgent(
     result,
     stop() {
       loops.forEach((l) => l.stop());
+      confirm?.stop();
       stopServing();
     },
   };
@@ -121,24 +134,34 @@ function dnsLookupMs(plan: AgentPlan): number {
   return plan.dns ? Math.max(plan.dns.queryTimeoutMs, plan.dns.resolverTimeoutMs * plan.dns.resolverAttempts) : 0;
 }
 
-function buildProbers(plan: AgentPlan, synMarks: number[], clock: WindowClock | undefined): Prober[] {
-  const probers: Prober[] = [];
+/** One JudgedSeries per peer × protocol (and per DNS variant); its confirmation block is a prober like the main one, without windows. */
+function buildSeries(plan: AgentPlan, synMarks: number[], clock: WindowClock | undefined, originMs: number): JudgedSeries[] {
+  const rule = plan.confirm?.rule;
+  const series: JudgedSeries[] = [];
+  const add = (block: (clock: WindowClock | undefined) => ProbeBlock, protocol: Protocol, resolverMarks = false) =>
+    series.push(new JudgedSeries(block(clock), () => block(undefined), protocol, resolverMarks, rule, originMs));
   for (const peer of plan.peers) {
     if (plan.protocols.includes('tcp')) {
-      const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks, clock);
-      probers.push({ probe: () => tcp.probe(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) });
+      add((windows) => {
+        const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks, windows);
+        return { probe: () => tcp.probe(), evidence: () => tcp.evidence(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) };
+      }, 'tcp');
     }
     if (plan.protocols.includes('udp')) {
-      const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs, clock);
-      probers.push({ probe: () => udp.probe(), toSeries: () => ({ ...udp.series.toJSON(), udp: udp.detail() }), close: () => udp.close() });
+      add((windows) => {
+        const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs, windows);
+        return { probe: () => udp.probe(), evidence: () => udp.series.evidence(), toSeries: () => ({ ...udp.series.toJSON(), udp: udp.detail() }), close: () => udp.close() };
+      }, 'udp');
     }
   }
   if (plan.dns) {
     const server = plan.dns.server ?? defaultResolver();
     for (const variant of ['single', 'a+aaaa'] as const) {
-      const dns = new DnsProber(variant, server, plan.dns, clock);
-      probers.push({ probe: () => dns.probe(), toSeries: () => ({ ...dns.series.toJSON(), dns: dns.detail() }) });
+      add((windows) => {
+        const dns = new DnsProber(variant, server, plan.dns!, windows);
+        return { probe: () => dns.probe(), evidence: () => dns.evidence(), toSeries: () => ({ ...dns.series.toJSON(), dns: dns.detail() }) };
+      }, 'dns', variant === 'a+aaaa');
     }
   }
-  return probers;
+  return series;
 }

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { TRANSFER_TIMEOUT, type TcpDetail } from '../shared/agent-result.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
 import type { PeerTarget } from '../shared/plan.ts';
+import type { LossEvidence } from './confirmation.ts';
 import { outcomeOfError } from './errno.ts';
 import { TCP_ANSWER, tcpRequestHeader } from './responder.ts';
 import { elapsedMs, SeriesRecorder, type WindowClock } from './series.ts';
@@ -66,6 +67,10 @@ export class TcpProber {
       socket.on('end', () => finish(connectMs === undefined ? 'reset' : 'closed-early'));
       socket.on('error', (err) => finish(outcomeOfError(err)));
     });
+  }
+
+  evidence(): LossEvidence {
+    return this.series.evidence(this.synRetransmits);
   }
 
   detail(): TcpDetail {

@@ -114,7 +114,7 @@ export interface PeerRule {
  * only the agent's stopping rule: the analysis decides the verdicts over the whole run.
  */
 export interface ConfirmPlan {
-  /** At most this long after the main window. */
+  /** At most this long after the main window; 0: no extra probes, but every series' decidedAfterMs is still judged. */
   maxMs: number;
   /** Probes per second per series while confirming. */
   ratePerSecond: number;
