@@ -5,6 +5,7 @@ import { ConfirmationScheduler, JudgedSeries, type ProbeBlock } from './confirma
 import { counterDelta, readNetCounters } from './counters.ts';
 import { DnsProber } from './dns-probe.ts';
 import { readKernelInfo } from './kernel.ts';
+import { measureLatencyFloor } from './latency-floor.ts';
 import { pace, type PacedLoop } from './pacer.ts';
 import { defaultResolver } from './resolv-conf.ts';
 import { startResponder, type Responder } from './responder.ts';
@@ -43,6 +44,11 @@ export async function startAgent(
   const responder: Responder | undefined = plan.listen
     ? await startResponder(plan.listen.host, plan.listen.tcpPort, plan.listen.udpPort, plan.runToken)
     : undefined;
+  // Before any probe, so that it is the agent alone that is timed.
+  const latencyFloor = plan.peers.length > 0 || plan.dns ? await measureLatencyFloor(plan.runToken).catch((err: Error) => {
+    warnings.push(`latency floor not measured: ${err.message}`);
+    return undefined;
+  }) : undefined;
 
   const untilStart = plan.startAt ? Math.max(0, Date.parse(plan.startAt) - Date.now()) : 0;
   const originMs = performance.now() + untilStart;
@@ -87,6 +93,7 @@ export async function startAgent(
       served: responder ? { ...responder.counts } : null,
       counters: { start: countersAtStart, end: countersAtEnd, delta: counterDelta(countersAtStart, countersAtEnd) },
       self: selfUsage(),
+      ...(latencyFloor && { latencyFloor }),
       warnings,
     };
   };

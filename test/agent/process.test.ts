@@ -115,8 +115,10 @@ describe('agent process', () => {
 
   test('the UDP echo answers only datagrams that carry the run token', async () => {
     const plan = loopbackPlan({ protocols: ['udp'], peers: [], serveMs: 1500 });
-    const running = runAgent(plan);
-    await new Promise((r) => setTimeout(r, 700));
+    let serving!: () => void;
+    const listening = new Promise<void>((resolve) => (serving = resolve));
+    const running = runAgent(plan, { onStderr: (text) => text.includes('serving') && serving() });
+    await listening;
     const socket = createSocket('udp4');
     const answers: string[] = [];
     socket.on('message', (m) => answers.push(m.toString()));
@@ -130,7 +132,8 @@ describe('agent process', () => {
 
   test('SIGTERM ends the run early and still reports what was measured', async () => {
     const started = Date.now();
-    const exit = await runAgent(loopbackPlan({ durationMs: 60_000, serveMs: undefined }), { terminateAfterMs: 1500 });
+    // Time to start (and measure its latency floor), then a second of probing at 10/s.
+    const exit = await runAgent(loopbackPlan({ durationMs: 60_000, serveMs: undefined }), { terminateAfterMs: 2500 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(exit.code).toBe(0);
     expect(exit.stderr).toContain('SIGTERM: stopping');
