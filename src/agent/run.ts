@@ -2,6 +2,7 @@
 import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, type AgentResult } from '../shared/agent-result.ts';
 import type { AgentPlan, Protocol } from '../shared/plan.ts';
 import { ConfirmationScheduler, JudgedSeries, type ProbeBlock } from './confirmation.ts';
+import { conntrackDelta, conntrackTotals, readConntrack } from './conntrack.ts';
 import { counterDelta, readNetCounters } from './counters.ts';
 import { DnsProber } from './dns-probe.ts';
 import { readKernelInfo } from './kernel.ts';
@@ -40,6 +41,8 @@ export async function startAgent(
   const startedAt = new Date();
   const kernel = readKernelInfo(warnings);
   const countersAtStart = readNetCounters(warnings);
+  // Host network only: a pod's own namespace has its own (near-empty) conntrack table.
+  const conntrackAtStart = plan.network === 'host' ? readConntrack(warnings) : null;
 
   const responder: Responder | undefined = plan.listen
     ? await startResponder(plan.listen.host, plan.listen.tcpPort, plan.listen.udpPort, plan.runToken)
@@ -77,6 +80,8 @@ export async function startAgent(
 
   const snapshot = (final: boolean): AgentResult => {
     const countersAtEnd = readNetCounters(warnings);
+    // Warned once, at the end, if it stopped being readable.
+    const conntrackAtEnd = conntrackAtStart && readConntrack(final ? warnings : []);
     return {
       kind: AGENT_RESULT_KIND,
       schemaVersion: AGENT_RESULT_SCHEMA_VERSION,
@@ -94,6 +99,9 @@ export async function startAgent(
       counters: { start: countersAtStart, end: countersAtEnd, delta: counterDelta(countersAtStart, countersAtEnd) },
       self: selfUsage(),
       ...(latencyFloor && { latencyFloor }),
+      ...(conntrackAtStart && conntrackAtEnd && {
+        conntrack: { start: conntrackTotals(conntrackAtStart), end: conntrackTotals(conntrackAtEnd), delta: conntrackDelta(conntrackAtStart, conntrackAtEnd) },
+      }),
       warnings,
     };
   };
