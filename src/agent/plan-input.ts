@@ -2,7 +2,7 @@
 // NETPROBE_PLAN environment variable. A bad plan is the agent's own failure
 // (exit non-zero, say what is wrong), never a half-run probe.
 import { readFileSync } from 'node:fs';
-import { PLAN_DEFAULTS, PLAN_VERSION, PROTOCOLS, type AgentPlan, type ConfirmPlan, type DnsPlan, type PeerTarget } from '../shared/plan.ts';
+import { PLAN_DEFAULTS, PLAN_VERSION, PROTOCOLS, type AgentPlan, type ConfirmPlan, type DnsPlan, type NetworkPath, type PeerTarget, type RosterPeers } from '../shared/plan.ts';
 import { AgentSetupError, MAX_TCP_PAYLOAD } from './responder.ts';
 
 export function readPlanText(argv: string[], env: NodeJS.ProcessEnv): string {
@@ -70,7 +70,25 @@ export function parsePlan(text: string): AgentPlan {
   if (plan.serveMs !== undefined) parsed.serveMs = positive(plan.serveMs, 'serveMs');
   if (protocols.includes('dns')) parsed.dns = dnsPlan(plan.dns ?? {});
   if (plan.confirm !== undefined) parsed.confirm = confirmPlan(plan.confirm);
+  if (plan.roster !== undefined) {
+    parsed.roster = rosterPeers(plan.roster);
+    if (parsed.roster.rule.rotate && parsed.windowMs === undefined) throw new AgentSetupError('roster.rule.rotate needs windowMs: peers rotate per window');
+  }
   return parsed;
+}
+
+function rosterPeers(raw: unknown): RosterPeers {
+  const roster = object(raw, 'roster');
+  const rule = object(roster.rule, 'roster.rule');
+  if (rule.kind !== 'ring') throw new AgentSetupError(`roster.rule.kind must be "ring", got ${JSON.stringify(rule.kind)}`);
+  const k = positive(rule.k, 'roster.rule.k');
+  if (!Number.isInteger(k)) throw new AgentSetupError(`roster.rule.k must be a whole number, got ${k}`);
+  if (rule.rotate !== undefined && typeof rule.rotate !== 'boolean') throw new AgentSetupError(`roster.rule.rotate must be true or false, got ${JSON.stringify(rule.rotate)}`);
+  const paths = array(roster.paths, 'roster.paths').map((p, i) => {
+    if (p !== 'pod' && p !== 'host' && p !== 'service') throw new AgentSetupError(`roster.paths[${i}]: "${String(p)}" is not pod, host or service`);
+    return p as NetworkPath;
+  });
+  return { file: nonEmptyString(roster.file, 'roster.file'), paths, rule: { kind: 'ring', k, ...(rule.rotate !== undefined && { rotate: rule.rotate }) } };
 }
 
 function confirmPlan(raw: unknown): ConfirmPlan {

@@ -6,6 +6,7 @@ import { conntrackDelta, conntrackTotals, readConntrack } from './conntrack.ts';
 import { counterDelta, readNetCounters } from './counters.ts';
 import { DnsProber } from './dns-probe.ts';
 import { readKernelInfo } from './kernel.ts';
+import { readRoster, rosterPeers, windowRuns, type ScheduledPeer } from './roster-peers.ts';
 import { measureLatencyFloor } from './latency-floor.ts';
 import { pace, type PacedLoop } from './pacer.ts';
 import { defaultResolver } from './resolv-conf.ts';
@@ -47,8 +48,13 @@ export async function startAgent(
   const responder: Responder | undefined = plan.listen
     ? await startResponder(plan.listen.host, plan.listen.tcpPort, plan.listen.udpPort, plan.runToken)
     : undefined;
+  const windowCount = plan.windowMs ? Math.ceil(plan.durationMs / plan.windowMs) : 1;
+  const targets: ScheduledPeer[] = [
+    ...plan.peers.map((peer) => ({ peer, windows: null })),
+    ...(plan.roster ? rosterPeers(readRoster(plan.roster.file, plan.runToken), plan.node, plan.roster, windowCount) : []),
+  ];
   // Before any probe, so that it is the agent alone that is timed.
-  const latencyFloor = plan.peers.length > 0 || plan.dns ? await measureLatencyFloor(plan.runToken).catch((err: Error) => {
+  const latencyFloor = targets.length > 0 || plan.dns ? await measureLatencyFloor(plan.runToken).catch((err: Error) => {
     warnings.push(`latency floor not measured: ${err.message}`);
     return undefined;
   }) : undefined;
@@ -57,20 +63,25 @@ export async function startAgent(
   const originMs = performance.now() + untilStart;
   const clock: WindowClock | undefined = plan.windowMs ? { originMs, windowMs: plan.windowMs } : undefined;
   const originAt = new Date(Date.now() + untilStart).toISOString();
-  const probers = buildSeries(plan, synRetransmitMarks(kernel.synLinearTimeouts, kernel.synRetries), clock, originMs);
-  if (probers.length > 0) log(`probing ${plan.peers.length} peer(s), ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${probers.length} series)`);
+  const scheduled = buildSeries(plan, targets, synRetransmitMarks(kernel.synLinearTimeouts, kernel.synRetries), clock, originMs);
+  const probers = scheduled.map((s) => s.series);
+  const destinations = new Set(targets.map((t) => t.peer.node)).size;
+  const rotation = plan.roster?.rule.rotate ? ` (${plan.roster.rule.k} a window, rotating)` : '';
+  if (probers.length > 0) log(`probing ${destinations} peer(s)${rotation}, ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${probers.length} series)`);
   if (responder) log(`serving tcp :${plan.listen!.tcpPort} udp :${plan.listen!.udpPort}`);
 
   const confirm = plan.confirm && plan.confirm.maxMs > 0 && probers.length > 0
     ? new ConfirmationScheduler(probers, plan.confirm, untilStart + plan.durationMs)
     : undefined;
-  const loops: PacedLoop[] = probers.map((p) => {
-    const loop = pace(plan.ratePerSecond, plan.durationMs, () => p.probeMain(), untilStart);
-    void loop.done.then(() => {
-      p.endMain();
+  // A series probes through its windows (all of them, or a rotation's), one paced loop per run of consecutive windows.
+  const loops: PacedLoop[] = scheduled.flatMap(({ series, windows }) => {
+    const spans = windows === null ? [[0, plan.durationMs]] : windowRuns(windows).map(([first, last]) => [first * plan.windowMs!, Math.min(plan.durationMs, (last + 1) * plan.windowMs!)]);
+    const own = spans.map(([from, to]) => pace(plan.ratePerSecond, originMs + from, originMs + to, () => series.probeMain()));
+    void Promise.all(own.map((l) => l.done)).then(() => {
+      series.endMain();
       confirm?.wake();
     });
-    return loop;
+    return own;
   });
   let stopServing!: () => void;
   const serving = new Promise<void>((resolve) => (stopServing = resolve));
@@ -149,33 +160,33 @@ function dnsLookupMs(plan: AgentPlan): number {
   return plan.dns ? Math.max(plan.dns.queryTimeoutMs, plan.dns.resolverTimeoutMs * plan.dns.resolverAttempts) : 0;
 }
 
-/** One JudgedSeries per peer × protocol (and per DNS variant); its confirmation block is a prober like the main one, without windows. */
-function buildSeries(plan: AgentPlan, synMarks: number[], clock: WindowClock | undefined, originMs: number): JudgedSeries[] {
+/** One JudgedSeries per peer × protocol (and per DNS variant), with the windows it probes in; its confirmation block is a prober like the main one, without windows. */
+function buildSeries(plan: AgentPlan, targets: readonly ScheduledPeer[], synMarks: number[], clock: WindowClock | undefined, originMs: number): { series: JudgedSeries; windows: number[] | null }[] {
   const rule = plan.confirm?.rule;
-  const series: JudgedSeries[] = [];
-  const add = (block: (clock: WindowClock | undefined) => ProbeBlock, protocol: Protocol, resolverMarks = false) =>
-    series.push(new JudgedSeries(block(clock), () => block(undefined), protocol, resolverMarks, rule, originMs));
-  for (const peer of plan.peers) {
+  const series: { series: JudgedSeries; windows: number[] | null }[] = [];
+  const add = (block: (clock: WindowClock | undefined) => ProbeBlock, protocol: Protocol, windows: number[] | null, resolverMarks = false) =>
+    series.push({ series: new JudgedSeries(block(clock), () => block(undefined), protocol, resolverMarks, rule, originMs), windows });
+  for (const { peer, windows } of targets) {
     if (plan.protocols.includes('tcp')) {
-      add((windows) => {
-        const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks, windows);
+      add((windowClock) => {
+        const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks, windowClock);
         return { probe: () => tcp.probe(), evidence: () => tcp.evidence(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) };
-      }, 'tcp');
+      }, 'tcp', windows);
     }
     if (plan.protocols.includes('udp')) {
-      add((windows) => {
-        const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs, windows);
+      add((windowClock) => {
+        const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs, windowClock);
         return { probe: () => udp.probe(), evidence: () => udp.series.evidence(), toSeries: () => ({ ...udp.series.toJSON(), udp: udp.detail() }), close: () => udp.close() };
-      }, 'udp');
+      }, 'udp', windows);
     }
   }
   if (plan.dns) {
     const server = plan.dns.server ?? defaultResolver();
     for (const variant of ['single', 'a+aaaa'] as const) {
-      add((windows) => {
-        const dns = new DnsProber(variant, server, plan.dns!, windows);
+      add((windowClock) => {
+        const dns = new DnsProber(variant, server, plan.dns!, windowClock);
         return { probe: () => dns.probe(), evidence: () => dns.evidence(), toSeries: () => ({ ...dns.series.toJSON(), dns: dns.detail() }) };
-      }, 'dns', variant === 'a+aaaa');
+      }, 'dns', null, variant === 'a+aaaa');
     }
   }
   return series;
