@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { analyse } from '../src/analyse/analyse.ts';
+import { readDocuments } from '../src/collect/documents.ts';
 import { parseAgentResult } from '../src/collect/parse-agent-result.ts';
 import { agentCode } from '../src/deploy/agent-code.ts';
 import { runMatrix } from '../src/deploy/run-matrix.ts';
@@ -26,7 +27,7 @@ import { LabSession } from '../test/support/lab-session.ts';
 import { buildAgent, buildCli } from './build.ts';
 import { release } from './release.ts';
 import type { AgentResult } from '../src/shared/agent-result.ts';
-import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan } from '../src/shared/plan.ts';
+import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan, type ConfirmPlan } from '../src/shared/plan.ts';
 
 const PEERS = 50;
 const DURATION_MS = Number(process.env.BENCH_AGENT_SECONDS ?? 30) * 1000;
@@ -41,7 +42,8 @@ function runAgent(agent: string, plan: AgentPlan): Promise<{ result: AgentResult
   child.stdout.on('data', (d) => (out += d));
   return new Promise((resolve, reject) => child.on('close', (code) => {
     if (code !== 0) return reject(new Error(`agent ${plan.node} exited ${code}`));
-    resolve({ result: JSON.parse(out) as AgentResult, wallMs: performance.now() - started });
+    // The last whole document: the final result (src/agent/output.ts may write it in parts).
+    resolve({ result: readDocuments(out).complete.at(-1) as unknown as AgentResult, wallMs: performance.now() - started });
   }));
 }
 
@@ -55,7 +57,8 @@ function startDnsmasq(): (() => void) | undefined {
 function describe(label: string, { result, wallMs }: { result: AgentResult; wallMs: number }): string {
   const cpuPercent = (result.self.cpuMs / wallMs) * 100;
   const probes = result.series.reduce((n, s) => n + s.attempts, 0);
-  return `${label}: ${probes} probes in ${(wallMs / 1000).toFixed(1)} s wall, CPU ${result.self.cpuMs.toFixed(0)} ms = ${cpuPercent.toFixed(2)} % of one core, peak RSS ${(result.self.maxRssBytes / 2 ** 20).toFixed(1)} MiB`;
+  const confirmations = result.series.reduce((n, s) => n + (s.confirmation?.attempts ?? 0), 0);
+  return `${label}: ${probes} probes${confirmations ? ` and ${confirmations} confirmation probes` : ''} in ${(wallMs / 1000).toFixed(1)} s wall, CPU ${result.self.cpuMs.toFixed(0)} ms = ${cpuPercent.toFixed(2)} % of one core, peak RSS ${(result.self.maxRssBytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** Measures the bundle, as pods run it (the TypeScript source would add the type stripper's memory). */
@@ -68,20 +71,30 @@ async function benchAgent(): Promise<void> {
     planVersion: 1 as const, runToken, ratePerSecond: PLAN_DEFAULTS.ratePerSecond, durationMs: DURATION_MS,
     ...PROBE_DEFAULTS,
   };
-  // One responder stands in for 50 peers: the prober's cost does not depend on how many processes answer.
-  const responder = runAgent(agent, { ...common, node: 'responder', protocols: ['tcp', 'udp'], peers: [], listen: { host: '127.0.0.1', tcpPort: TCP_PORT, udpPort: UDP_PORT }, serveMs: DURATION_MS + 8000 });
-  await new Promise((r) => setTimeout(r, 1000));
   const peers = Array.from({ length: PEERS }, (_, i) => ({ node: `peer-${i}`, ip: '127.0.0.1', tcpPort: TCP_PORT, udpPort: UDP_PORT, path: 'pod' as const }));
-  const prober = await runAgent(agent, {
-    ...common, node: 'prober', protocols: stopDns ? ['tcp', 'udp', 'dns'] : ['tcp', 'udp'], peers,
+  const prober = (confirm?: ConfirmPlan) => runAgent(agent, {
+    ...common, node: 'prober', protocols: stopDns ? ['tcp', 'udp', 'dns'] : ['tcp', 'udp'], peers, ...(confirm && { confirm }),
     dns: { server: '127.0.0.1', port: DNS_PORT, names: ['kubernetes.default.svc.cluster.local'], queryTimeoutMs: 2000, resolverTimeoutMs: 5000, resolverAttempts: 2 },
   });
+  // One responder stands in for 50 peers: the prober's cost does not depend on how many processes answer.
+  const serve = (ms: number) => runAgent(agent, { ...common, node: 'responder', protocols: ['tcp', 'udp'], peers: [], listen: { host: '127.0.0.1', tcpPort: TCP_PORT, udpPort: UDP_PORT }, serveMs: ms });
+  const responder = serve(DURATION_MS + 8000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const plain = await prober();
   const served = await responder;
+  // Again with confirmation: at a 0.5 % threshold no clean series is decided in 30 probes, so all of them
+  // are confirmed, at the budget, for the whole of maxMs.
+  const confirm: ConfirmPlan = { maxMs: 10_000, ratePerSecond: 10, maxProbesPerSecond: 200, maxProbesPerSeries: 300, rule: { threshold: 0.005, flagAt: 400, clearAt: 20 } };
+  const confirmResponder = serve(DURATION_MS + confirm.maxMs + 8000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const confirming = await prober(confirm);
+  await confirmResponder;
   stopDns?.();
   rmSync(dir, { recursive: true, force: true });
   console.log(`agent, ${PEERS} peers × ${stopDns ? 'tcp/udp/dns' : 'tcp/udp (no dnsmasq: DNS not measured)'} at ${PLAN_DEFAULTS.ratePerSecond}/s for ${DURATION_MS / 1000} s`);
-  console.log(`  ${describe('prober   ', prober)}`);
+  console.log(`  ${describe('prober   ', plain)}; its latency floor: TCP connect p50 ${plain.result.latencyFloor?.tcpConnect.p50} ms, UDP echo p50 ${plain.result.latencyFloor?.udpEcho?.p50} ms`);
   console.log(`  ${describe('responder', served)} (answering ${PEERS} peers' TCP and UDP)`);
+  console.log(`  ${describe('prober, then confirming', confirming)} (confirming at up to ${confirm.maxProbesPerSecond}/s for ${confirm.maxMs / 1000} s)`);
 }
 
 /** One matrix run through the same stages the CLI runs, against a fresh lab of `nodes` nodes. */

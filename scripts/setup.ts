@@ -12,6 +12,7 @@ export const TEST_PACKAGES: Record<string, string> = {
   'dnsmasq-base': 'cluster DNS in the lab and the DNS tests',
   bird2: 'the lab\'s routed overlay (BGP)',
   conntrack: 'the conntrack tests',
+  tshark: 'the agent\'s latency floor against the wire\'s own SYN → SYN/ACK times',
   openssl: 'the lab API\'s certificates',
   chromium: 'the -o html screenshot tests',
   // libfaketime, preloaded into the CLI alone: its clock off from the lab's.

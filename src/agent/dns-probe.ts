@@ -7,6 +7,7 @@
 //   resend, at ~5 s. Those answers are counted apart: they are a signature, not noise.
 import type { DnsDetail, DnsVariant } from '../shared/agent-result.ts';
 import type { DnsPlan } from '../shared/plan.ts';
+import type { LossEvidence } from './confirmation.ts';
 import { DNS_PORT, dnsExchange, type DnsQuestion } from './dns-exchange.ts';
 import { SeriesRecorder, type WindowClock } from './series.ts';
 
@@ -48,6 +49,10 @@ export class DnsProber {
       if (sends > 1) this.detailCounts.answeredAtResolverMarks[sends - 2]++;
     }
     this.series.record(outcome, latencyMs, { startedAt, degraded: sends > 1 });
+  }
+
+  evidence(): LossEvidence {
+    return this.series.evidence(0, this.detailCounts.answeredAtResolverMarks.reduce((a, b) => a + b, 0));
   }
 
   detail(): DnsDetail {

@@ -11,9 +11,10 @@ export interface PacedLoop {
   stop(): void;
 }
 
-export function pace(ratePerSecond: number, windowMs: number, probe: () => Promise<void>, delayMs = 0, random = Math.random): PacedLoop {
+/** Probes from `fromMs` until `toMs` (performance.now() times: spans of several loops then meet exactly). */
+export function pace(ratePerSecond: number, fromMs: number, toMs: number, probe: () => Promise<void>, random = Math.random): PacedLoop {
   const intervalMs = 1000 / ratePerSecond;
-  const endAt = performance.now() + delayMs + windowMs;
+  const endAt = toMs;
   const inFlight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let finish!: () => void;
@@ -26,7 +27,7 @@ export function pace(ratePerSecond: number, windowMs: number, probe: () => Promi
     inFlight.add(p);
     timer = setTimeout(fire, intervalMs * (1 - JITTER + 2 * JITTER * random()));
   };
-  timer = setTimeout(fire, delayMs + intervalMs * random());
+  timer = setTimeout(fire, Math.max(0, fromMs - performance.now()) + intervalMs * random());
 
   const done = windowClosed.then(async () => {
     if (!stopped) await Promise.all(inFlight);

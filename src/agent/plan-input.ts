@@ -2,7 +2,7 @@
 // NETPROBE_PLAN environment variable. A bad plan is the agent's own failure
 // (exit non-zero, say what is wrong), never a half-run probe.
 import { readFileSync } from 'node:fs';
-import { PLAN_DEFAULTS, PLAN_VERSION, PROTOCOLS, type AgentPlan, type DnsPlan, type PeerTarget } from '../shared/plan.ts';
+import { PLAN_DEFAULTS, PLAN_VERSION, PROTOCOLS, type AgentPlan, type ConfirmPlan, type DnsPlan, type NetworkPath, type PeerTarget, type RosterPeers } from '../shared/plan.ts';
 import { AgentSetupError, MAX_TCP_PAYLOAD } from './responder.ts';
 
 export function readPlanText(argv: string[], env: NodeJS.ProcessEnv): string {
@@ -69,7 +69,49 @@ export function parsePlan(text: string): AgentPlan {
   if (plan.windowMs !== undefined) parsed.windowMs = positive(plan.windowMs, 'windowMs');
   if (plan.serveMs !== undefined) parsed.serveMs = positive(plan.serveMs, 'serveMs');
   if (protocols.includes('dns')) parsed.dns = dnsPlan(plan.dns ?? {});
+  if (plan.confirm !== undefined) parsed.confirm = confirmPlan(plan.confirm);
+  if (plan.roster !== undefined) {
+    parsed.roster = rosterPeers(plan.roster);
+    if (parsed.roster.rule.rotate && parsed.windowMs === undefined) throw new AgentSetupError('roster.rule.rotate needs windowMs: peers rotate per window');
+  }
   return parsed;
+}
+
+function rosterPeers(raw: unknown): RosterPeers {
+  const roster = object(raw, 'roster');
+  const rule = object(roster.rule, 'roster.rule');
+  if (rule.kind !== 'ring') throw new AgentSetupError(`roster.rule.kind must be "ring", got ${JSON.stringify(rule.kind)}`);
+  const k = positive(rule.k, 'roster.rule.k');
+  if (!Number.isInteger(k)) throw new AgentSetupError(`roster.rule.k must be a whole number, got ${k}`);
+  if (rule.rotate !== undefined && typeof rule.rotate !== 'boolean') throw new AgentSetupError(`roster.rule.rotate must be true or false, got ${JSON.stringify(rule.rotate)}`);
+  const paths = array(roster.paths, 'roster.paths').map((p, i) => {
+    if (p !== 'pod' && p !== 'host' && p !== 'service') throw new AgentSetupError(`roster.paths[${i}]: "${String(p)}" is not pod, host or service`);
+    return p as NetworkPath;
+  });
+  return { file: nonEmptyString(roster.file, 'roster.file'), paths, rule: { kind: 'ring', k, ...(rule.rotate !== undefined && { rotate: rule.rotate }) } };
+}
+
+function confirmPlan(raw: unknown): ConfirmPlan {
+  const confirm = object(raw, 'confirm');
+  const rule = object(confirm.rule, 'confirm.rule');
+  const threshold = positive(rule.threshold, 'confirm.rule.threshold');
+  if (threshold >= 1) throw new AgentSetupError(`confirm.rule.threshold must be a loss ratio below 1, got ${threshold}`);
+  // An e-value bar of 1 or less is met by no evidence at all.
+  const bar = (v: unknown, where: string) => {
+    if (positive(v, where) <= 1) throw new AgentSetupError(`${where} must be > 1, got ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  const maxMs = confirm.maxMs;
+  if (typeof maxMs !== 'number' || !Number.isFinite(maxMs) || maxMs < 0) throw new AgentSetupError(`confirm.maxMs must be a number >= 0, got ${JSON.stringify(maxMs)}`);
+  const maxProbesPerSeries = positive(confirm.maxProbesPerSeries, 'confirm.maxProbesPerSeries');
+  if (!Number.isInteger(maxProbesPerSeries)) throw new AgentSetupError(`confirm.maxProbesPerSeries must be a whole number, got ${maxProbesPerSeries}`);
+  return {
+    maxMs,
+    ratePerSecond: positive(confirm.ratePerSecond, 'confirm.ratePerSecond'),
+    maxProbesPerSecond: positive(confirm.maxProbesPerSecond, 'confirm.maxProbesPerSecond'),
+    maxProbesPerSeries,
+    rule: { threshold, flagAt: bar(rule.flagAt, 'confirm.rule.flagAt'), clearAt: bar(rule.clearAt, 'confirm.rule.clearAt') },
+  };
 }
 
 function dnsPlan(raw: unknown): DnsPlan {

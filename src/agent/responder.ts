@@ -5,7 +5,7 @@
 // IPv4 too, as IPv4-mapped addresses: RFC 3493 section 5.3), or on IPv4 alone where the
 // kernel has no IPv6.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 // A probe's request: "NETPROBE <token> <payload bytes>\n", then the payload; the answer
 // "ok\n" comes once all of it arrived, so a path that loses large segments shows.
@@ -28,6 +28,8 @@ export interface ServedCounts {
 
 export interface Responder {
   counts: ServedCounts;
+  /** The ports it listens on (the ones asked for, or the kernel's choice for 0). */
+  ports: { tcp: number; udp: number };
   close(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ async function startResponderOn(host: string, tcpPort: number, udpPort: number, 
 
   return {
     counts,
+    ports: { tcp: (tcp.address() as AddressInfo).port, udp: udp.address().port },
     close: () => new Promise<void>((resolve) => {
       udp.close();
       tcp.close(() => resolve());

@@ -2,6 +2,7 @@
 // histogram of the successes. A probe is counted when it ends, so probes cut off by
 // a stop signal are not mistaken for losses.
 import type { ProbeOutcome, ProbeSeries, SeriesWindows } from '../shared/agent-result.ts';
+import type { LossEvidence } from './confirmation.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
 import { familyOf, hostPort, type NetworkPath, type Protocol } from '../shared/plan.ts';
 
@@ -58,6 +59,11 @@ export class SeriesRecorder {
       this.successes++;
       if (latencyMs !== undefined) this.latency.record(latencyMs);
     }
+  }
+
+  /** The counts the stopping rule judges (confirmation.ts), with the protocol's own. */
+  evidence(synRetransmits = 0, answeredAtMarks = 0): LossEvidence {
+    return { attempts: this.attempts, failures: this.attempts - this.successes, synRetransmits, answeredAtMarks };
   }
 
   toJSON(): ProbeSeries {

@@ -4,7 +4,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import type { UdpDetail } from '../shared/agent-result.ts';
 import { familyOf, type PeerTarget } from '../shared/plan.ts';
 import { outcomeOfError } from './errno.ts';
-import { elapsedMs, SeriesRecorder, type WindowClock } from './series.ts';
+import { SeriesRecorder, type WindowClock } from './series.ts';
 
 interface Pending {
   sentAt: number;
@@ -64,6 +64,8 @@ export class UdpProber {
   }
 
   private onEcho(msg: Buffer): void {
+    // Before the parsing: the round trip ends when the echo is here, not when it is read.
+    const receivedAt = performance.now();
     const [token, seqText, receivedText] = msg.toString('latin1').split(' ');
     const seq = Number(seqText);
     if (token !== this.token || !Number.isInteger(seq)) return;
@@ -81,7 +83,7 @@ export class UdpProber {
     this.echoedInTime++;
     if (seq < this.highestAnswered) this.counts.reordered++;
     else this.highestAnswered = seq;
-    this.series.record('ok', elapsedMs(pending.sentAt), { startedAt: pending.sentAt });
+    this.series.record('ok', receivedAt - pending.sentAt, { startedAt: pending.sentAt });
     pending.resolve();
   }
 

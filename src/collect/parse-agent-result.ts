@@ -214,7 +214,9 @@ function checkWindows(value: unknown, at: string, attempts: number): void {
 
 function checkHistogram(value: unknown, at: string): LatencyHistogram {
   const histogram = readObject(value, at);
-  readCounts(histogram.buckets, `${at}.buckets`);
+  readNumber(histogram.offset, `${at}.offset`);
+  // Its counts (runs of empty buckets are negative) are checked by fromJSON below.
+  readArray(histogram.counts, `${at}.counts`);
   readCount(histogram.zeroCount, `${at}.zeroCount`);
   const count = readCount(histogram.count, `${at}.count`);
   readNumber(histogram.sum, `${at}.sum`);

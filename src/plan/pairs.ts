@@ -1,14 +1,9 @@
 // Which directed pairs are probed: every ordered pair, the user's own list, or a
-// sample on a hash ring. On the ring each node probes its K successors, so each
-// node is also probed by exactly K others (kubenurse's neighbour ring), which
-// covers every node evenly where random picks leave some unprobed.
-import { createHash } from 'node:crypto';
+// sample on a hash ring (src/shared/ring.ts, which the agent computes too).
+import { ringPairs, type DirectedPair } from '../shared/ring.ts';
 import { PlanError } from './select-nodes.ts';
 
-export interface DirectedPair {
-  source: string;
-  destination: string;
-}
+export type { DirectedPair } from '../shared/ring.ts';
 
 /**
  * Past this many nodes the default is a ring sample, not a full mesh: N nodes make
@@ -38,17 +33,7 @@ export function parsePairs(text: string, bothWays: boolean, known: ReadonlySet<s
   return [...pairs.values()];
 }
 
-function ringPosition(name: string): bigint {
-  return BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`);
-}
-
 export function sampleOnRing(nodes: readonly string[], k: number): DirectedPair[] {
   if (!Number.isInteger(k) || k < 1) throw new PlanError(`--sample must be a whole number >= 1, got ${k}`);
-  const ring = [...nodes].sort((a, b) => {
-    const pa = ringPosition(a);
-    const pb = ringPosition(b);
-    return pa < pb ? -1 : pa > pb ? 1 : a.localeCompare(b);
-  });
-  const peers = Math.min(k, ring.length - 1);
-  return ring.flatMap((source, i) => Array.from({ length: peers }, (_, j) => ({ source, destination: ring[(i + 1 + j) % ring.length] })));
+  return ringPairs(nodes, k);
 }

@@ -4,7 +4,8 @@ import type { HistogramJSON } from './histogram.ts';
 import type { NetworkPath, Protocol } from './plan.ts';
 
 export const AGENT_RESULT_KIND = 'netprobe-agent-result';
-export const AGENT_RESULT_SCHEMA_VERSION = 1;
+/** 2: histograms in the dense form (histogram.ts); 1 keyed each bucket by its index. */
+export const AGENT_RESULT_SCHEMA_VERSION = 2;
 
 /** Outcome of one probe. Errno names other than these are kept as they are (e.g. 'EPERM'). */
 export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'unreachable' | 'ENOBUFS' | typeof TRANSFER_TIMEOUT | (string & {});

@@ -8,7 +8,8 @@ import type { HistogramJSON } from './histogram.ts';
 export const DNS_LOAD_MODE = 'dns-load';
 export const DNS_LOAD_PLAN_VERSION = 1;
 export const DNS_LOAD_RESULT_KIND = 'netprobe-dns-load-result';
-export const DNS_LOAD_RESULT_SCHEMA_VERSION = 1;
+/** 2: histograms in the dense form (histogram.ts). */
+export const DNS_LOAD_RESULT_SCHEMA_VERSION = 2;
 
 export interface DnsLoadPlan {
   mode: typeof DNS_LOAD_MODE;

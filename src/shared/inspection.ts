@@ -81,6 +81,8 @@ export interface NodeInspection {
     /** /proc/net/stat/nf_conntrack, summed over CPUs; null when unreadable. */
     insertFailed: number | null;
     drop: number | null;
+    /** Entries evicted to make room in a full table; absent from inspectors before it was read. */
+    earlyDrop?: number | null;
   };
   interfaces: InterfaceInfo[];
   routes: RouteEntry[];

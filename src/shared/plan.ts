@@ -79,10 +79,33 @@ export interface AgentPlan {
   tcpPayloadBytes: number;
   /** UDP echo: a reply later than this counts as lost (and as 'late' if it comes). */
   udpTimeoutMs: number;
+  /** Peers listed one by one (small runs, --pairs); with `roster`, probed besides the roster's. */
   peers: PeerTarget[];
+  /** Peers from the mounted roster by a rule: a plan whose size does not grow with the cluster. */
+  roster?: RosterPeers;
   dns?: DnsPlan;
   /** Confirmation probing after the main window, for series whose verdict is not decided yet. */
   confirm?: ConfirmPlan;
+}
+
+/** Which of the roster's nodes (roster.ts) this agent probes, and on which paths. */
+export interface RosterPeers {
+  /** Where the roster file is mounted (a ConfigMap volume). */
+  file: string;
+  /** The roster's paths to probe: a pod-network prober 'pod' (and 'service' with --service), a host-network one 'host'. */
+  paths: NetworkPath[];
+  rule: PeerRule;
+}
+
+/**
+ * A ring sample (src/shared/ring.ts): the agent's k successors on the ring of the roster's
+ * nodes (k >= N-1: every other node). With `rotate` (needs windowMs), window w probes the
+ * successors (w·k + j) mod (N-1) + 1, j < k: every directed pair within ceil((N-1)/k) windows.
+ */
+export interface PeerRule {
+  kind: 'ring';
+  k: number;
+  rotate?: boolean;
 }
 
 /**
@@ -91,7 +114,7 @@ export interface AgentPlan {
  * only the agent's stopping rule: the analysis decides the verdicts over the whole run.
  */
 export interface ConfirmPlan {
-  /** At most this long after the main window. */
+  /** At most this long after the main window; 0: no extra probes, but every series' decidedAfterMs is still judged. */
   maxMs: number;
   /** Probes per second per series while confirming. */
   ratePerSecond: number;

@@ -56,7 +56,13 @@ describe('kernel counters', () => {
 });
 
 describe('plan', () => {
+  const CONFIRM = { maxMs: 10_000, ratePerSecond: 10, maxProbesPerSecond: 200, maxProbesPerSeries: 300, rule: { threshold: 0.005, flagAt: 400, clearAt: 20 } };
   const valid = { planVersion: 1, runToken: 'r1', node: 'n1', protocols: ['tcp'], durationMs: 1000, ratePerSecond: 2, peers: [{ node: 'n2', ip: '198.18.0.2', tcpPort: 9000, udpPort: 9001 }] };
+
+  test('takes a confirmation plan as given; maxMs 0 judges without extra probes', () => {
+    expect(parsePlan(JSON.stringify({ ...valid, confirm: CONFIRM })).confirm).toEqual(CONFIRM);
+    expect(parsePlan(JSON.stringify({ ...valid, confirm: { ...CONFIRM, maxMs: 0 } })).confirm?.maxMs).toBe(0);
+  });
 
   test('fills defaults from the field notes', () => {
     const plan = parsePlan(JSON.stringify(valid));
@@ -75,6 +81,11 @@ describe('plan', () => {
     [JSON.stringify({ ...valid, runToken: 'a b' }), 'runToken must not contain white space'],
     [JSON.stringify({ ...valid, tcpPayloadBytes: 2 ** 21 }), 'tcpPayloadBytes must be a whole number 0..1048576, got 2097152'],
     [JSON.stringify({ ...valid, startAt: 'tomorrow' }), 'startAt must be an ISO 8601 time, got "tomorrow"'],
+    [JSON.stringify({ ...valid, confirm: { ...CONFIRM, maxMs: -1 } }), 'confirm.maxMs must be a number >= 0, got -1'],
+    [JSON.stringify({ ...valid, confirm: { ...CONFIRM, maxProbesPerSeries: 2.5 } }), 'confirm.maxProbesPerSeries must be a whole number, got 2.5'],
+    [JSON.stringify({ ...valid, confirm: { ...CONFIRM, rule: { ...CONFIRM.rule, threshold: 1 } } }), 'confirm.rule.threshold must be a loss ratio below 1, got 1'],
+    [JSON.stringify({ ...valid, confirm: { ...CONFIRM, rule: { ...CONFIRM.rule, flagAt: 1 } } }), 'confirm.rule.flagAt must be > 1, got 1'],
+    [JSON.stringify({ ...valid, confirm: { ...CONFIRM, rule: undefined } }), 'confirm.rule must be an object'],
   ])('refuses %s with a message that says what is wrong', (text, message) => {
     expect(() => parsePlan(text)).toThrow(message);
   });

@@ -57,6 +57,20 @@ describe('agent process', () => {
     for (let i = 1; i < docs.length; i++) expect(attemptsOf(docs[i])).toBeGreaterThanOrEqual(attemptsOf(docs[i - 1]));
   });
 
+  test('with a confirmation plan of 0 ms every series says when the rule decided it, and none is confirmed', async () => {
+    // At a 50 % threshold a clean series clears within its first few probes.
+    const confirm = { maxMs: 0, ratePerSecond: 10, maxProbesPerSecond: 10, maxProbesPerSeries: 10, rule: { threshold: 0.5, flagAt: 20, clearAt: 4 } };
+    const exit = await runAgent(loopbackPlan({ confirm }));
+    for (const s of exit.result!.series) {
+      expect(s.decidedAfterMs).toBeGreaterThan(0);
+      expect(s.decidedAfterMs).toBeLessThan(1500);
+      expect(s.confirmation).toBeUndefined();
+    }
+    expect(exit.stderr).not.toContain('confirming');
+    // Without a plan: not judged.
+    expect(seriesOf((await runAgent(loopbackPlan())).result!, 'tcp', 'self').decidedAfterMs).toBeUndefined();
+  });
+
   test('a responder without a host answers both families; IPv6 series say so', async () => {
     const ports = freshPorts();
     const plan = loopbackPlan({ listen: ports, peers: [{ node: 'v4', ip: '127.0.0.1', ...ports, path: 'pod' }, { node: 'v6', ip: '::1', ...ports, path: 'pod' }] });
@@ -101,8 +115,10 @@ describe('agent process', () => {
 
   test('the UDP echo answers only datagrams that carry the run token', async () => {
     const plan = loopbackPlan({ protocols: ['udp'], peers: [], serveMs: 1500 });
-    const running = runAgent(plan);
-    await new Promise((r) => setTimeout(r, 700));
+    let serving!: () => void;
+    const listening = new Promise<void>((resolve) => (serving = resolve));
+    const running = runAgent(plan, { onStderr: (text) => text.includes('serving') && serving() });
+    await listening;
     const socket = createSocket('udp4');
     const answers: string[] = [];
     socket.on('message', (m) => answers.push(m.toString()));
@@ -116,7 +132,8 @@ describe('agent process', () => {
 
   test('SIGTERM ends the run early and still reports what was measured', async () => {
     const started = Date.now();
-    const exit = await runAgent(loopbackPlan({ durationMs: 60_000, serveMs: undefined }), { terminateAfterMs: 1500 });
+    // Time to start (and measure its latency floor), then a second of probing at 10/s.
+    const exit = await runAgent(loopbackPlan({ durationMs: 60_000, serveMs: undefined }), { terminateAfterMs: 2500 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(exit.code).toBe(0);
     expect(exit.stderr).toContain('SIGTERM: stopping');

@@ -14,7 +14,7 @@ const SOURCE = 'pod netprobe-x-p-0 on node-1';
 const TIMELINE = { originAt: '2026-01-01T00:00:00.000Z', windowMs: 10_000 };
 
 /** node-1's result after `windows` of 6 windows, 10 probes a window to each of `peers` peers. */
-function resultAfter(windows: number, peers = 40, final = false): AgentResult {
+function resultAfter(windows: number, peers = 60, final = false): AgentResult {
   const series = Array.from({ length: peers }, (_, i) => probeSeries(`node-${i + 2}`, 'tcp', {
     ...windowedPair(10, new Array<number>(windows).fill(0)), latencyMs: (k) => 0.3 + (k % 97) * 0.05,
   }));
@@ -22,10 +22,10 @@ function resultAfter(windows: number, peers = 40, final = false): AgentResult {
 }
 
 /** What an agent prints over a six-window run, line by line: interim results, then the final one as output.ts writes it. */
-function agentOutput(peers = 40): { lines: string[]; final: AgentResult; secondCopyAt: number } {
+function agentOutput(peers = 60): { lines: string[]; final: AgentResult; secondCopyAt: number } {
   const text: string[] = [];
   const writer = new DocumentWriter((chunk) => text.push(chunk));
-  text.push('netprobe-agent[node-1]: probing 40 peer(s)\n');
+  text.push(`netprobe-agent[node-1]: probing ${peers} peer(s)\n`);
   for (let w = 1; w <= 5; w++) writer.write(writer.prepare(resultAfter(w, peers)).lines);
   const final = resultAfter(6, peers, true);
   const before = text.join('').split('\n').length - 1;

@@ -49,7 +49,13 @@ describe('refusals name the source and the problem', () => {
     ['empty output', '', 'the agent printed nothing: no result document'],
     ['garbage', 'exec /usr/local/bin/node: exec format error', "no result document in the agent's output; its last line was: exec /usr/local/bin/node: exec format error"],
     ['a truncated document', json.slice(0, json.length / 2), 'the result document is cut off or not valid JSON'],
-    ['another schema version', mutated((d) => (d.schemaVersion = 2)), 'agent schema 2, this netprobe reads 1: use matching versions of the agent and the CLI'],
+    ['a newer agent', mutated((d) => (d.schemaVersion = 3)), 'agent schema 3, this netprobe reads 2: use matching versions of the agent and the CLI'],
+    ['an older agent, its histograms keyed by bucket', mutated((d) => {
+      d.schemaVersion = 1;
+      for (const s of d.series) s.latency = { buckets: { '-30': s.latency.count }, zeroCount: 0, count: s.latency.count, sum: s.latency.sum, min: s.latency.min, max: s.latency.max };
+    }), 'agent schema 1, this netprobe reads 2: use matching versions of the agent and the CLI'],
+    ['a histogram in the keyed form', mutated((d) => (d.series[0].latency = { buckets: { 5: 18 }, zeroCount: 0, count: 18, sum: 9, min: 0.5, max: 0.5 })), 'bad result document: series[0].latency.offset is missing'],
+    ['a histogram outside the buckets of finite values', mutated((d) => Object.assign(d.series[0].latency, { offset: 40_000, counts: [d.series[0].latency.count] })), 'bad result document: series[0].latency: histogram buckets 40000..40000 are outside -345..35488'],
     ['another kind of document', mutated((d) => (d.kind = 'Pod')), 'not a netprobe agent result (kind "Pod", expected "netprobe-agent-result")'],
     ['a missing field', mutated((d) => delete d.series[0].attempts), 'bad result document: series[0].attempts is missing'],
     ['a mistyped field', mutated((d) => (d.series[1].latency.count = '19')), 'bad result document: series[1].latency.count should be a whole number >= 0, got "19"'],

@@ -6,7 +6,7 @@ import { cpuCores, nodeLocalDnsEvidence } from '../../src/dns/cluster-dns.ts';
 import { findKnee } from '../../src/dns/knee.ts';
 import { recommendReplicas } from '../../src/dns/recommend.ts';
 import { addUpSteps, type LoadStep } from '../../src/dns/steps.ts';
-import type { DnsLoadResult, DnsLoadStep } from '../../src/shared/dns-load.ts';
+import { DNS_LOAD_RESULT_SCHEMA_VERSION, type DnsLoadResult, type DnsLoadStep } from '../../src/shared/dns-load.ts';
 import { LatencyHistogram } from '../../src/shared/histogram.ts';
 
 describe('cluster-proportional-autoscaler, linear mode with the kube-dns defaults', () => {
@@ -133,7 +133,7 @@ describe('the loaders\' steps added up', () => {
     };
   };
   const result = (node: string, steps: DnsLoadStep[]): DnsLoadResult => ({
-    kind: 'netprobe-dns-load-result', schemaVersion: 1, node, runToken: 't', startedAt: '', endedAt: '',
+    kind: 'netprobe-dns-load-result', schemaVersion: DNS_LOAD_RESULT_SCHEMA_VERSION, node, runToken: 't', startedAt: '', endedAt: '',
     resolver: { server: '198.18.64.10', port: 53, search: [], ndots: 5 }, lookups: [], steps, stoppedEarly: null, self: { cpuMs: 0, maxRssBytes: 0 }, warnings: [],
   });
 

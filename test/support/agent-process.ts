@@ -26,6 +26,8 @@ export interface AgentLaunch {
   uid?: number;
   /** Send SIGTERM after this many ms. */
   terminateAfterMs?: number;
+  /** Called with the stderr seen so far, each time more comes (e.g. to wait for "serving"). */
+  onStderr?: (stderrSoFar: string) => void;
 }
 
 export function runAgent(plan: AgentPlan | string, launch: AgentLaunch = {}): Promise<AgentExit> {
@@ -36,7 +38,10 @@ export function runAgent(plan: AgentPlan | string, launch: AgentLaunch = {}): Pr
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    launch.onStderr?.(stderr);
+  });
   if (launch.terminateAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), launch.terminateAfterMs);
   return new Promise((resolve) => {
     child.on('close', (code) => {

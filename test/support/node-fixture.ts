@@ -24,7 +24,7 @@ export interface NodeFixture {
   /** Only the host's initial namespace has these (null: a node namespace, as in the lab). */
   gcThresh?: [number, number, number] | null;
   arpCache?: { entries: number; tableFulls: number } | null;
-  conntrack?: { count: number; max: number; insertFailed: number; drop: number };
+  conntrack?: { count: number; max: number; insertFailed: number; drop: number; earlyDrop?: number };
   twRecycle?: number;
   synLinearTimeouts?: number | null;
   /** Files the agent may not read (EACCES), e.g. under a restrictive LSM profile. */
@@ -74,7 +74,7 @@ export function procFiles(f: NodeFixture): Record<string, string> {
     '/proc/sys/net/ipv4/tcp_syn_retries': '6\n',
     '/proc/sys/net/netfilter/nf_conntrack_count': `${f.conntrack?.count ?? 11}\n`,
     '/proc/sys/net/netfilter/nf_conntrack_max': `${f.conntrack?.max ?? 262144}\n`,
-    '/proc/net/stat/nf_conntrack': [CONNTRACK_HEADER, ...[0, 1].map((cpu) => [f.conntrack?.count ?? 11, 0, 0, 0, 0, 0, 0, 0, 0, cpu === 0 ? f.conntrack?.insertFailed ?? 0 : 0, cpu === 1 ? f.conntrack?.drop ?? 0 : 0, 0, 0, 0, 0, 0, 0].map(hex8).join(' '))].join('\n') + '\n',
+    '/proc/net/stat/nf_conntrack': [CONNTRACK_HEADER, ...[0, 1].map((cpu) => [f.conntrack?.count ?? 11, 0, 0, 0, 0, 0, 0, 0, 0, cpu === 0 ? f.conntrack?.insertFailed ?? 0 : 0, cpu === 1 ? f.conntrack?.drop ?? 0 : 0, cpu === 1 ? f.conntrack?.earlyDrop ?? 0 : 0, 0, 0, 0, 0, 0].map(hex8).join(' '))].join('\n') + '\n',
   };
   const linear = f.synLinearTimeouts === undefined ? 4 : f.synLinearTimeouts;
   if (linear !== null) files['/proc/sys/net/ipv4/tcp_syn_linear_timeouts'] = `${linear}\n`;

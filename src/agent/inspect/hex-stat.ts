@@ -8,6 +8,8 @@ export interface HexStatTable {
   current: Map<string, number>;
   /** Column → summed over the CPU rows (for event counters like table_fulls, insert_failed). */
   total: Map<string, number>;
+  /** Column → each CPU's value: 32-bit counters that wrap, so deltas are taken per CPU. */
+  perCpu: Map<string, number[]>;
 }
 
 export function parseHexStatTable(text: string): HexStatTable {
@@ -20,5 +22,6 @@ export function parseHexStatTable(text: string): HexStatTable {
   return {
     current: new Map(names.map((name, i) => [name, values[0][i]])),
     total: new Map(names.map((name, i) => [name, values.reduce((sum, row) => sum + row[i], 0)])),
+    perCpu: new Map(names.map((name, i) => [name, values.map((row) => row[i])])),
   };
 }

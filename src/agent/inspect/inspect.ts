@@ -73,6 +73,7 @@ export function inspectNode(plan: InspectPlan, sources: InspectSources = HOST_SO
       max: sysctl('netfilter/nf_conntrack_max'),
       insertFailed: conntrackStat?.total.get('insert_failed') ?? null,
       drop: conntrackStat?.total.get('drop') ?? null,
+      earlyDrop: conntrackStat?.total.get('early_drop') ?? null,
     },
     interfaces: readInterfaces(sources.sysNetDir, unreadable),
     routes: read('/proc/net/route', parseProcNetRoute) ?? [],
