@@ -199,6 +199,17 @@ describe('a hollow agent', () => {
     }
   });
 
+  test('a blackhole of --percent P: a lossy path, every protocol losing its share of packets', () => {
+    const result = agent({ world: new World(nodes), from: nodes[1], to: [nodes[3]], faults: [{ kind: 'blackhole', from: 'node2', to: 'node4', percent: 30 }], plan: { protocols: ['tcp', 'udp'], ratePerSecond: 10 } }).finalDocument().result;
+    const [tcp, udp] = result.series;
+    // UDP loses a request 30 % of the time (the echo comes back untouched): 300 probes, ±4σ.
+    expect((udp.attempts - udp.successes) / udp.attempts).toBeGreaterThan(0.3 - 0.11);
+    expect((udp.attempts - udp.successes) / udp.attempts).toBeLessThan(0.3 + 0.11);
+    // TCP: lost SYNs (and segments) are resent, so connects are late rather than lost.
+    expect(tcp.tcp!.synRetransmits / tcp.attempts).toBeGreaterThan(0.2);
+    expect(tcp.successes / tcp.attempts).toBeGreaterThan(0.95);
+  });
+
   test('slow: latency grows with the queue, and past the rate the excess is lost', () => {
     const world = new World(nodes);
     const slow = (rateKbit: number, ratePerSecond: number) => seriesTo(agent({ world, from: nodes[1], to: [nodes[2]], faults: [{ kind: 'slow', from: 'node2', to: 'node3', rateKbit }], plan: { ratePerSecond } }).finalDocument().result, 'tcp', 'node3');

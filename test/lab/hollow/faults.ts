@@ -18,7 +18,7 @@ export interface HollowFault {
   from: string;
   /** A node name or '*'; dns-drop without it: queries to any node. */
   to?: string;
-  /** syn-drop, udp-loss, dns-drop: share of packets dropped (default 100). */
+  /** syn-drop, udp-loss, dns-drop, blackhole: share of packets dropped (default 100; a blackhole of less is a lossy path). */
   percent?: number;
   /** slow: the rate towards --to in kbit/s (default 1000, as the real lab's HTB class). */
   rateKbit?: number;
@@ -62,17 +62,14 @@ export function validateHollowFault(nodes: number, requested: Fault): Omit<Hollo
   if (requested.to !== undefined) checkNode(requested.to, nodes, '--to');
   if (requested.to === undefined && NEEDS_TO.includes(kind)) throw new Error(`fault ${kind} needs --to NODE (or '*')`);
   if (requested.to === requested.from && requested.from !== ANY_NODE) throw new Error('--from and --to must be different nodes');
-  if (requested.mtu !== undefined || requested.qps !== undefined) throw new Error(`--mtu and --qps belong to fault kinds the hollow lab does not simulate`);
+  if (requested.mtu !== undefined || requested.qps !== undefined) throw new Error('--mtu and --qps belong to fault kinds the hollow lab does not simulate');
+  if (requested.family !== undefined && requested.family !== 'ipv4') throw new Error('the hollow lab is IPv4 only: no --family ipv6');
   const percent = requested.percent ?? 100;
   if (!Number.isInteger(percent) || percent < 1 || percent > 100) throw new Error(`--percent must be an integer from 1 to 100, not ${requested.percent}`);
   const rateKbit = requested.rateKbit ?? DEFAULT_RATE_KBIT;
   if (!(rateKbit > 0)) throw new Error(`--rate must be a positive number of kbit/s, not ${requested.rateKbit}`);
   const base = { kind, from: requested.from, ...(requested.to !== undefined && { to: requested.to }) };
-  switch (kind) {
-    case 'blackhole': return base;
-    case 'slow': return { ...base, rateKbit };
-    default: return { ...base, percent };
-  }
+  return kind === 'slow' ? { ...base, rateKbit } : { ...base, percent };
 }
 
 export function addHollowFault(dir: string, nodes: number, requested: Fault, now = Date.now()): HollowFault {

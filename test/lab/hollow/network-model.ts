@@ -87,7 +87,7 @@ export class NetworkModel {
       if (!covers(fault, from, to)) continue;
       const p = (fault.percent ?? 100) / 100;
       switch (fault.kind) {
-        case 'blackhole': lost = true; break;
+        case 'blackhole': lost ||= rng.chance(p); break;
         case 'syn-drop': if (packet === 'syn') lost ||= rng.chance(p); break;
         case 'udp-loss': if (packet === 'udp' || packet === 'dns-query') lost ||= rng.chance(p); break;
         case 'dns-drop': if (packet === 'dns-query') lost ||= rng.chance(p); break;
