@@ -11,6 +11,7 @@ export interface NodeInfo {
   name: string;
   internalIP?: string | null;
   kernelVersion?: string | null;
+  containerRuntime?: string | null;
   labels?: Record<string, string>;
 }
 
@@ -58,6 +59,7 @@ export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentR
       name,
       internalIP: info?.internalIP ?? null,
       kernelVersion: info?.kernelVersion ?? first?.kernel.release ?? null,
+      containerRuntime: info?.containerRuntime ?? null,
       labels: sortedRecord(info?.labels ?? {}),
       status: first ? 'ok' : 'no-data',
       noDataReason: first ? null : (reasonByNode.get(name) ?? "no result from this node's agent"),

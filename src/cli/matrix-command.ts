@@ -137,10 +137,11 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
           id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(),
           settings: {
             durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs: pairs.length,
+            containerRuntimes: [...new Set(nodes.map((n) => n.containerRuntime).filter((r) => r !== null))].sort(),
             ...(windowMs && { windowMs }), ...(outcome.interrupted && { interrupted: true }),
           },
         },
-        nodes: [...nodes, ...skipped.map((s) => s.node)].map(({ name, internalIP, kernelVersion, labels }) => ({ name, internalIP, kernelVersion, labels })),
+        nodes: [...nodes, ...skipped.map((s) => s.node)].map(({ name, internalIP, kernelVersion, containerRuntime, labels }) => ({ name, internalIP, kernelVersion, containerRuntime, labels })),
         results: outcome.results,
         noData: [...skipped.map((s) => ({ node: s.node.name, reason: s.reason })), ...outcome.noData],
         policies: outcome.policies,

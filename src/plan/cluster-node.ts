@@ -6,6 +6,8 @@ export interface ClusterNode {
   name: string;
   internalIP: string | null;
   kernelVersion: string | null;
+  /** status.nodeInfo.containerRuntimeVersion, e.g. containerd://1.7.22. */
+  containerRuntime: string | null;
   labels: Record<string, string>;
   ready: boolean;
   taints: NodeTaint[];
@@ -17,6 +19,7 @@ export function toClusterNode(node: V1Node): ClusterNode {
     name: node.metadata?.name ?? '',
     internalIP: node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? null,
     kernelVersion: node.status?.nodeInfo?.kernelVersion ?? null,
+    containerRuntime: node.status?.nodeInfo?.containerRuntimeVersion ?? null,
     labels: { ...(node.metadata?.labels ?? {}) },
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     taints: (node.spec?.taints ?? []).map((t) => ({ key: t.key, ...(t.value && { value: t.value }), effect: t.effect as NodeTaint['effect'] })),

@@ -92,7 +92,9 @@ function header(report: MatrixReport): string {
   const protocols = [...new Set(nodePairs.map((pair) => pair.protocol))].join('/');
   const dnsFrom = new Set(report.pairs.filter((pair) => isResolver(pair.destination)).map((pair) => pair.source)).size;
   const measuredWhat = [directed ? `${directed} directed node pairs × ${protocols}` : '', dnsFrom ? `DNS from ${dnsFrom} nodes` : ''].filter(Boolean).join(', ') || 'nothing';
-  return `netprobe matrix, run ${report.run.id}: ${measured} of ${report.nodes.length} nodes measured; ${measuredWhat}; ${report.run.start} to ${report.run.end}`;
+  const runtimes = [...new Set(report.nodes.map((node) => node.containerRuntime).filter((r) => r))].sort();
+  const onRuntimes = runtimes.length ? `; container runtime ${runtimes.join(', ')}` : '';
+  return `netprobe matrix, run ${report.run.id}: ${measured} of ${report.nodes.length} nodes measured; ${measuredWhat}; ${report.run.start} to ${report.run.end}${onRuntimes}`;
 }
 
 /** One heatmap: its title, node pairs (none: a DNS-only matrix) and DNS column, how a cell reads its pairs, and which pairs are worst. */

@@ -77,6 +77,8 @@ export interface NodeReport {
   name: string;
   internalIP: string | null;
   kernelVersion: string | null;
+  /** status.nodeInfo.containerRuntimeVersion, as the API reports it (e.g. containerd://1.7.22). */
+  containerRuntime: string | null;
   labels: Record<string, string>;
   /** 'no-data': no usable agent result from this node; the reason says why. */
   status: 'ok' | 'no-data';

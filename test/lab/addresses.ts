@@ -43,3 +43,36 @@ export const podIP6 = (ip4: string): string => {
 /** flannel.1's IPv6 address (the twin of its .0), from a prefix of its own: the pods' /64 keeps ::0 as its subnet-router anycast. */
 export const vxlanAddress6 = (i: number): string => `2001:db8:ffff::${i}`;
 
+export const ipToInt = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+export const intToIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+// The hollow lab (hollow/): up to 5,000 simulated nodes and their pods. No packet is ever sent,
+// yet every address stays inside 198.18.0.0/15 and outside SERVICE_CIDR, so what the plugin
+// sees (InternalIPs, pod IPs, ClusterIPs) could all be real lab addresses.
+//  - nodes: 198.18.0.0/18, node i at .0.0 + 10 + i: the real lab's 198.18.0.(10+i) up to node 245,
+//    then on (node 5000 is 198.18.19.146);
+//  - pods: one block per node, cut in order from 198.19.0.0/16 and then 198.18.128.0/17 (98,304
+//    addresses): the largest power of two up to a /24 that gives every node one (a /24 up to 384
+//    nodes, a /28 at 5,000: 13 pods, the .0, the .1 gateway and the broadcast address aside).
+export const HOLLOW_MAX_NODES = 5000;
+const HOLLOW_NODE_BASE = ipToInt('198.18.0.0') + 10;
+const HOLLOW_POD_REGIONS = [{ base: ipToInt('198.19.0.0'), size: 65_536 }, { base: ipToInt('198.18.128.0'), size: 32_768 }];
+const HOLLOW_POD_SPACE = HOLLOW_POD_REGIONS.reduce((n, r) => n + r.size, 0);
+
+export const hollowNodeIP = (i: number): string => intToIp(HOLLOW_NODE_BASE + i);
+
+/** Addresses per node's pod block in a hollow lab of `nodes` nodes. */
+export function hollowPodBlockSize(nodes: number): number {
+  return Math.min(256, 2 ** Math.floor(Math.log2(HOLLOW_POD_SPACE / nodes)));
+}
+
+/** Node i's (1-based) pod block, e.g. 198.19.0.16/28. */
+export function hollowPodCIDR(i: number, nodes: number): string {
+  const size = hollowPodBlockSize(nodes);
+  let offset = (i - 1) * size;
+  for (const region of HOLLOW_POD_REGIONS) {
+    if (offset < region.size) return `${intToIp(region.base + offset)}/${32 - Math.log2(size)}`;
+    offset -= region.size;
+  }
+  throw new Error(`node ${i} of ${nodes} has no pod block in the hollow plan`);
+}

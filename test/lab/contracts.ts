@@ -19,6 +19,10 @@ export interface LabNode {
   labels: Record<string, string>;
   taints: { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   kernelVersion: string;
+  /** status.nodeInfo beyond the kernel, where it is not the real lab's (the hollow lab's simulated runtime). */
+  nodeInfo?: { osImage: string; containerRuntimeVersion: string; kubeletVersion: string };
+  /** status.capacity.pods: the kubelet's --max-pods (110 by default), at most what the pod CIDR holds. */
+  maxPods?: number;
 }
 
 /** What the kubelet hands the runtime: a scheduled pod, with ConfigMap volumes already resolved. */

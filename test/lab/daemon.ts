@@ -1,15 +1,20 @@
-// The lab daemon: builds the network and runtime, serves the Kubernetes API on top of them,
-// creates the cluster DNS, and stays up until `down` stops it. Started in the background by
-// `npm run lab -- up`, which waits for the state file to say `ready`.
+// The lab daemon: builds the network and runtime (real, or hollow), serves the Kubernetes API on
+// top of them, creates the cluster DNS and the CNI agents' pods, and stays up until `down` stops
+// it. Started in the background by `npm run lab -- up`, which waits for the state file to say
+// `ready`. The control plane's costs apply from then on: the system pods were there before.
 import { parseArgs } from 'node:util';
 import { startApiServer } from './api/server.ts';
 import { createLab, parseByteSize } from './lab.ts';
 import { cniAgentObjects } from './cni-agents.ts';
-import { kubeDnsObjects, waitForClusterDns } from './kube-dns.ts';
+import type { HollowNetwork } from './hollow/network.ts';
+import type { HollowRuntime } from './hollow/runtime.ts';
+import { kubeDnsObjects, kubeDnsReplicas, waitForClusterDns } from './kube-dns.ts';
 import { nodeAddressing, parseKernelVersions, withKernelVersions } from './net/topology.ts';
 import { labDir, type Overlay } from './state.ts';
 
 const DNS_READY_TIMEOUT_MS = 20_000;
+/** 5,000 CNI pods and 313 DNS pods, unthrottled, take a few seconds to be Running. */
+const HOLLOW_READY_TIMEOUT_MS = 120_000;
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +25,8 @@ const { values } = parseArgs({
     kernel: { type: 'string', multiple: true, default: [] },
     'container-log-max-size': { type: 'string' },
     ipv6: { type: 'boolean', default: false },
+    costs: { type: 'string' },
+    hollow: { type: 'string' },
   },
   strict: true,
 });
@@ -28,27 +35,47 @@ const { values } = parseArgs({
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
 
 const dir = labDir();
+const overlay = values.overlay as Overlay;
+const costs = JSON.parse(values.costs!);
 const lab = await createLab({
   dir,
   nodes: Number(values.nodes),
-  overlay: values.overlay as Overlay,
+  overlay,
   tainted: Number(values.tainted ?? 0),
   kubeconfig: values.kubeconfig!,
   ipv6: values.ipv6,
   ...(values['container-log-max-size'] && { containerLogMaxSizeBytes: parseByteSize(values['container-log-max-size'], '--container-log-max-size') }),
+  costs,
+  ...(values.hollow && { hollow: JSON.parse(values.hollow) }),
 });
-const kernelVersions = parseKernelVersions(values.kernel, nodeAddressing(lab.store.current.prefix, lab.network.nodes.length, lab.store.current.rootless, lab.store.current.ipv6));
+const state = lab.store.current;
+const kernelVersions = parseKernelVersions(values.kernel, nodeAddressing(state.prefix, lab.network.nodes.length, state.rootless, state.ipv6));
 const api = await startApiServer({
   nodes: withKernelVersions(lab.network.nodes, kernelVersions), runtime: lab.runtime, network: lab.network,
   host: '127.0.0.1', stateDir: dir,
   onError: (err) => process.stderr.write(`${new Date().toISOString()} ${err.message}\n`),
 });
-api.kubeconfig(lab.store.current.kubeconfig);
+api.kubeconfig(state.kubeconfig);
 lab.store.update((s) => { s.apiServer = api.url; });
-// Without root nothing could reach dnsmasq at the kube-dns ClusterIP (no DNAT): no cluster DNS.
-if (!lab.store.current.rootless) {
-  api.seed([...kubeDnsObjects(lab.network.nodes.length), ...cniAgentObjects(values.overlay as Overlay, lab.network.nodes.map((n) => n.name))]);
+const nodeNames = lab.network.nodes.map((n) => n.name);
+if (state.hollow) {
+  const objects = [...kubeDnsObjects(nodeNames.length), ...cniAgentObjects(overlay, nodeNames)];
+  api.seed(objects);
+  await hollowSystemPodsRunning(lab.network as HollowNetwork, lab.runtime as HollowRuntime, objects.filter((o) => o.kind === 'Pod').length, kubeDnsReplicas(nodeNames.length));
+} else if (!state.rootless) {
+  // Without root nothing could reach dnsmasq at the kube-dns ClusterIP (no DNAT): no cluster DNS.
+  api.seed([...kubeDnsObjects(nodeNames.length), ...cniAgentObjects(overlay, nodeNames)]);
   await waitForClusterDns(lab.network.nodes[0].netns, DNS_READY_TIMEOUT_MS);
 }
+api.setCosts(costs);
 lab.store.update((s) => { s.ready = true; });
-process.stdout.write(`lab ${lab.store.current.prefix} ready: ${lab.network.nodes.length} nodes, API ${api.url}\n`);
+process.stdout.write(`lab ${state.prefix} ready: ${nodeNames.length} ${state.hollow ? 'hollow ' : ''}nodes, API ${api.url}\n`);
+
+/** Resolves once every system pod runs and the cluster DNS Service has all its replicas as backends. */
+async function hollowSystemPodsRunning(network: HollowNetwork, runtime: HollowRuntime, pods: number, dnsReplicas: number): Promise<void> {
+  const deadline = Date.now() + HOLLOW_READY_TIMEOUT_MS;
+  while (runtime.podCount < pods || network.backendCount('kube-system', 'kube-dns') < dnsReplicas) {
+    if (Date.now() > deadline) throw new Error(`the hollow lab's ${pods} system pods were not running within ${HOLLOW_READY_TIMEOUT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -2,7 +2,9 @@
 // Kubernetes API on top; tests use this directly to exercise the network without the API.
 import { randomBytes } from 'node:crypto';
 import { IS_ROOT, run } from '../support/netns.ts';
-import type { LabNetworkControl } from './contracts.ts';
+import { NO_COSTS, type ControlPlaneCosts } from './api/flow-control.ts';
+import type { LabNetworkControl, PodRuntime } from './contracts.ts';
+import { createHollowLab } from './hollow/lab.ts';
 import { LabNetwork } from './net/network.ts';
 import { PodNetwork } from './net/pod-network.ts';
 import { RootlessNetwork, RootlessPods } from './net/rootless.ts';
@@ -10,7 +12,7 @@ import { dnsHostsDir, dnsmasqArgs } from './net/dns.ts';
 import { KUBELET_LOG_POLICY } from './runtime/cri-log.ts';
 import { ProcessRuntime } from './runtime/process-runtime.ts';
 import { LabStateStore, type Overlay } from './state.ts';
-import { MAX_NODES } from './addresses.ts';
+import { HOLLOW_MAX_NODES, MAX_NODES } from './addresses.ts';
 
 export interface LabOptions {
   dir: string;
@@ -22,16 +24,22 @@ export interface LabOptions {
   containerLogMaxSizeBytes?: number;
   /** Dual-stack: IPv6 nodes and pods beside the IPv4 ones (vxlan overlay, as root). */
   ipv6?: boolean;
+  /** What the control plane costs clients (recorded here; the daemon applies them once the lab is up). */
+  costs?: ControlPlaneCosts;
+  /** A hollow lab (hollow/): simulated nodes, pods and network, no root needed; the seed of its draws. */
+  hollow?: { seed: number; fixedSeed: boolean };
 }
 
 export interface Lab {
   store: LabStateStore;
   network: LabNetworkControl;
-  runtime: ProcessRuntime;
+  runtime: PodRuntime;
 }
 
-export function validateLabOptions(options: Pick<LabOptions, 'nodes' | 'overlay' | 'tainted'>): void {
-  if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > MAX_NODES) throw new Error(`--nodes must be from 1 to ${MAX_NODES}, not ${options.nodes}`);
+export function validateLabOptions(options: Pick<LabOptions, 'nodes' | 'overlay' | 'tainted' | 'hollow'>): void {
+  // The real lab's limit is its address plan (a /24 per node) and this machine; the hollow one's, the issue's 5,000.
+  const max = options.hollow ? HOLLOW_MAX_NODES : MAX_NODES;
+  if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > max) throw new Error(`--nodes must be from 1 to ${max}${options.hollow ? '' : ` (up to ${HOLLOW_MAX_NODES} with --hollow)`}, not ${options.nodes}`);
   if (options.overlay !== 'vxlan' && options.overlay !== 'routed') throw new Error(`--overlay must be vxlan or routed, not ${options.overlay}`);
   if (!Number.isInteger(options.tainted) || options.tainted < 0 || options.tainted >= options.nodes) throw new Error(`--tainted must be from 0 to ${options.nodes - 1} (at least one node must take pods), not ${options.tainted}`);
 }
@@ -58,10 +66,11 @@ const NETWORK_READY_TIMEOUT_MS = 15_000;
 
 export async function createLab(options: LabOptions): Promise<Lab> {
   validateLabOptions(options);
+  if (options.hollow) return createHollowLab({ ...options, hollow: options.hollow });
   const prefix = freshPrefix();
   const rootless = !IS_ROOT;
   const store = new LabStateStore(options.dir, {
-    prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, rootless, ...(options.ipv6 && { ipv6: true }),
+    prefix, nodes: options.nodes, overlay: options.overlay, tainted: options.tainted, rootless, costs: options.costs ?? NO_COSTS, ...(options.ipv6 && { ipv6: true }),
     daemonPid: process.pid, ready: false, kubeconfig: options.kubeconfig,
     namespaces: [], pods: [], pids: [], paths: [],
   });

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ControlPlaneCosts } from './api/flow-control.ts';
 
 export type Overlay = 'vxlan' | 'routed';
 
@@ -16,6 +17,10 @@ export interface LabState {
   rootless: boolean;
   /** Dual-stack (`up --ipv6`): IPv6 addresses beside the IPv4 ones. */
   ipv6?: boolean;
+  /** A hollow lab (hollow/): nodes, pods and network simulated; the seed of its draws, fixed by `up --seed` or drawn afresh per run. */
+  hollow?: { seed: number; fixedSeed: boolean };
+  /** What the control plane costs clients (api/flow-control.ts). */
+  costs: ControlPlaneCosts;
   daemonPid: number;
   /** Set once nodes, API and cluster DNS are up. */
   ready: boolean;

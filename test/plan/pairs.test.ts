@@ -4,7 +4,7 @@ import type { ClusterNode } from '../../src/plan/cluster-node.ts';
 import { probePod, tolerationsFrom } from '../../src/deploy/manifests.ts';
 
 const node = (name: string, ready = true, extra: Partial<ClusterNode> = {}): ClusterNode => ({
-  name, internalIP: null, kernelVersion: null, labels: { 'kubernetes.io/os': 'linux' }, ready, taints: [], unschedulable: false, ...extra,
+  name, internalIP: null, kernelVersion: null, containerRuntime: null, labels: { 'kubernetes.io/os': 'linux' }, ready, taints: [], unschedulable: false, ...extra,
 });
 const CONTROL_PLANE = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' as const };
 

@@ -7,33 +7,45 @@ import { resourceByName } from './registry.ts';
 
 export interface EventSource { component: string; host?: string }
 
+/** What makes two events the same one (the correlator's key, as far as the lab's events differ). */
+const sameEvent = (namespace: string, uid: string, reason: string, message: string): string => `${namespace}\u0000${uid}\u0000${reason}\u0000${message}`;
+
 export class EventRecorder {
   private readonly store: Store;
   private lastNanos = 0n;
+  /** sameEvent key → the event's name: finding the one to fold into must not scan every event. */
+  private readonly byKey = new Map<string, string>();
 
   constructor(store: Store) {
     this.store = store;
+    store.subscribe((e) => {
+      if (e.resource !== 'events' || e.type !== 'DELETED') return;
+      const involved = e.object.involvedObject as { uid: string };
+      this.byKey.delete(sameEvent(e.object.metadata.namespace!, involved.uid, e.object.reason as string, e.object.message as string));
+    });
   }
 
   record(resource: string, involved: KObject, type: 'Normal' | 'Warning', reason: string, message: string, source: EventSource): void {
     // Events about cluster-scoped objects (nodes) live in "default", as the real recorders put them.
     const namespace = involved.metadata.namespace ?? 'default';
     // NamespaceLifecycle refuses new events in a namespace that is going away, as for any content.
-    if (this.store.get('namespaces', undefined, namespace)?.metadata.deletionTimestamp) return;
-    const [same] = this.store.list('events', namespace, (e) =>
-      (e.involvedObject as { uid: string }).uid === involved.metadata.uid && e.reason === reason && e.message === message);
+    if (this.store.peekObject('namespaces', undefined, namespace)?.metadata.deletionTimestamp) return;
+    const key = sameEvent(namespace, involved.metadata.uid, reason, message);
+    const same = this.byKey.get(key);
     const time = now();
-    if (same) {
-      this.store.mutate('events', namespace, same.metadata.name, (e) => {
+    if (same && this.store.has('events', namespace, same)) {
+      this.store.mutate('events', namespace, same, (e) => {
         e.count = (e.count as number) + 1;
         e.lastTimestamp = time;
       });
       return;
     }
+    const name = `${involved.metadata.name}.${this.nanosHex()}`;
+    this.byKey.set(key, name);
     this.store.create('events', {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${involved.metadata.name}.${this.nanosHex()}`, namespace, uid: randomUUID(), resourceVersion: '', creationTimestamp: time },
+      metadata: { name, namespace, uid: randomUUID(), resourceVersion: '', creationTimestamp: time },
       involvedObject: {
         kind: resourceByName(resource)?.kind,
         namespace: involved.metadata.namespace,

@@ -19,7 +19,7 @@ export class GarbageCollector extends DeletingController {
   }
 
   private dependents(uid: string): { resource: string; object: KObject }[] {
-    return this.store.select((o) => !!o.metadata.ownerReferences?.some((r) => r.uid === uid));
+    return this.store.dependentsOf(uid);
   }
 
   private exists(ref: OwnerReference): boolean {

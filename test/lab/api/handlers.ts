@@ -35,9 +35,10 @@ export class Handlers {
     return obj;
   }
 
+  /** The items are the stored objects, to serialise: read, never change them. */
   list(def: ResourceDef, namespace: string | undefined, matches: Matcher): { resourceVersion: string; items: KObject[] } {
     const resourceVersion = String(this.store.resourceVersion);
-    return { resourceVersion, items: this.store.list(def.name, namespace, matches) };
+    return { resourceVersion, items: this.store.listStored(def.name, namespace, matches) };
   }
 
   /** `warnings` collects what the API server would send in Warning headers. */
@@ -87,7 +88,7 @@ export class Handlers {
   }
 
   deleteCollection(def: ResourceDef, namespace: string | undefined, matches: Matcher, options: DeleteOptions): Status {
-    for (const obj of this.store.list(def.name, namespace, matches)) {
+    for (const obj of this.store.listStored(def.name, namespace, matches)) {
       if (this.store.has(def.name, namespace, obj.metadata.name)) this.deleter.delete(def.name, obj.metadata.namespace, obj.metadata.name, options);
     }
     return successStatus({ kind: def.name });

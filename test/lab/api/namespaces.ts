@@ -16,16 +16,16 @@ export class NamespaceController extends DeletingController {
   }
 
   private drain(namespace: string): void {
-    const ns = this.store.get('namespaces', undefined, namespace);
+    const ns = this.store.peekObject('namespaces', undefined, namespace);
     if (!ns?.metadata.deletionTimestamp) return;
-    let remaining = 0;
-    for (const r of RESOURCES.filter((d) => d.namespaced)) {
-      for (const obj of this.store.list(r.name, namespace)) {
-        remaining++;
-        if (!obj.metadata.deletionTimestamp) this.deleter.delete(r.name, namespace, obj.metadata.name);
+    // Each deletion comes back here: only a namespace with content not yet being deleted needs
+    // the scan (the store counts both), so emptying one of 10,000 pods stays linear.
+    if (this.store.countIn(namespace).live > 0) {
+      for (const r of RESOURCES.filter((d) => d.namespaced)) {
+        for (const obj of this.store.listStored(r.name, namespace, (o) => !o.metadata.deletionTimestamp)) this.deleter.delete(r.name, namespace, obj.metadata.name);
       }
     }
-    if (!remaining && !ns.metadata.finalizers?.length) this.store.remove('namespaces', undefined, namespace);
+    if (this.store.countIn(namespace).all === 0 && !ns.metadata.finalizers?.length) this.store.remove('namespaces', undefined, namespace);
   }
 }
 

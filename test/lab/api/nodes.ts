@@ -6,8 +6,12 @@ import { KUBERNETES_VERSION } from './discovery.ts';
 import { now } from './meta.ts';
 import type { KObject } from './store.ts';
 
+/** The kubelet's default --max-pods. */
+const DEFAULT_MAX_PODS = 110;
+
 export function nodeObject(node: LabNode): KObject {
   const time = now();
+  const resources = { cpu: '2', memory: '8Gi', pods: String(node.maxPods ?? DEFAULT_MAX_PODS), 'ephemeral-storage': '20Gi' };
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -33,8 +37,8 @@ export function nodeObject(node: LabNode): KObject {
         ...(node.internalIP6 ? [{ type: 'InternalIP', address: node.internalIP6 }] : []),
         { type: 'Hostname', address: node.name },
       ],
-      capacity: { cpu: '2', memory: '8Gi', pods: '110', 'ephemeral-storage': '20Gi' },
-      allocatable: { cpu: '2', memory: '8Gi', pods: '110', 'ephemeral-storage': '20Gi' },
+      capacity: resources,
+      allocatable: { ...resources },
       conditions: [
         ...['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((type) => ({
           type, status: 'False', lastHeartbeatTime: time, lastTransitionTime: time, reason: `KubeletHasNo${type.replace('Pressure', '')}Pressure`, message: `kubelet has no ${type.replace('Pressure', '').toLowerCase()} pressure`,
@@ -47,10 +51,10 @@ export function nodeObject(node: LabNode): KObject {
         systemUUID: randomUUID(),
         bootID: randomUUID(),
         kernelVersion: node.kernelVersion,
-        osImage: 'netprobe lab (network namespaces)',
-        containerRuntimeVersion: 'netprobe-lab://1.0.0',
-        kubeletVersion: KUBERNETES_VERSION.gitVersion,
-        kubeProxyVersion: KUBERNETES_VERSION.gitVersion,
+        osImage: node.nodeInfo?.osImage ?? 'netprobe lab (network namespaces)',
+        containerRuntimeVersion: node.nodeInfo?.containerRuntimeVersion ?? 'netprobe-lab://1.0.0',
+        kubeletVersion: node.nodeInfo?.kubeletVersion ?? KUBERNETES_VERSION.gitVersion,
+        kubeProxyVersion: node.nodeInfo?.kubeletVersion ?? KUBERNETES_VERSION.gitVersion,
         operatingSystem: 'linux',
         architecture: 'amd64',
       },

@@ -1,10 +1,14 @@
 // The default scheduler's filter plugins that the lab's pods meet — NodeUnschedulable,
 // TaintToleration, NodeAffinity (nodeSelector + required affinity incl. matchFields on
 // metadata.name) — and its FitError message: "0/3 nodes are available: <count> <reason>, …".
+// Pods are scheduled one at a time, oldest first, at most `rate()` per second (a big cluster's
+// scheduler throughput, flow-control.ts), and in time independent of the cluster's size where
+// the real one is: NodeAffinity's PreFilter narrows a pod pinned by `matchFields` on
+// metadata.name to those nodes, and each node's pod count is kept as pods come and go.
 import type { EventRecorder } from './events.ts';
 import { now } from './meta.ts';
 import type { KObject, Store, StoreEvent } from './store.ts';
-import { KeyedQueue, objectKey, splitKey, type ErrorSink } from './workqueue.ts';
+import { objectKey, PacedQueue, splitKey, type ErrorSink } from './workqueue.ts';
 
 type Any = Record<string, any>;
 
@@ -66,16 +70,35 @@ export function fitErrorMessage(total: number, reasons: string[]): string {
   return `0/${total} nodes are available: ${parts.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
 }
 
+/**
+ * The node names a pod's required affinity allows at most, when every term pins it by
+ * `matchFields: metadata.name In […]` (NodeAffinity's PreFilterResult); undefined: any node.
+ */
+function pinnedNodes(pod: Any): Set<string> | undefined {
+  const terms: Any[] | undefined = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms?.length) return undefined;
+  const names = new Set<string>();
+  for (const term of terms) {
+    const pin = (term.matchFields ?? []).find((r: NodeSelectorRequirement) => r.key === 'metadata.name' && r.operator === 'In');
+    if (!pin) return undefined;
+    for (const name of pin.values ?? []) names.add(name);
+  }
+  return names;
+}
+
 export class Scheduler {
   private readonly store: Store;
   private readonly events: EventRecorder;
   private readonly unsubscribe: () => void;
-  private readonly queue: KeyedQueue;
+  private readonly queue: PacedQueue;
+  /** Pods bound to each node, kept from the store's changes. */
+  private readonly load = new Map<string, number>();
 
-  constructor(store: Store, events: EventRecorder, onError: ErrorSink) {
+  /** `rate`: pods bound per second at most (0: as fast as it can), asked anew as it goes. */
+  constructor(store: Store, events: EventRecorder, onError: ErrorSink, rate: () => number = () => 0) {
     this.store = store;
     this.events = events;
-    this.queue = new KeyedQueue((key) => this.schedule(...splitKey(key)), onError);
+    this.queue = new PacedQueue((key) => this.schedule(...splitKey(key)), onError, rate);
     this.unsubscribe = store.subscribe((e) => this.observe(e));
   }
 
@@ -85,9 +108,17 @@ export class Scheduler {
   }
 
   private observe(e: StoreEvent): void {
+    if (e.resource === 'pods') {
+      this.count((e.previous?.spec as Any | undefined)?.nodeName, -1);
+      if (e.type !== 'DELETED') this.count((e.object.spec as Any).nodeName, +1);
+    }
     if (e.resource === 'pods' && e.type !== 'DELETED') this.enqueue(e.object);
     // A node change may make waiting pods fit (the scheduling queue's move-on-event).
-    if (e.resource === 'nodes') for (const pod of this.store.list('pods', undefined, (p) => !(p.spec as Any).nodeName)) this.enqueue(pod);
+    if (e.resource === 'nodes') for (const pod of this.store.peek('pods')) this.enqueue(pod);
+  }
+
+  private count(node: string | undefined, delta: number): void {
+    if (node) this.load.set(node, (this.load.get(node) ?? 0) + delta);
   }
 
   private enqueue(pod: KObject): void {
@@ -97,23 +128,20 @@ export class Scheduler {
   }
 
   private schedule(namespace: string, name: string): void {
-    const pod = this.store.get('pods', namespace, name) as Any | undefined;
+    const pod = this.store.peekObject('pods', namespace, name) as Any | undefined;
     if (!pod || pod.spec.nodeName || pod.metadata.deletionTimestamp) return;
-    const nodes = this.store.list('nodes') as Any[];
-    const reasons: string[] = [];
-    const fit = nodes.filter((n) => {
-      const reason = unfitReason(pod, n);
-      if (reason) reasons.push(reason);
-      return !reason;
-    });
-    if (!fit.length) return this.unschedulable(pod, fitErrorMessage(nodes.length, reasons));
-    // Spread: the node with the fewest pods (NodeResourcesBalancedAllocation's effect, simply).
-    const load = new Map<string, number>();
-    for (const p of this.store.peek('pods')) {
-      const nodeName = (p.spec as Any).nodeName;
-      if (nodeName) load.set(nodeName, (load.get(nodeName) ?? 0) + 1);
+    // The stored nodes are only read here.
+    const pinned = pinnedNodes(pod);
+    const candidates = (pinned ? [...pinned].map((n) => this.store.peekObject('nodes', undefined, n)).filter((n) => n !== undefined) : [...this.store.peek('nodes')]) as Any[];
+    const fit = candidates.filter((n) => !unfitReason(pod, n));
+    if (!fit.length) {
+      // Why, node by node, as kube-scheduler's FitError counts it over the whole cluster.
+      const nodes = [...this.store.peek('nodes')] as Any[];
+      return this.unschedulable(pod, fitErrorMessage(nodes.length, nodes.map((n) => unfitReason(pod, n) ?? "node(s) didn't match Pod's node affinity/selector")));
     }
-    const node = fit.sort((a, b) => (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) || a.metadata.name.localeCompare(b.metadata.name))[0];
+    // Spread: the node with the fewest pods (NodeResourcesBalancedAllocation's effect, simply).
+    const load = (n: Any) => this.load.get(n.metadata.name) ?? 0;
+    const node = fit.reduce((best, n) => (load(n) < load(best) || (load(n) === load(best) && n.metadata.name.localeCompare(best.metadata.name) < 0) ? n : best));
     const bound = this.store.mutate('pods', namespace, name, (p: Any) => {
       p.spec.nodeName = node.metadata.name;
       setCondition(p, { type: 'PodScheduled', status: 'True' });

@@ -10,6 +10,7 @@ import { Deleter, type DeleteOptions } from './deletion.ts';
 import { apiGroup, apiGroupList, apiVersions, coreResourceList, resourceList, versionInfo } from './discovery.ts';
 import { EventRecorder } from './events.ts';
 import { Faults, type ErrorFault } from './faults.ts';
+import { FlowControl, type ControlPlaneCosts } from './flow-control.ts';
 import { GarbageCollector } from './gc.ts';
 import { Handlers } from './handlers.ts';
 import { ImagePulls, type PullTrouble } from './image-pulls.ts';
@@ -47,10 +48,14 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How many changes watches can resume from before they get 410 Gone. */
   watchHistory?: number;
+  /** How much a watch may have written and its client not yet read before the watch is ended (32 MiB by default). */
+  watchBufferBytes?: number;
   /** Errors of background work (e.g. the network refusing a Service). */
   onError?: (error: Error) => void;
   /** How far behind pods' readiness Services' endpoints and rules follow. */
   serviceDelays?: ServiceDelays;
+  /** Request latency, per-client budget and scheduler rate (flow-control.ts); none by default. */
+  costs?: ControlPlaneCosts;
 }
 
 export interface ApiServer {
@@ -71,6 +76,10 @@ export interface ApiServer {
   compact(): void;
   /** Requests served per "verb resource" since start. */
   requestCounts(): Record<string, number>;
+  /** Requests answered 429 for the per-client budget, per "verb resource". */
+  throttledCounts(): Record<string, number>;
+  /** Changes the control plane's costs from now on. */
+  setCosts(costs: ControlPlaneCosts): void;
   setRestrictedRules(rules: PolicyRule[]): void;
   /**
    * Serves exactly these custom resources (`<plural>.<group>`, e.g. globalnetworkpolicies.crd.projectcalico.org),
@@ -171,12 +180,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const handlers = new Handlers(store, deleter, allocator);
   const faults = new Faults();
   const imagePulls = new ImagePulls();
-  const watches = new WatchHub(store);
+  const flow = new FlowControl(options.costs);
+  const watches = new WatchHub(store, options.watchBufferBytes);
   const bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
   let served = servedResources(new Set());
 
   const controllers = {
-    scheduler: new Scheduler(store, events, onError),
+    scheduler: new Scheduler(store, events, onError, () => flow.current.schedulerQps),
     kubelets: new Kubelets(store, options.nodes, options.runtime, events, deleter, imagePulls, onError),
     endpoints: new EndpointsController(store, options.network, onError, { ...(options.serviceDelays ?? DEFAULT_SERVICE_DELAYS) }),
     gc: new GarbageCollector(store, deleter, onError),
@@ -220,6 +230,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return sendJson(res, 200, { resourceVersion: String(store.resourceVersion) });
       case 'GET /lab/v1/requests':
         return sendJson(res, 200, faults.requestCounts());
+      case 'GET /lab/v1/throttled':
+        return sendJson(res, 200, flow.throttledCounts());
+      case 'GET /lab/v1/costs':
+        return sendJson(res, 200, flow.current);
+      case 'PUT /lab/v1/costs':
+        flow.setCosts({ ...flow.current, ...(body as Partial<ControlPlaneCosts>) });
+        return sendJson(res, 200, flow.current);
       case 'PUT /lab/v1/restricted-rules':
         auth.restricted.rules = body as PolicyRule[];
         return sendJson(res, 200, body);
@@ -237,6 +254,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const watch = q.get('watch') === 'true' || q.get('watch') === '1';
     const verb = verbOf(req.method!, r, watch);
     const resource = r.subresource ? `${r.def.name}/${r.subresource}` : r.def.name;
+    flow.admit(user.name, `${verb} ${resource}`);
+    await flow.delay();
     faults.check(verb, resource);
     auth.authorize(user, verb, resource, r.namespace, r.name, group);
     if (!(r.subresource ? SUBRESOURCE_VERBS[r.subresource] : r.def.verbs).includes(verb)) throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -316,13 +335,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (path === '/version') return sendJson(res, 200, versionInfo());
     const user = auth.authenticate(req.headers.authorization);
     if (path.startsWith('/lab/')) return labEndpoint(req, res, user, path);
+    const segments = path.split('/').filter(Boolean);
+    // Resource requests are admitted where their verb is known; discovery and OpenAPI here.
+    const resourcePath = (segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2) || (segments[0] === 'apis' && segments.length > 3);
+    if (!resourcePath) {
+      flow.admit(user.name, `get ${path}`);
+      await flow.delay();
+    }
     if (path === '/api') return sendJson(res, 200, apiVersions(address()));
     if (path === '/apis') return sendJson(res, 200, apiGroupList(served));
     if (path === '/api/v1') return sendJson(res, 200, coreResourceList(served));
     if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Index(served));
     const openApi = path.startsWith('/openapi/v3/') ? openApiV3Document(served, path.slice('/openapi/v3/'.length)) : undefined;
     if (openApi) return sendJson(res, 200, openApi);
-    const segments = path.split('/').filter(Boolean);
     if (segments[0] === 'api' && segments[1] === 'v1') return resourceRequest(req, res, user, url, segments.slice(2));
     const group = segments[0] === 'apis' ? apiGroupsOf(served).find((g) => g.name === segments[1]) : undefined;
     if (group) {
@@ -371,6 +396,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     dropWatches: () => watches.dropAll(),
     compact: () => store.compact(),
     requestCounts: () => faults.requestCounts(),
+    throttledCounts: () => flow.throttledCounts(),
+    setCosts: (costs) => flow.setCosts(costs),
     setRestrictedRules: (rules) => { auth.restricted.rules = rules; },
     installCustomResources,
     async close() {

@@ -7,6 +7,7 @@
 // minSyncPeriod, 1 s by default in KubeProxyConfiguration, plus the sync itself).
 import type { LabNetworkControl, ServiceRealisation } from '../contracts.ts';
 import { randomBytes } from 'node:crypto';
+import { intToIp, ipToInt } from '../addresses.ts';
 import { invalid } from './status.ts';
 import { now } from './meta.ts';
 import { matchRequirements } from './selectors.ts';
@@ -14,9 +15,6 @@ import type { KObject, Store, StoreEvent } from './store.ts';
 import { KeyedQueue, objectKey, splitKey, type ErrorSink } from './workqueue.ts';
 
 type Any = Record<string, any>;
-
-const ipToInt = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const intToIp = (n: number) => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 
 export class ClusterIPAllocator {
   private readonly base: number;
@@ -82,6 +80,12 @@ const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 const SLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 
+/** A Service's selector as label requirements; undefined without one. */
+function selectorRequirements(svc: KObject): { key: string; op: 'in'; values: string[] }[] | undefined {
+  const selector = (svc.spec as Any).selector as Record<string, string> | undefined;
+  return selector && Object.entries(selector).map(([key, v]) => ({ key, op: 'in' as const, values: [v] }));
+}
+
 export class EndpointsController {
   /** Changeable while running (the lab's admin hook). */
   readonly delays: ServiceDelays;
@@ -119,7 +123,12 @@ export class EndpointsController {
   private observe(e: StoreEvent): void {
     const ns = e.object.metadata.namespace!;
     if (e.resource === 'services') this.queue.add(objectKey(ns, e.object.metadata.name));
-    if (e.resource === 'pods') for (const svc of this.store.list('services', ns)) this.queue.add(objectKey(ns, svc.metadata.name));
+    if (e.resource !== 'pods') return;
+    // Only the Services whose selector picks the pod, before or after the change, can have changed.
+    for (const svc of this.store.peek('services', ns)) {
+      const requirements = selectorRequirements(svc);
+      if (requirements && [e.object, e.previous].some((p) => p && matchRequirements(p.metadata.labels, requirements))) this.queue.add(objectKey(ns, svc.metadata.name));
+    }
   }
 
   private reconcile(namespace: string, name: string): void {
@@ -131,10 +140,10 @@ export class EndpointsController {
       if (this.applied.delete(key)) this.enqueue(key, () => this.network.removeService(namespace, name));
       return;
     }
-    const selector = Object.entries((svc.spec.selector ?? {}) as Record<string, string>).map(([key, v]) => ({ key, op: 'in' as const, values: [v] }));
+    const selector = selectorRequirements(svc as KObject);
     // A Service without a selector has no managed endpoints (they are the user's to write).
-    const selected = svc.spec.selector
-      ? this.store.list('pods', namespace, (p) => !!(p as Any).status?.podIP && !p.metadata.deletionTimestamp && matchRequirements(p.metadata.labels, selector)) as Any[]
+    const selected = selector
+      ? this.store.listStored('pods', namespace, (p) => !!(p as Any).status?.podIP && !p.metadata.deletionTimestamp && matchRequirements(p.metadata.labels, selector)) as Any[]
       : [];
     const pods = selected.filter(isReady);
     this.writeEndpoints(svc, pods);

@@ -1,6 +1,7 @@
 // The pure parts of the API stand-in: selectors, patches, printing, scheduling messages.
 import { applyPatch } from './patch.ts';
 import { RESOURCES } from './registry.ts';
+import { RetryAfter, TokenBucket } from './flow-control.ts';
 import { fitErrorMessage } from './scheduler.ts';
 import { fieldSelector, labelSelector } from './selectors.ts';
 import type { KObject } from './store.ts';
@@ -60,4 +61,36 @@ test('the STATUS column follows container reasons', () => {
 test('the scheduler sorts its reasons by count and text, as kube-scheduler does', () => {
   expect(fitErrorMessage(4, ["node(s) didn't match Pod's node affinity/selector", 'node(s) had untolerated taint {a: }', "node(s) didn't match Pod's node affinity/selector", 'node(s) were unschedulable']))
     .toBe("0/4 nodes are available: 1 node(s) had untolerated taint {a: }, 1 node(s) were unschedulable, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.");
+});
+
+describe('the control plane\'s costs', () => {
+  test('a client\'s budget: its burst at once, then its rate', () => {
+    let now = 0;
+    const bucket = new TokenBucket(10, 20, () => now);
+    expect(Array.from({ length: 25 }, () => bucket.take()).filter(Boolean)).toHaveLength(20);
+    expect(bucket.wait()).toBeCloseTo(100);
+    now += 1000;
+    expect(Array.from({ length: 25 }, () => bucket.take()).filter(Boolean)).toHaveLength(10);
+  });
+
+  test('Retry-After as APF computes it: doubled while rejections go on (at most 32 s), lowered by one second once they ease', () => {
+    let now = 0;
+    const retryAfter = new RetryAfter(() => now);
+    const rejectAt = (second: number, times: number) => {
+      now = second * 1000;
+      for (let i = 0; i < times; i++) retryAfter.rejected();
+      return retryAfter.current;
+    };
+    expect(rejectAt(0, 3)).toBe(1);
+    // A new second: 3 or more rejections in the last 1 s double it.
+    expect(rejectAt(1, 5)).toBe(2);
+    // Not again before 2 s have passed since, however many.
+    expect(rejectAt(2, 50)).toBe(2);
+    expect(rejectAt(3, 50)).toBe(4);
+    for (let s = 7; s <= 40; s += 8) rejectAt(s, 100);
+    expect(retryAfter.current).toBe(32);
+    // Quiet: fewer rejections than its value within it lower it by one per new second.
+    expect(rejectAt(100, 1)).toBe(31);
+    expect(rejectAt(200, 1)).toBe(30);
+  });
 });

@@ -22,12 +22,23 @@ export interface WatchRequest {
   render: (obj: KObject) => object;
 }
 
+/** What a watch may have written and its client not yet read, by default. */
+const WATCH_BUFFER_BYTES = 32 * 2 ** 20;
+
 export class WatchHub {
   private readonly store: Store;
   private readonly open = new Set<ServerResponse>();
+  /**
+   * The last event line written: a change reaches every watcher in the same turn, so watchers
+   * that render it alike (as JSON, not as a Table) share one serialisation, not one each.
+   */
+  private lastLine: { type: string; object: object; line: string } | undefined;
 
-  constructor(store: Store) {
+  private readonly bufferBytes: number;
+
+  constructor(store: Store, bufferBytes = WATCH_BUFFER_BYTES) {
     this.store = store;
+    this.bufferBytes = bufferBytes;
   }
 
   /** Cuts every open watch connection, as an API server restart or a load balancer would. */
@@ -38,8 +49,25 @@ export class WatchHub {
     return n;
   }
 
+  private line(type: string, object: object): string {
+    if (this.lastLine?.type !== type || this.lastLine.object !== object) this.lastLine = { type, object, line: `${JSON.stringify({ type, object })}\n` };
+    return this.lastLine.line;
+  }
+
   serve(res: ServerResponse, w: WatchRequest): void {
-    const send = (type: EventType | 'BOOKMARK' | 'ERROR', object: object) => res.write(`${JSON.stringify({ type, object })}\n`);
+    let unresponsive = false;
+    const send = (type: EventType | 'BOOKMARK' | 'ERROR', object: object) => {
+      if (unresponsive) return;
+      res.write(this.line(type, object));
+      // A watcher that does not read falls behind: as the watch cache closes a watcher whose
+      // buffer stays full ("Forcing watcher close due to unresponsiveness"), end its stream and
+      // let it resume from its last resourceVersion, rather than keep it all in memory. (Not
+      // during the initial state, which may itself be larger.)
+      if (live && res.writableLength > this.bufferBytes) {
+        unresponsive = true;
+        res.end();
+      }
+    };
     const inScope = (o: KObject) => w.namespace === undefined || o.metadata.namespace === w.namespace;
     const translate = (e: StoreEvent): [EventType, KObject] | undefined => {
       if (e.resource !== w.resource || !inScope(e.object)) return undefined;
@@ -77,7 +105,7 @@ export class WatchHub {
     try {
       if (w.resourceVersion === undefined || w.resourceVersion === '' || w.resourceVersion === '0') {
         lastSent = this.store.resourceVersion;
-        for (const o of this.store.list(w.resource, w.namespace, w.matches)) send('ADDED', w.render(o));
+        for (const o of this.store.listStored(w.resource, w.namespace, w.matches)) send('ADDED', w.render(o));
       } else {
         const from = Number(w.resourceVersion);
         lastSent = from;
