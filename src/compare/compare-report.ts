@@ -26,6 +26,8 @@ export interface PairKey {
   destination: string;
   protocol: Protocol;
   path: NetworkPath;
+  /** Set for the IPv6 family of a dual-stack run, whose pairs are compared with their own family only. */
+  family?: 'ipv6';
 }
 
 /** k events of n (lost probes of attempts, retransmitted SYNs of SYNs sent); ratio null when n = 0. */

@@ -3,6 +3,7 @@
 // change significant only under Benjamini-Hochberg across the comparison (a 100-node
 // comparison makes tens of thousands of tests; see src/analyse/significance.ts).
 import { falseDiscoveryCutoff } from '../analyse/significance.ts';
+import { pairKey } from '../analyse/pairs.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import type { Finding, MatrixReport, NodeReport, PairReport } from '../shared/report.ts';
 import {
@@ -29,8 +30,7 @@ const MEASURE_ORDER: readonly Measure[] = ['loss', 'syn-loss', 'latency'];
 /** Run settings that differ from run to run by design. */
 const VOLATILE_SETTINGS = new Set(['namespace']);
 
-const pairKey = (p: PairKey) => `${p.source}|${p.destination}|${p.protocol}|${p.path}`;
-const keyOf = ({ source, destination, protocol, path }: PairKey): PairKey => ({ source, destination, protocol, path });
+const keyOf = ({ source, destination, protocol, path, family }: PairKey): PairKey => ({ source, destination, protocol, path, ...(family ? { family } : {}) });
 
 export function compareReports(before: LoadedReport, after: LoadedReport, settings: CompareSettings): CompareReport {
   const afterPairs = new Map(after.report.pairs.map((pair) => [pairKey(pair), pair]));

@@ -2,6 +2,7 @@
 // kernels side by side (the point of a before/after kernel upgrade), then the significant
 // regressions worst first, the improvements, and the pairs measured in only one run.
 import { countOf, formatMs, formatPercent, pairName } from '../shared/format.ts';
+import { networkKey } from '../analyse/pairs.ts';
 import { paint } from '../render/ansi.ts';
 import { compactTable } from '../render/compact-table.ts';
 import { wrap } from '../render/wrap.ts';
@@ -73,7 +74,7 @@ function changesSection(title: string, changes: readonly PairChange[], style: 'r
   if (changes.length === 0) return '';
   const rows = changes.slice(0, LISTED).map((change) => [
     pairName(change),
-    `${change.protocol}/${change.path}`,
+    `${change.protocol}/${networkKey(change)}`,
     paint(MEASURE_NAMES[change.measure], style, color),
     describeSide(change, 'before'),
     describeSide(change, 'after'),
@@ -101,7 +102,7 @@ export function formatPValue(p: number): string {
 
 function onlyInOneRun(side: 'before' | 'after', pairs: readonly PairKey[], width: number): string {
   if (pairs.length === 0) return '';
-  const listed = pairs.slice(0, LISTED).map((pair) => `${pairName(pair)} ${pair.protocol}/${pair.path}`);
+  const listed = pairs.slice(0, LISTED).map((pair) => `${pairName(pair)} ${pair.protocol}/${networkKey(pair)}`);
   const more = pairs.length - listed.length;
   return wrap(`Only in the ${side} run (${pairs.length}): ${listed.join(', ')}${more > 0 ? `, … and ${more} more` : ''}.`, width, '', '  ');
 }

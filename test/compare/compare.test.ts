@@ -62,6 +62,16 @@ describe('compare', () => {
     expect(named(backwards.improvements)).toEqual(['node-2 -> node-5 udp/pod loss']);
   });
 
+  test('dual-stack runs: each family is compared with its own, and an IPv6-only regression is named with its family', () => {
+    const dualStack = (ipv4: MatrixReport, ipv6: MatrixReport): MatrixReport => ({ ...ipv4, pairs: [...ipv4.pairs, ...ipv6.pairs.map((pair) => ({ ...pair, family: 'ipv6' as const }))] });
+    const before = dualStack(run({ specOf: healthyNoise(1) }), run({ specOf: healthyNoise(2) }));
+    const after = dualStack(run({ specOf: healthyNoise(3) }), run({ specOf: withFault(4, 'node-2', 'node-5', 'udp', { lost: 20 }) }));
+    const report = compare(before, after);
+    expect(report.summary).toMatchObject({ pairsCompared: 2 * (6 * 5 * 2 + 6), onlyBefore: 0, onlyAfter: 0 });
+    expect(report.regressions.map((c) => `${named([c])[0]} ${c.family ?? 'ipv4'}`)).toEqual(['node-2 -> node-5 udp/pod loss ipv6']);
+    expect(renderCompareTable(report, { color: false })).toContain('udp/pod/ipv6');
+  });
+
   test('worst first: loss before SYN loss before latency, larger loss first', () => {
     const noise = healthyNoise(7);
     const after: PairSpecOf = (s, d, p) => {
