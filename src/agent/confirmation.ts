@@ -21,7 +21,8 @@ export interface LossEvidence {
 
 /** One prober and the counts it keeps: a series' main window, or its confirmation. */
 export interface ProbeBlock {
-  probe(): Promise<void>;
+  /** `firedAt`: when the pacer sent it off, the time its window is counted by. */
+  probe(firedAt?: number): Promise<void>;
   evidence(): LossEvidence;
   toSeries(): ProbeSeries;
   close?(): void;
@@ -89,8 +90,8 @@ export class JudgedSeries {
     this.originMs = originMs;
   }
 
-  async probeMain(): Promise<void> {
-    await this.main.probe();
+  async probeMain(firedAt: number): Promise<void> {
+    await this.main.probe(firedAt);
     // Until first decided, for decidedAfterMs; the main window's verdict is judged again at its end.
     if (this.decidedAtMs === null) this.judge();
   }

@@ -33,14 +33,14 @@ export class DnsProber {
     };
   }
 
-  probe(): Promise<void> {
+  probe(firedAt?: number): Promise<void> {
     const name = this.plan.names[this.nextName++ % this.plan.names.length];
     return this.detailCounts.variant === 'single'
-      ? this.lookup([{ name, type: 'A' }], this.plan.queryTimeoutMs, 1)
-      : this.lookup([{ name, type: 'A' }, { name, type: 'AAAA' }], this.plan.resolverTimeoutMs, this.plan.resolverAttempts);
+      ? this.lookup([{ name, type: 'A' }], this.plan.queryTimeoutMs, 1, firedAt)
+      : this.lookup([{ name, type: 'A' }, { name, type: 'AAAA' }], this.plan.resolverTimeoutMs, this.plan.resolverAttempts, firedAt);
   }
 
-  private async lookup(questions: DnsQuestion[], timeoutMs: number, attempts: number): Promise<void> {
+  private async lookup(questions: DnsQuestion[], timeoutMs: number, attempts: number, firedAt?: number): Promise<void> {
     const startedAt = performance.now();
     const { outcome, latencyMs, sends, rcodes } = await dnsExchange(this.server, this.port, questions, timeoutMs, attempts);
     if (outcome === 'timeout') this.detailCounts.timeouts++;
@@ -48,7 +48,7 @@ export class DnsProber {
       for (const r of rcodes) this.detailCounts.rcodes[r] = (this.detailCounts.rcodes[r] ?? 0) + 1;
       if (sends > 1) this.detailCounts.answeredAtResolverMarks[sends - 2]++;
     }
-    this.series.record(outcome, latencyMs, { startedAt, degraded: sends > 1 });
+    this.series.record(outcome, latencyMs, { startedAt, firedAt, degraded: sends > 1 });
   }
 
   evidence(): LossEvidence {

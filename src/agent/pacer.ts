@@ -12,7 +12,7 @@ export interface PacedLoop {
 }
 
 /** Probes from `fromMs` until `toMs` (performance.now() times: spans of several loops then meet exactly). */
-export function pace(ratePerSecond: number, fromMs: number, toMs: number, probe: () => Promise<void>, random = Math.random): PacedLoop {
+export function pace(ratePerSecond: number, fromMs: number, toMs: number, probe: (firedAt: number) => Promise<void>, random = Math.random): PacedLoop {
   const intervalMs = 1000 / ratePerSecond;
   const endAt = toMs;
   const inFlight = new Set<Promise<void>>();
@@ -22,8 +22,9 @@ export function pace(ratePerSecond: number, fromMs: number, toMs: number, probe:
   let stopped = false;
 
   const fire = () => {
-    if (stopped || performance.now() >= endAt) return finish();
-    const p = probe().finally(() => inFlight.delete(p));
+    const firedAt = performance.now();
+    if (stopped || firedAt >= endAt) return finish();
+    const p = probe(firedAt).finally(() => inFlight.delete(p));
     inFlight.add(p);
     timer = setTimeout(fire, intervalMs * (1 - JITTER + 2 * JITTER * random()));
   };

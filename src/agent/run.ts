@@ -76,7 +76,7 @@ export async function startAgent(
   // A series probes through its windows (all of them, or a rotation's), one paced loop per run of consecutive windows.
   const loops: PacedLoop[] = scheduled.flatMap(({ series, windows }) => {
     const spans = windows === null ? [[0, plan.durationMs]] : windowRuns(windows).map(([first, last]) => [first * plan.windowMs!, Math.min(plan.durationMs, (last + 1) * plan.windowMs!)]);
-    const own = spans.map(([from, to]) => pace(plan.ratePerSecond, originMs + from, originMs + to, () => series.probeMain()));
+    const own = spans.map(([from, to]) => pace(plan.ratePerSecond, originMs + from, originMs + to, (firedAt) => series.probeMain(firedAt)));
     void Promise.all(own.map((l) => l.done)).then(() => {
       series.endMain();
       confirm?.wake();
@@ -170,13 +170,13 @@ function buildSeries(plan: AgentPlan, targets: readonly ScheduledPeer[], synMark
     if (plan.protocols.includes('tcp')) {
       add((windowClock) => {
         const tcp = new TcpProber(peer, plan.runToken, plan.tcpTimeoutMs, plan.tcpPayloadBytes, synMarks, windowClock);
-        return { probe: () => tcp.probe(), evidence: () => tcp.evidence(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) };
+        return { probe: (firedAt) => tcp.probe(firedAt), evidence: () => tcp.evidence(), toSeries: () => ({ ...tcp.series.toJSON(), tcp: tcp.detail() }) };
       }, 'tcp', windows);
     }
     if (plan.protocols.includes('udp')) {
       add((windowClock) => {
         const udp = new UdpProber(peer, plan.runToken, plan.udpTimeoutMs, windowClock);
-        return { probe: () => udp.probe(), evidence: () => udp.series.evidence(), toSeries: () => ({ ...udp.series.toJSON(), udp: udp.detail() }), close: () => udp.close() };
+        return { probe: (firedAt) => udp.probe(firedAt), evidence: () => udp.series.evidence(), toSeries: () => ({ ...udp.series.toJSON(), udp: udp.detail() }), close: () => udp.close() };
       }, 'udp', windows);
     }
   }
@@ -185,7 +185,7 @@ function buildSeries(plan: AgentPlan, targets: readonly ScheduledPeer[], synMark
     for (const variant of ['single', 'a+aaaa'] as const) {
       add((windowClock) => {
         const dns = new DnsProber(variant, server, plan.dns!, windowClock);
-        return { probe: () => dns.probe(), evidence: () => dns.evidence(), toSeries: () => ({ ...dns.series.toJSON(), dns: dns.detail() }) };
+        return { probe: (firedAt) => dns.probe(firedAt), evidence: () => dns.evidence(), toSeries: () => ({ ...dns.series.toJSON(), dns: dns.detail() }) };
       }, 'dns', null, variant === 'a+aaaa');
     }
   }

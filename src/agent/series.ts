@@ -16,6 +16,12 @@ export interface WindowClock {
 export interface ProbeTiming {
   /** performance.now() when the probe started. */
   startedAt: number;
+  /**
+   * performance.now() when the pacer fired it, inside its window by construction: the window it
+   * is counted in. (startedAt can fall a little past the window's end on a loaded node: a GC
+   * pause between the pacer's check and the send.)
+   */
+  firedAt?: number;
   /** Succeeded, but the hard way: a connect after SYN retransmits, a DNS answer at a resolver mark. */
   degraded?: boolean;
 }
@@ -48,7 +54,7 @@ export class SeriesRecorder {
     this.attempts++;
     this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
     if (this.windows && this.clock) {
-      const at = timing?.startedAt ?? performance.now();
+      const at = timing?.firedAt ?? timing?.startedAt ?? performance.now();
       const w = Math.max(0, Math.floor((at - this.clock.originMs) / this.clock.windowMs));
       for (const counts of [this.windows.attempts, this.windows.failures, this.windows.degraded]) while (counts.length <= w) counts.push(0);
       this.windows.attempts[w]++;

@@ -29,7 +29,7 @@ export class TcpProber {
     this.series = new SeriesRecorder('tcp', peer.node, peer.path, peer.ip, peer.tcpPort, clock);
   }
 
-  probe(): Promise<void> {
+  probe(firedAt?: number): Promise<void> {
     return new Promise((resolve) => {
       // No noDelay here: Node would set it (a setsockopt) before emitting 'connect', inside the timed span.
       const socket = connect({ host: this.peer.ip, port: this.peer.tcpPort });
@@ -45,7 +45,7 @@ export class TcpProber {
         // Retransmits happened before the handshake completed, or before we gave up on it.
         const retransmits = inferSynRetransmits(connectMs ?? elapsedMs(start), this.synMarks);
         this.synRetransmits += retransmits;
-        this.series.record(outcome, latencyMs, { startedAt: start, degraded: retransmits > 0 });
+        this.series.record(outcome, latencyMs, { startedAt: start, firedAt, degraded: retransmits > 0 });
         resolve();
       };
       // Connected but the payload never got through: large packets lost while the handshake passed (MTU).

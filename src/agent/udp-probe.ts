@@ -8,6 +8,7 @@ import { SeriesRecorder, type WindowClock } from './series.ts';
 
 interface Pending {
   sentAt: number;
+  firedAt: number | undefined;
   timer: NodeJS.Timeout;
   resolve: () => void;
 }
@@ -41,23 +42,23 @@ export class UdpProber {
     this.socket.on('error', () => {});
   }
 
-  probe(): Promise<void> {
+  probe(firedAt?: number): Promise<void> {
     return new Promise((resolve) => {
       const seq = this.nextSeq++;
       const sentAt = performance.now();
       const timer = setTimeout(() => {
         this.pending.delete(seq);
         this.expired.add(seq);
-        this.series.record('timeout', undefined, { startedAt: sentAt });
+        this.series.record('timeout', undefined, { startedAt: sentAt, firedAt });
         resolve();
       }, this.timeoutMs);
-      this.pending.set(seq, { sentAt, timer, resolve });
+      this.pending.set(seq, { sentAt, firedAt, timer, resolve });
       this.socket.send(`${this.token} ${seq}`, this.peer.udpPort, this.peer.ip, (err) => {
         if (!err || !this.pending.has(seq)) return;
         clearTimeout(timer);
         this.pending.delete(seq);
         this.answered.add(seq);
-        this.series.record(outcomeOfError(err), undefined, { startedAt: sentAt });
+        this.series.record(outcomeOfError(err), undefined, { startedAt: sentAt, firedAt });
         resolve();
       });
     });
@@ -83,7 +84,7 @@ export class UdpProber {
     this.echoedInTime++;
     if (seq < this.highestAnswered) this.counts.reordered++;
     else this.highestAnswered = seq;
-    this.series.record('ok', receivedAt - pending.sentAt, { startedAt: pending.sentAt });
+    this.series.record('ok', receivedAt - pending.sentAt, { startedAt: pending.sentAt, firedAt: pending.firedAt });
     pending.resolve();
   }
 

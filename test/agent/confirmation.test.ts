@@ -62,7 +62,7 @@ async function confirming(losses: number[], plan: Partial<ConfirmPlan>, mainProb
   const random = seededRandom(seed);
   const confirmStarts = losses.map(() => [] as number[]);
   const series = losses.map((loss, i) => new JudgedSeries(fakeBlock(timers, loss, []), () => fakeBlock(timers, loss, confirmStarts[i]), 'udp', false, RULE, 0));
-  for (const s of series) for (let p = 0; p < mainProbes; p++) { const probe = s.probeMain(); await timers.run(Infinity); await probe; }
+  for (const s of series) for (let p = 0; p < mainProbes; p++) { const probe = s.probeMain(performance.now()); await timers.run(Infinity); await probe; }
   const full: ConfirmPlan = { maxMs: 10_000, ratePerSecond: 10, maxProbesPerSecond: 100, maxProbesPerSeries: 10_000, rule: RULE, ...plan };
   const startedAt = timers.now();
   const scheduler = new ConfirmationScheduler(series, full, 0, timers, random);
