@@ -1,6 +1,7 @@
 // The hollow agent on its own (no API): its documents are the real agent's, parsed by the CLI's
 // own parser, and each fault of the model looks the way the real one looks to the real agent.
 import { analyse } from '../../../src/analyse/analyse.ts';
+import { DEFAULT_THRESHOLDS } from '../../../src/analyse/options.ts';
 import { parseAgentResult } from '../../../src/collect/parse-agent-result.ts';
 import type { AgentResult, ProbeSeries } from '../../../src/shared/agent-result.ts';
 import { LatencyHistogram } from '../../../src/shared/histogram.ts';
@@ -239,5 +240,44 @@ describe('a hollow agent', () => {
     const run = (seed: string) => JSON.stringify(agent({ world: new World(nodes), from: nodes[1], to: [nodes[2], nodes[4]], seed, faults: [{ kind: 'syn-drop', from: 'node2', to: 'node3', percent: 30 }] }).finalDocument().result);
     expect(run('a')).toBe(run('a'));
     expect(run('a')).not.toBe(run('b'));
+  });
+
+  describe('with confirmation (plan.confirm), as src/agent/confirmation.ts does it', () => {
+    const rule = { threshold: DEFAULT_THRESHOLDS.lossRatio, flagAt: 40 / DEFAULT_THRESHOLDS.falseDiscoveryRate, clearAt: 1 / DEFAULT_THRESHOLDS.falseClearRate };
+    const confirm = { maxMs: 10_000, ratePerSecond: 200, maxProbesPerSecond: 1000, maxProbesPerSeries: 2000, rule };
+    const setup = { world: new World(nodes), from: nodes[1], to: [nodes[2], nodes[3]], faults: [{ kind: 'udp-loss' as const, from: 'node2', to: 'node3', percent: 30 }] };
+    const base = { durationMs: 10_000, ratePerSecond: 10 };
+
+    test('series the main window left undecided are probed on until clear; the lossy one is flagged in the main window and not confirmed; the main counts stay as measured', () => {
+      const result = agent({ ...setup, plan: { ...base, confirm } }).finalDocument().result;
+      const unconfirmed = agent({ ...setup, plan: base }).finalDocument().result;
+      expect(parseAgentResult(JSON.stringify(result), 'hollow agent', { node: 'node2', runToken: TOKEN }).series).toHaveLength(6);
+      const lossy = seriesTo(result, 'udp', 'node3');
+      expect(lossy.decidedAfterMs).toBeLessThan(base.durationMs);
+      expect(lossy.confirmation).toBeUndefined();
+      for (const s of result.series.filter((x) => x !== lossy)) {
+        expect(s.confirmation!.attempts).toBeGreaterThan(300);
+        expect(s.decidedAfterMs).toBeGreaterThan(base.durationMs);
+        expect(s.decidedAfterMs).toBeLessThan(base.durationMs + confirm.maxMs);
+        // At the series' own rate: its probes over at least attempts / rate.
+        expect(s.confirmation!.durationMs).toBeGreaterThanOrEqual((1000 * (s.confirmation!.attempts - 1)) / confirm.ratePerSecond);
+      }
+      const strip = ({ confirmation, decidedAfterMs, ...main }: ProbeSeries) => main;
+      expect(result.series.map(strip)).toEqual(unconfirmed.series.map(strip));
+      expect(unconfirmed.series.every((s) => s.decidedAfterMs === undefined && s.confirmation === undefined)).toBe(true);
+      // The analysis decides from the counts: clean pairs clear, the lossy one flagged.
+      const report = analyse({ run: { id: 'x', start: '', end: '', settings: {} }, nodes: nodes.map((n) => ({ name: n.name })), results: [result] });
+      const verdicts = report.pairs.map((p) => `${p.protocol} ${p.destination} ${p.verdict}`).sort();
+      expect(verdicts).toEqual(['dns dns:198.18.64.10 clear', 'tcp node3 clear', 'tcp node4 clear', 'udp node3 flagged', 'udp node4 clear']);
+    });
+
+    test('the budget holds: at most maxProbesPerSecond over maxMs in all, maxProbesPerSeries each; what is still undecided says so', () => {
+      const tight = { ...confirm, maxMs: 2000, maxProbesPerSecond: 100, maxProbesPerSeries: 150 };
+      const result = agent({ ...setup, plan: { ...base, confirm: tight } }).finalDocument().result;
+      const confirmed = result.series.map((s) => s.confirmation?.attempts ?? 0);
+      expect(confirmed.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(200 + 1);
+      expect(Math.max(...confirmed)).toBeLessThanOrEqual(150);
+      expect(result.series.filter((s) => s.decidedAfterMs === null).length).toBeGreaterThan(0);
+    });
   });
 });

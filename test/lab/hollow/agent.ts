@@ -5,6 +5,7 @@
 // would print them (src/agent/run.ts): an interim one at each window's end, then the final one
 // once probing and serving are over. When the agent's format changes, this follows, or no
 // longer compiles.
+import { lossMeasures, verdictOf, type LossEvidence } from '../../../src/agent/confirmation.ts';
 import { counterDelta } from '../../../src/agent/counters.ts';
 import type { ServedCounts } from '../../../src/agent/responder.ts';
 import { SeriesRecorder, type WindowClock } from '../../../src/agent/series.ts';
@@ -14,7 +15,8 @@ import {
   type AgentResult, type DnsDetail, type DnsVariant, type NetCounters, type ProbeOutcome, type ProbeSeries, type UdpDetail,
 } from '../../../src/shared/agent-result.ts';
 import { LatencyHistogram } from '../../../src/shared/histogram.ts';
-import type { AgentPlan, PeerTarget } from '../../../src/shared/plan.ts';
+import type { AgentPlan, ConfirmPlan, PeerTarget } from '../../../src/shared/plan.ts';
+import type { Verdict } from '../../../src/shared/sequential-test.ts';
 import type { LabNode } from '../contracts.ts';
 import { faultsAt, type HollowFault } from './faults.ts';
 import type { NetworkModel, Packet, ProbeLoad } from './network-model.ts';
@@ -71,6 +73,8 @@ const SYN_RETRIES = 6;
 /** Linux >= 6.5 has tcp_syn_linear_timeouts, default 4 (field notes). */
 const LINEAR_TIMEOUTS = 4;
 const DNS_PORT = 53;
+/** src/agent/confirmation.ts MIN_TICK_MS: the confirmation budget's ticks are no closer than this. */
+const CONFIRM_MIN_TICK_MS = 10;
 
 // What the model cannot read off a pair and fixes instead, with the reason.
 /** A connect to an address nobody has fails once ARP gives up: mcast_solicit 3 × retrans_time 1 s (ip-sysctl.rst, neigh defaults). */
@@ -114,6 +118,14 @@ interface ProbeFate {
   dns?: { sends: number; rcodes: string[] };
 }
 
+/** One series' probes: the main window's, and with plan.confirm the confirmation's and when the stopping rule first decided. */
+interface SeriesRun {
+  main: ProbeFate[];
+  confirmation: ProbeFate[];
+  /** ms from the agent's start when the rule first decided the series; null: not (yet). */
+  decidedAt: number | null;
+}
+
 /** What one series adds to the agent's own counters, and to the responders it probed. */
 interface Accounting {
   synRetransmits: number;
@@ -152,7 +164,8 @@ export class HollowAgent {
     const untilStart = plan.startAt ? Math.max(0, Date.parse(plan.startAt) - options.startedAt) : 0;
     const loopsClose = Math.max(0, ...this.specs.map((s) => this.paceTimes(s, untilStart).closesAt));
     const longestProbeMs = Math.max(plan.tcpTimeoutMs, plan.udpTimeoutMs, plan.dns ? Math.max(plan.dns.queryTimeoutMs, plan.dns.resolverTimeoutMs * plan.dns.resolverAttempts) : 0);
-    this.timetable = { untilStart, loopsClose, servingEnds: plan.listen ? plan.serveMs ?? untilStart + plan.durationMs + longestProbeMs : 0 };
+    const servingEnds = plan.listen ? plan.serveMs ?? untilStart + plan.durationMs + (plan.confirm?.maxMs ?? 0) + longestProbeMs : 0;
+    this.timetable = { untilStart, loopsClose, servingEnds };
   }
 
   get probes(): boolean {
@@ -181,7 +194,7 @@ export class HollowAgent {
     const run = this.simulateAll(Infinity);
     // The loops are done once the last probe has ended (src/agent/run.ts logs "probing done").
     let probingDone = this.probes ? this.timetable.loopsClose : 0;
-    for (const fates of run.fates) for (const f of fates) probingDone = Math.max(probingDone, f.endedAt);
+    for (const series of run.series) for (const f of [...series.main, ...series.confirmation]) probingDone = Math.max(probingDone, f.endedAt);
     const at = Math.max(probingDone, this.timetable.servingEnds);
     settle(run.accounting);
     return { probingDone, at, result: this.assemble(run, at, true) };
@@ -194,24 +207,111 @@ export class HollowAgent {
     return this.assemble(run, at, true);
   }
 
-  private simulateAll(upTo: number): { fates: ProbeFate[][]; accounting: Accounting } {
+  private simulateAll(upTo: number): { series: SeriesRun[]; accounting: Accounting } {
     const history = this.options.faults();
     const accounting: Accounting = { synRetransmits: 0, dataRetransmits: 0, attemptFails: 0, served: new Map() };
     const ways = new Ways(this.options.model, !this.options.hostNetwork);
-    return { fates: this.specs.map((spec) => this.simulate(spec, history, upTo, accounting, ways)), accounting };
+    const { untilStart } = this.timetable;
+    const main = this.specs.map((spec) => this.simulate(spec, this.paceTimes(spec, untilStart).starts.filter((t) => t <= upTo), { confirmation: false, first: 0 }, history, accounting, ways));
+    const { confirm } = this.options.plan;
+    if (!confirm) return { series: main.map((fates) => ({ main: fates, confirmation: [], decidedAt: null })), accounting };
+    return { series: this.confirm(confirm, main, upTo, (spec, starts, first) => this.simulate(spec, starts, { confirmation: true, first }, history, accounting, ways)), accounting };
   }
 
-  private assemble({ fates, accounting }: { fates: ProbeFate[][]; accounting: Accounting }, at: number, final: boolean): AgentResult {
+  /**
+   * src/agent/confirmation.ts on the simulated clock: the stopping rule judges each series as its
+   * main probes end, until first decided, and again when its main window is over; from the
+   * window's end for at most maxMs, budget tokens accrue at maxProbesPerSecond and each tick
+   * spends them on the undecided series whose own rate allows a probe, most trouble first, then
+   * the longest waiting, each until decided or out of probes. (The real ticks' jitter, which
+   * only keeps agents out of step, is left out.)
+   */
+  private confirm(plan: ConfirmPlan, main: ProbeFate[][], upTo: number, probe: (spec: SeriesSpec, starts: number[], first: number) => ProbeFate[]): SeriesRun[] {
+    const { untilStart } = this.timetable;
+    const states = this.specs.map((spec, i) => {
+      const marks = spec.protocol === 'dns' && spec.variant === 'a+aaaa';
+      const judge = (e: LossEvidence): Verdict => verdictOf(lossMeasures(e, spec.protocol, marks), plan.rule);
+      const byEnd = [...main[i]].sort((a, b) => a.endedAt - b.endedAt);
+      let evidence = NO_EVIDENCE;
+      let decidedAt: number | null = null;
+      for (const fate of byEnd) {
+        evidence = addEvidence(evidence, fate);
+        if (decidedAt === null && judge(evidence) !== 'inconclusive') decidedAt = fate.endedAt;
+      }
+      const mainDoneAt = Math.max(this.paceTimes(spec, untilStart).closesAt, ...byEnd.map((f) => f.endedAt));
+      return { spec, judge, evidence, verdict: judge(evidence), decidedAt, mainDoneAt, confirmation: [] as ProbeFate[], nextAt: 0 };
+    });
+    const ended = (state: (typeof states)[number], fate: ProbeFate) => {
+      state.evidence = addEvidence(state.evidence, fate);
+      if (state.verdict !== 'inconclusive') return;
+      state.verdict = state.judge(state.evidence);
+      if (state.verdict !== 'inconclusive' && state.decidedAt === null) state.decidedAt = fate.endedAt;
+    };
+    const begin = untilStart + this.options.plan.durationMs;
+    const deadline = Math.min(begin + plan.maxMs, upTo);
+    const tickMs = Math.max(CONFIRM_MIN_TICK_MS, 1000 / plan.maxProbesPerSecond);
+    const bank = Math.max(1, (plan.maxProbesPerSecond * tickMs) / 1000);
+    const inFlight: { state: (typeof states)[number]; fate: ProbeFate }[] = [];
+    let tokens = 1;
+    let lastTick = begin;
+    let now = begin + tickMs * new Random(hashOf(this.options.seed, this.options.plan.node, 'confirm')).next();
+    while (plan.maxMs > 0 && now < deadline) {
+      // Probes that ended by now count before this tick's choices, as their promises settle first.
+      for (let j = inFlight.length - 1; j >= 0; j--) {
+        if (inFlight[j].fate.endedAt > now) continue;
+        ended(inFlight[j].state, inFlight[j].fate);
+        inFlight.splice(j, 1);
+      }
+      tokens = Math.min(bank, tokens + ((now - lastTick) * plan.maxProbesPerSecond) / 1000);
+      lastTick = now;
+      const candidates = states.filter((s) => s.mainDoneAt <= now && s.verdict === 'inconclusive' && s.confirmation.length < plan.maxProbesPerSeries);
+      if (candidates.length === 0) {
+        const mainPending = states.filter((s) => s.mainDoneAt > now);
+        if (mainPending.length === 0 && inFlight.length === 0) break;
+        now = Math.min(deadline, ...mainPending.map((s) => s.mainDoneAt), ...inFlight.map((f) => f.fate.endedAt));
+        continue;
+      }
+      const ready = candidates.filter((s) => s.nextAt <= now);
+      if (ready.length > 0 && tokens >= 1) {
+        const trouble = (s: (typeof states)[number]) => s.evidence.failures + s.evidence.synRetransmits + s.evidence.answeredAtMarks;
+        const best = ready.reduce((a, b) => (trouble(b) > trouble(a) || (trouble(b) === trouble(a) && b.nextAt < a.nextAt) ? b : a));
+        tokens -= 1;
+        best.nextAt = now + 1000 / plan.ratePerSecond;
+        const [fate] = probe(best.spec, [now], best.confirmation.length);
+        best.confirmation.push(fate);
+        inFlight.push({ state: best, fate });
+        continue;
+      }
+      now = Math.min(deadline, ready.length > 0 ? now + tickMs : Math.min(...candidates.map((s) => s.nextAt)));
+    }
+    // The scheduler ends; probes it started still end and are judged.
+    for (const { state, fate } of inFlight.sort((a, b) => a.fate.endedAt - b.fate.endedAt)) ended(state, fate);
+    return states.map((s, i) => ({ main: main[i], confirmation: s.confirmation, decidedAt: s.decidedAt }));
+  }
+
+  private assemble({ series: runs, accounting }: { series: SeriesRun[]; accounting: Accounting }, at: number, final: boolean): AgentResult {
     const { plan, startedAt } = this.options;
     const { untilStart } = this.timetable;
     const clock: WindowClock | undefined = plan.windowMs ? { originMs: untilStart, windowMs: plan.windowMs } : undefined;
     let probeCount = 0;
-    const series = this.specs.map((spec, i): ProbeSeries => {
-      const recorder = new SeriesRecorder(spec.protocol, ...this.describe(spec), clock);
-      const ended = fates[i].filter((f) => f.endedAt <= at);
+    const block = (spec: SeriesSpec, fates: readonly ProbeFate[], windowClock: WindowClock | undefined) => {
+      const recorder = new SeriesRecorder(spec.protocol, ...this.describe(spec), windowClock);
+      const ended = fates.filter((f) => f.endedAt <= at);
       for (const fate of ended) recorder.record(fate.outcome, fate.latencyMs, { startedAt: fate.startedAt, degraded: fate.degraded });
       probeCount += ended.length;
-      return { ...recorder.toJSON(), ...this.detail(spec, fates[i], ended, at) };
+      return { series: { ...recorder.toJSON(), ...this.detail(spec, fates, ended, at) }, ended };
+    };
+    const series = this.specs.map((spec, i): ProbeSeries => {
+      const run = runs[i];
+      const { series: main } = block(spec, run.main, clock);
+      const confirmed = block(spec, run.confirmation, undefined);
+      if (confirmed.ended.length > 0) {
+        const { attempts, successes, latency, outcomes, tcp, udp, dns } = confirmed.series;
+        const durationMs = Math.max(...confirmed.ended.map((f) => f.endedAt)) - confirmed.ended[0].startedAt;
+        main.confirmation = { attempts, successes, latency, outcomes, ...(tcp && { tcp }), ...(udp && { udp }), ...(dns && { dns }), durationMs };
+      }
+      if (plan.confirm) main.decidedAfterMs = run.decidedAt !== null && run.decidedAt <= at ? run.decidedAt - untilStart : null;
+      return main;
     });
     const delta: NetCounters = { ...zeroCounters(), TCPSynRetrans: accounting.synRetransmits, RetransSegs: accounting.synRetransmits + accounting.dataRetransmits, AttemptFails: accounting.attemptFails };
     const countersAtEnd = Object.fromEntries(NET_COUNTER_NAMES.map((name) => [name, this.countersAtStart[name] + delta[name]])) as unknown as NetCounters;
@@ -262,11 +362,15 @@ export class HollowAgent {
     return { starts, closesAt: t };
   }
 
-  /** The probes of one series that started by `upTo`, each drawn from its own generator. */
-  private simulate(spec: SeriesSpec, history: readonly HollowFault[], upTo: number, accounting: Accounting, ways: Ways): ProbeFate[] {
-    const { starts } = this.paceTimes(spec, this.timetable.untilStart);
-    return starts.filter((startedAt) => startedAt <= upTo).map((startedAt, k) => {
-      const rng = new Random(mix(spec.key ^ Math.imul(k + 1, 0x9e3779b1)));
+  /**
+   * The probes of one series started at `starts`, each drawn from its own generator: the main
+   * window's are probes 0, 1, …; the confirmation's (a prober of their own) `first`, `first` + 1, … of a key apart.
+   */
+  private simulate(spec: SeriesSpec, starts: readonly number[], block: { confirmation: boolean; first: number }, history: readonly HollowFault[], accounting: Accounting, ways: Ways): ProbeFate[] {
+    const key = block.confirmation ? mix(spec.key ^ 0x85ebca6b) : spec.key;
+    return starts.map((startedAt, i) => {
+      const k = block.first + i;
+      const rng = new Random(mix(key ^ Math.imul(k + 1, 0x9e3779b1)));
       const faults = history.length ? faultsAt(history, this.options.startedAt + startedAt) : history;
       const probe: Probe = { startedAt, rng, faults, accounting, ways };
       if (spec.protocol === 'tcp') return this.tcpProbe(spec.peer!, probe);
@@ -495,6 +599,18 @@ function udpDetail(fates: readonly ProbeFate[], at: number): UdpDetail {
   const received = fates.slice(0, basis).filter((f) => f.udp!.arrived).length;
   const requestsLost = Math.max(0, basis - received);
   return { ...counts, direction: { basis, requestsLost, repliesLost: Math.max(0, basis - requestsLost - echoedInTime) } };
+}
+
+const NO_EVIDENCE: LossEvidence = { attempts: 0, failures: 0, synRetransmits: 0, answeredAtMarks: 0 };
+
+/** The counts the stopping rule judges, with one more probe (JudgedSeries' evidence). */
+function addEvidence(e: LossEvidence, fate: ProbeFate): LossEvidence {
+  return {
+    attempts: e.attempts + 1,
+    failures: e.failures + (fate.outcome === 'ok' ? 0 : 1),
+    synRetransmits: e.synRetransmits + (fate.tcp?.retransmits ?? 0),
+    answeredAtMarks: e.answeredAtMarks + (fate.outcome === 'ok' && (fate.dns?.sends ?? 1) > 1 ? 1 : 0),
+  };
 }
 
 function zeroCounters(): NetCounters {
