@@ -36,6 +36,7 @@ const USAGE = `usage: npm run lab -- <command>
   status
   fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT] [--qps Q] [--family ipv4|ipv6]
     (bird-stop: routed labs only; fdb-flush: vxlan labs only;
+     neigh-overflow: no --from, machine-wide (lowers the host's gc_thresh1/2/3, restored by clear and down);
      hollow labs: ${HOLLOW_FAULT_KINDS.join('|')}, and --from/--to '*' for every node)
   fault clear
 The lab lives in $NETPROBE_LAB_DIR (default ${labDir()}).`;
@@ -218,7 +219,7 @@ async function fault(args: string[]): Promise<void> {
     },
     strict: true,
   });
-  if (!values.kind || !values.from) throw new Error('fault add needs --kind and --from');
+  if (!values.kind) throw new Error('fault add needs --kind');
   const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const requested: Fault = {
     kind: values.kind as FaultKind, from: values.from, to: values.to, percent: num(values.percent), mtu: num(values.mtu), rateKbit: num(values.rate), qps: num(values.qps),

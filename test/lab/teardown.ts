@@ -1,7 +1,8 @@
-// `down`: removes everything a lab made, from its state file alone, so it works as well after
+// `down`: removes everything a lab made, from its state file (and a neigh-overflow fault's record) alone, so it works as well after
 // the daemon was killed with SIGKILL as after a clean run. Anything missing counts as removed.
 import { readFileSync, rmSync } from 'node:fs';
 import { removeNamespace, run } from '../support/netns.ts';
+import { restoreNeighbourLimits } from './net/neigh-overflow.ts';
 import { readState, type LabState } from './state.ts';
 
 const DAEMON_STOP_MS = 2000;
@@ -54,6 +55,8 @@ export async function down(dir: string): Promise<LabState | undefined> {
       rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
     for (const path of state.paths) rmSync(path, { recursive: true, force: true });
+    // The machine's neighbour-table limits, if a neigh-overflow fault lowered them (its record is in `dir`).
+    restoreNeighbourLimits(dir);
     rmSync(state.kubeconfig, { force: true });
     rmSync(dir, { recursive: true, force: true });
   }

@@ -50,6 +50,11 @@ export class LabSession {
     return exec(process.execPath, [LAB_CLI, ...args], { NETPROBE_LAB_DIR: join(this.dir, 'state') });
   }
 
+  /** The lab's command line as another (non-root) user, e.g. to see what it refuses. */
+  labAsUser(uid: number, ...args: string[]): Promise<ExecResult> {
+    return exec('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, LAB_CLI, ...args], { NETPROBE_LAB_DIR: join(this.dir, 'state') });
+  }
+
   async fault(...args: string[]): Promise<void> {
     const result = await this.lab('fault', 'add', ...args);
     if (result.code !== 0) throw new Error(`fault add ${args.join(' ')}: ${result.stderr || result.stdout}`);

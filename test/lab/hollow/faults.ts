@@ -58,17 +58,19 @@ export function validateHollowFault(nodes: number, requested: Fault): Omit<Hollo
   if (!HOLLOW_FAULT_KINDS.includes(kind)) {
     throw new Error(`the hollow lab simulates the fault kinds ${HOLLOW_FAULT_KINDS.join(', ')}; "${requested.kind}" needs the real lab (up without --hollow)`);
   }
-  checkNode(requested.from, nodes, '--from');
+  const from = requested.from;
+  if (from === undefined) throw new Error(`fault ${kind} needs --from NODE (or '*')`);
+  checkNode(from, nodes, '--from');
   if (requested.to !== undefined) checkNode(requested.to, nodes, '--to');
   if (requested.to === undefined && NEEDS_TO.includes(kind)) throw new Error(`fault ${kind} needs --to NODE (or '*')`);
-  if (requested.to === requested.from && requested.from !== ANY_NODE) throw new Error('--from and --to must be different nodes');
+  if (requested.to === from && from !== ANY_NODE) throw new Error('--from and --to must be different nodes');
   if (requested.mtu !== undefined || requested.qps !== undefined) throw new Error('--mtu and --qps belong to fault kinds the hollow lab does not simulate');
   if (requested.family !== undefined && requested.family !== 'ipv4') throw new Error('the hollow lab is IPv4 only: no --family ipv6');
   const percent = requested.percent ?? 100;
   if (!Number.isInteger(percent) || percent < 1 || percent > 100) throw new Error(`--percent must be an integer from 1 to 100, not ${requested.percent}`);
   const rateKbit = requested.rateKbit ?? DEFAULT_RATE_KBIT;
   if (!(rateKbit > 0)) throw new Error(`--rate must be a positive number of kbit/s, not ${requested.rateKbit}`);
-  const base = { kind, from: requested.from, ...(requested.to !== undefined && { to: requested.to }) };
+  const base = { kind, from, ...(requested.to !== undefined && { to: requested.to }) };
   return kind === 'slow' ? { ...base, rateKbit } : { ...base, percent };
 }
 

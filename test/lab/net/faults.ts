@@ -9,8 +9,10 @@
 // fault as a comment, which is also how `status` lists the faults: the namespaces are the truth.
 // `bird-stop` (routed labs) stops a node's BGP daemon, as when calico-node's bird dies;
 // `fdb-flush` (vxlan labs) removes a node's flannel.1 FDB and neighbour entries for its peers,
-// as when flanneld is not running to program them.
+// as when flanneld is not running to program them. `neigh-overflow` lowers the machine's
+// neighbour-table limits (neigh-overflow.ts): one kernel table, so every node at once.
 import { IS_ROOT, nsExec } from '../../support/netns.ts';
+import { activeNeighbourOverflow, lowerNeighbourLimits, restoreNeighbourLimits } from './neigh-overflow.ts';
 import type { Overlay } from '../state.ts';
 import { birdPid, startBird, waitForBgpRoutes } from './routed.ts';
 import { applyNft } from './services.ts';
@@ -18,7 +20,7 @@ import { findNode, type NodeAddressing } from './topology.ts';
 import { UNDERLAY_MTU } from './underlay.ts';
 import { bridgeFdbEntries, flushPeerEntries, VXLAN_PORT, writePeerEntries } from './vxlan.ts';
 
-export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop', 'fdb-flush', 'dns-slow'] as const;
+export const FAULT_KINDS = ['syn-drop', 'udp-loss', 'dns-drop', 'blackhole', 'mtu', 'slow', 'bird-stop', 'fdb-flush', 'dns-slow', 'neigh-overflow'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 /** Which family a packet fault drops (a dual-stack lab's IPv6 in a table of its own). */
 export type FaultFamily = 'ipv4' | 'ipv6';
@@ -26,7 +28,8 @@ const IPV6_KINDS: readonly FaultKind[] = ['syn-drop', 'udp-loss', 'blackhole'];
 
 export interface Fault {
   kind: FaultKind;
-  from: string;
+  /** Required except for neigh-overflow (machine-wide: the kernel's one neighbour table), which refuses it. */
+  from?: string;
   /** Required except for dns-drop (then: queries to any node), mtu, bird-stop and fdb-flush (properties of --from). */
   to?: string;
   /** syn-drop, udp-loss, dns-drop, blackhole: share of packets dropped (default 100; a blackhole of less is a lossy path). */
@@ -39,6 +42,9 @@ export interface Fault {
   qps?: number;
   /** syn-drop, udp-loss, blackhole: the IPv6 packets instead (dual-stack labs); default ipv4. */
   family?: FaultFamily;
+  /** neigh-overflow, as added and listed: the gc_thresh1/2/3 it set, e.g. "3/12/24", and the machine's before. */
+  gcThresh?: string;
+  original?: string;
 }
 
 /** The lab as faults need it: its nodes, and for BGP its overlay and directory (BIRD's files). */
@@ -68,8 +74,15 @@ function requireRoot(): void {
 }
 
 /** The fault with its defaults filled in, or an error saying what is wrong with it. */
-export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Required<Pick<Fault, 'kind' | 'from'>> & Fault {
+export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Fault {
   if (!FAULT_KINDS.includes(fault.kind)) throw new Error(`unknown fault kind "${fault.kind}"; kinds: ${FAULT_KINDS.join(', ')}`);
+  if (fault.kind === 'neigh-overflow') {
+    if (fault.from !== undefined || fault.to !== undefined) {
+      throw new Error('neigh-overflow takes no --from or --to: the kernel has one neighbour table, and one set of gc_thresh limits, for every namespace on the machine, so it overflows on every node of the lab at once');
+    }
+    return { kind: fault.kind };
+  }
+  if (fault.from === undefined) throw new Error(`fault ${fault.kind} needs --from NODE`);
   if (fault.kind === 'bird-stop' && overlay !== 'routed') throw new Error(`bird-stop needs a lab with --overlay routed (BGP); this one is ${overlay}`);
   if (fault.kind === 'fdb-flush' && overlay !== 'vxlan') throw new Error(`fdb-flush needs a lab with --overlay vxlan (Flannel); this one is ${overlay}`);
   findNode(nodes, fault.from);
@@ -103,9 +116,13 @@ const describe = (f: Fault): string =>
   Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ');
 
 export function addFault(target: FaultTarget, requested: Fault): Fault {
-  requireRoot();
   const fault = validateFault(target, requested);
-  const from = findNode(target.nodes, fault.from);
+  if (fault.kind === 'neigh-overflow') {
+    const { original, lowered } = lowerNeighbourLimits(target.dir, target.nodes[0].netns.replace(/-node1$/, ''), target.nodes.length);
+    return { kind: fault.kind, gcThresh: lowered.join('/'), original: original.join('/') };
+  }
+  requireRoot();
+  const from = findNode(target.nodes, fault.from!);
   if (fault.kind === 'bird-stop') {
     const pid = birdPid(from);
     if (pid !== undefined) process.kill(pid, 'SIGTERM');
@@ -180,6 +197,7 @@ add rule ${TABLE6} output ${toMatch}${match}drop ${comment}
  *  stopped BIRD (restarted; resolves once BGP has converged again), flushed VXLAN peers. */
 export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise<void> {
   requireRoot();
+  restoreNeighbourLimits(dir);
   if (overlay === 'routed') {
     const stopped = nodes.filter((node) => birdPid(node) === undefined);
     for (const node of stopped) startBird(dir, node);
@@ -198,11 +216,13 @@ export async function clearFaults({ nodes, overlay, dir }: FaultTarget): Promise
 }
 
 /** The faults in place, read back from the rules' comments (and from BIRD's absence, or missing VXLAN peers). */
-export function listFaults({ nodes, overlay }: FaultTarget): Fault[] {
+export function listFaults({ nodes, overlay, dir }: FaultTarget): Fault[] {
   if (!IS_ROOT) return [];
-  const stateFaults: Fault[] = overlay === 'routed'
-    ? nodes.filter((n) => birdPid(n) === undefined).map((n) => ({ kind: 'bird-stop', from: n.name }))
-    : nodes.filter((n) => bridgeFdbEntries(n).length < nodes.length - 1).map((n) => ({ kind: 'fdb-flush', from: n.name }));
+  const neighbours = activeNeighbourOverflow(dir);
+  const stateFaults: Fault[] = neighbours ? [{ kind: 'neigh-overflow', gcThresh: neighbours.lowered.join('/'), original: neighbours.original.join('/') }] : [];
+  stateFaults.push(...(overlay === 'routed'
+    ? nodes.filter((n) => birdPid(n) === undefined).map((n): Fault => ({ kind: 'bird-stop', from: n.name }))
+    : nodes.filter((n) => bridgeFdbEntries(n).length < nodes.length - 1).map((n): Fault => ({ kind: 'fdb-flush', from: n.name }))));
   const seen = new Set<string>();
   for (const node of nodes) {
     const json = JSON.parse(nsExec(node.netns, 'nft', ['-j', 'list', 'tables'])) as { nftables: { table?: { name: string } }[] };
