@@ -2,6 +2,7 @@
 // the install hint for missing tools.
 import type { ContainerSpec } from './contracts.ts';
 import { validateFault } from './net/faults.ts';
+import { overflowThresholds } from './net/neigh-overflow.ts';
 import { serviceTransaction } from './net/services.ts';
 import { nodeAddressing } from './net/topology.ts';
 import { missingToolsMessage } from './prerequisites.ts';
@@ -36,6 +37,16 @@ test('faults are validated against the lab nodes and get their defaults', () => 
   expect(validateFault(nodes, { kind: 'slow', from: 'node1', to: 'node3' })).toEqual({ kind: 'slow', from: 'node1', to: 'node3', rateKbit: 1000 });
   expect(() => validateFault(nodes, { kind: 'syn-drop', from: 'node1', to: 'node1' })).toThrow('--from and --to must be different nodes');
   expect(() => validateFault(nodes, { kind: 'mtu', from: 'node1', mtu: 1500 })).toThrow('--mtu must be from 576 to 1499');
+  expect(() => validateFault(nodes, { kind: 'udp-loss', to: 'node2' })).toThrow('fault udp-loss needs --from NODE');
+  expect(validateFault(nodes, { kind: 'neigh-overflow' })).toEqual({ kind: 'neigh-overflow' });
+  expect(() => validateFault(nodes, { kind: 'neigh-overflow', from: 'node1' })).toThrow('neigh-overflow takes no --from or --to: the kernel has one neighbour table');
+});
+
+test('neigh-overflow leaves the lab half the entries a matrix --network both needs, plus what others use, at the kernel defaults\' ratios', () => {
+  // 4 nodes: 12 underlay peers + 20 for pods + 4 for DNS = 36 needed; gc_thresh3 18.
+  expect(overflowThresholds(4, 0)).toEqual([2, 9, 18]);
+  expect(overflowThresholds(4, 53)).toEqual([9, 36, 71]);
+  expect(overflowThresholds(10, 0)).toEqual([9, 36, 72]);
 });
 
 test('missing tools are named with the apt-get line that installs them', () => {
