@@ -1,6 +1,6 @@
 // What the lab API shows of its nodes for grouping: zones alternate, and `up --kernel`
 // changes the reported kernel of the nodes it names and of no other.
-import { labNodes, nodeAddressing, parseKernelVersions, withKernelVersions } from './net/topology.ts';
+import { labNodes, labPrefixOf, nodeAddressing, parseKernelVersions, withKernelVersions } from './net/topology.ts';
 
 const addressing = nodeAddressing('', 4, true);
 
@@ -21,4 +21,8 @@ test.each([
   ['node9=6.12', /unknown node "node9"; the lab's nodes are node1, node2, node3, node4/],
 ])('--kernel %s is refused', (spec, message) => {
   expect(() => parseKernelVersions([spec], addressing)).toThrow(message);
+});
+
+test('a node\'s namespace gives back the lab\'s prefix, also past node9', () => {
+  expect(nodeAddressing('nplab-ab12', 12).map(labPrefixOf)).toEqual(Array(12).fill('nplab-ab12'));
 });

@@ -16,7 +16,7 @@ import { activeNeighbourOverflow, lowerNeighbourLimits, restoreNeighbourLimits }
 import type { Overlay } from '../state.ts';
 import { birdPid, startBird, waitForBgpRoutes } from './routed.ts';
 import { applyNft } from './services.ts';
-import { findNode, type NodeAddressing } from './topology.ts';
+import { findNode, labPrefixOf, type NodeAddressing } from './topology.ts';
 import { UNDERLAY_MTU } from './underlay.ts';
 import { bridgeFdbEntries, flushPeerEntries, VXLAN_PORT, writePeerEntries } from './vxlan.ts';
 
@@ -118,7 +118,7 @@ const describe = (f: Fault): string =>
 export function addFault(target: FaultTarget, requested: Fault): Fault {
   const fault = validateFault(target, requested);
   if (fault.kind === 'neigh-overflow') {
-    const { original, lowered } = lowerNeighbourLimits(target.dir, target.nodes[0].netns.replace(/-node1$/, ''), target.nodes.length);
+    const { original, lowered } = lowerNeighbourLimits(target.dir, labPrefixOf(target.nodes[0]), target.nodes.length);
     return { kind: fault.kind, gcThresh: lowered.join('/'), original: original.join('/') };
   }
   requireRoot();

@@ -19,6 +19,8 @@ export interface NodeAddressing {
 export const nodeName = (i: number): string => `node${i}`;
 export const underlayNamespace = (prefix: string): string => `${prefix}-underlay`;
 export const nodeNamespace = (prefix: string, i: number): string => `${prefix}-node${i}`;
+/** The lab's prefix, back from a node's namespace (nodeNamespace's inverse). */
+export const labPrefixOf = (node: NodeAddressing): string => node.netns.slice(0, -`-node${node.index}`.length);
 export const podNamespace = (prefix: string, uid: string): string => `${prefix}-pod-${uid.replace(/[^a-zA-Z0-9-]/g, '')}`;
 
 export function nodeAddressing(prefix: string, count: number, rootless = false, ipv6 = false): NodeAddressing[] {
