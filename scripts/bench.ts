@@ -6,7 +6,9 @@
 //   the agents' CPU and peak RSS;
 // - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB);
 // - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
-//   the Node bundle (npm run build), and the archives' sizes.
+//   the Node bundle (npm run build), and the archives' sizes;
+// - truth (only when named, ~25 min): faults placed at random on the lab, how often the matrix
+//   flags the right pair and no other (scripts/bench-truth.ts); `-- FLAGS` go to every matrix run.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ import { renderJson } from '../src/render/json.ts';
 import { renderTable } from '../src/render/table.ts';
 import { agentResult, healthyNoise, nodeNames, probeSeries, RESOLVER, RUN } from '../test/support/agent-results.ts';
 import { LabSession } from '../test/support/lab-session.ts';
+import { benchTruth } from './bench-truth.ts';
 import { buildAgent, buildCli } from './build.ts';
 import { release } from './release.ts';
 import type { AgentResult } from '../src/shared/agent-result.ts';
@@ -184,7 +187,10 @@ async function benchStartup(): Promise<void> {
   }
 }
 
-const sections = process.argv.slice(2);
+// `npm run bench -- truth -- --confirm 20s`: what follows the second `--` is for the matrix runs.
+const args = process.argv.slice(2);
+const sections = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+const passThrough = args.includes('--') ? args.slice(args.indexOf('--') + 1) : [];
 const wanted = (name: string) => sections.length === 0 || sections.includes(name);
 if (wanted('agent')) await benchAgent();
 if (wanted('matrix')) {
@@ -196,3 +202,4 @@ if (wanted('analysis')) {
   benchAnalysis(200, null);
 }
 if (wanted('startup')) await benchStartup();
+if (sections.includes('truth')) await benchTruth(passThrough);
