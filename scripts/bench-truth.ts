@@ -37,7 +37,7 @@ import { readDocuments } from '../src/collect/documents.ts';
 import { LABEL_ROLE } from '../src/deploy/labels.ts';
 import { createKubeClient, loadKubeConfig } from '../src/kube/client-node.ts';
 import type { AgentResult } from '../src/shared/agent-result.ts';
-import { formatPercent } from '../src/shared/format.ts';
+import { countOf, formatPercent } from '../src/shared/format.ts';
 import type { MatrixReport } from '../src/shared/report.ts';
 import { seededRandom } from '../test/support/agent-results.ts';
 import { kubectlPath } from '../test/support/kubectl.ts';
@@ -53,7 +53,7 @@ const SETTINGS = {
   seed: env('BENCH_TRUTH_SEED', Math.floor(Math.random() * 2 ** 31)),
   nodes: env('BENCH_TRUTH_NODES', 5),
   labs: env('BENCH_TRUTH_LABS', 2),
-  /** One JSON line per trial (fault, score, times), for a closer look. */
+  /** One JSON line per trial (fault, score, times, the kube-dns nodes and the report), for a closer look. */
   out: process.env.BENCH_TRUTH_OUT,
 };
 const RETRIES = 2;
@@ -79,6 +79,8 @@ interface TrialRecord {
   /** The faulty series' earliest decidedAfterMs; null: never decided; undefined: the agents were given no rule. */
   decidedAfterMs: number | null | undefined;
   wallMs: number;
+  /** The faulty pairs as the report judged them: 'a -> b udp flagged, 5/31 lost', for a look at the misses. */
+  targetPairs: string[];
 }
 
 const nodeNames = (n: number) => Array.from({ length: n }, (_, i) => `node${i + 1}`);
@@ -173,7 +175,7 @@ function faultyDecidedAfterMs(results: readonly AgentResult[], fault: TruthFault
   return decided.length ? Math.min(...decided) : null;
 }
 
-type TrialOutcome = { record: TrialRecord } | { retry: string };
+type TrialOutcome = { record: TrialRecord; report: MatrixReport } | { retry: string };
 
 async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<string>, passThrough: string[], gcBaseline: number): Promise<TrialOutcome> {
   await lab.session.lab('fault', 'clear');
@@ -193,15 +195,17 @@ async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<strin
     const noData = report.nodes.filter((n) => n.status !== 'ok');
     if (noData.length) return { retry: `no data from ${noData.map((n) => `${n.name} (${n.noDataReason})`).join(', ')}` };
     const results = await lab.proberResults(String(report.run.settings.namespace ?? `netprobe-${report.run.id}`));
-    return { record: { trial, score: scoreTrial(report, trial.fault, dnsNodes), decidedAfterMs: faultyDecidedAfterMs(results, trial.fault, dnsNodes), wallMs } };
+    const targetPairs = report.pairs.filter((p) => pairRole(p, trial.fault, dnsNodes) === 'target')
+      .map((p) => `${p.source} -> ${p.destination} ${p.protocol} ${p.verdict}, ${p.attempts - p.successes}/${p.attempts} lost${p.synLoss?.ratio ? `, SYN loss ${formatPercent(p.synLoss.ratio)}` : ''}${p.flags.length ? ` (${p.flags.join(', ')})` : ''}`);
+    return { report, record: { trial, score: scoreTrial(report, trial.fault, dnsNodes), decidedAfterMs: faultyDecidedAfterMs(results, trial.fault, dnsNodes), wallMs, targetPairs } };
   } finally {
     await lab.netprobe(['cleanup'], 60_000);
   }
 }
 
-function describeRecord({ trial, score, decidedAfterMs, wallMs }: TrialRecord): string {
+function describeRecord({ trial, score, decidedAfterMs, wallMs, targetPairs }: TrialRecord): string {
   const parts = [
-    score.detected ? 'detected' : `missed (faulty pair ${score.target})`,
+    score.detected ? 'detected' : `missed (faulty pair ${score.target}: ${targetPairs.join('; ')})`,
     ...(score.direction ? [`UDP direction ${score.direction}`] : []),
     score.falseFlags ? `false flags: ${score.falseFlagged.join(', ')}` : `no false flag of ${score.cleanJudged} clean pairs`,
     decidedAfterMs === undefined ? 'not judged by the agent' : decidedAfterMs === null ? 'never decided by the agent' : `decided after ${(decidedAfterMs / 1000).toFixed(1)} s`,
@@ -276,7 +280,7 @@ function printGoals(records: readonly TrialRecord[], longDuration: string): void
     const k = rs.filter((r) => r.score.detected).length;
     if (rs.length === 0) return console.log(`  ${label}: goal ≥ ${formatPercent(target)}; no such trial`);
     const { low } = wilsonInterval(k, rs.length);
-    const verdict = k / rs.length < target ? 'MISSED' : low < target ? `met by the point estimate; ${rs.length} trials cannot show it at 95 % confidence (lower bound ${formatPercent(low)})` : 'met';
+    const verdict = k / rs.length < target ? 'MISSED' : low < target ? `met by the point estimate; ${countOf(rs.length, 'trial')} cannot show it at 95 % confidence (lower bound ${formatPercent(low)})` : 'met';
     console.log(`  ${label}: goal ≥ ${formatPercent(target)}; measured ${rate(k, rs.length)}: ${verdict}`);
   };
   goal(`30 s, faults ≥ ${GOALS.shortFromPercent} %`, sized.filter((r) => !r.trial.duration && r.trial.fault.percent! >= GOALS.shortFromPercent), GOALS.shortDetection);
@@ -295,7 +299,7 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
   const queue = planTrials(seed, shortTrials, longTrials, longDuration, nodeNames(nodes));
   // The long trials first, so the labs end together.
   queue.sort((a, b) => Number(!!b.duration) - Number(!!a.duration) || a.index - b.index);
-  console.log(`truth: seed ${seed}; ${shortTrials} trials at the default 30 s and ${longTrials} at --duration ${longDuration}, on ${labCount} labs of ${nodes} nodes`
+  console.log(`truth: seed ${seed}; ${shortTrials} trials at the default 30 s and ${longTrials} at --duration ${longDuration}, on ${countOf(labCount, 'lab')} of ${nodes} nodes`
     + `${passThrough.length ? `; matrix flags: ${passThrough.join(' ')}` : ''} (BENCH_TRUTH_SEED, BENCH_TRUTH_TRIALS, BENCH_TRUTH_LONG_TRIALS, BENCH_TRUTH_LONG_DURATION, BENCH_TRUTH_NODES, BENCH_TRUTH_LABS)`);
   const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-truth-'));
   const labs = Array.from({ length: labCount }, (_, i) => new TruthLab(`lab ${i + 1}`, join(dir, 'bin')));
@@ -326,7 +330,7 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
         }
         records.push(outcome.record);
         console.log(`  ${lab.name}: ${describeRecord(outcome.record)}`);
-        if (out) appendFileSync(out, `${JSON.stringify(outcome.record)}\n`);
+        if (out) appendFileSync(out, `${JSON.stringify({ ...outcome.record, dnsNodes: [...dnsNodes], report: outcome.report })}\n`);
       }
     };
     // Every lab is brought down whatever the others did.
