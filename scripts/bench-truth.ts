@@ -25,9 +25,9 @@
 //
 // Trials run on BENCH_TRUTH_LABS labs at once (default 2, each BENCH_TRUTH_NODES = 5 nodes, up
 // once, faults cleared between trials), so the 5-minute trials fit beside the short ones. A trial
-// during which the machine's gc_thresh3 dropped below its value at the start (another lab's
-// neigh-overflow fault lowers it for everyone), or whose run failed, is run again later (twice at
-// most) and otherwise left out and counted.
+// waits while the machine's gc_thresh3 is below its value at the start (another lab's
+// neigh-overflow fault lowers it for everyone); a run during which it drops is stopped and run
+// again later. A run that failed is run again later, twice at most, then left out and counted.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,18 +109,26 @@ const describeFault = (f: TruthFault) => `${f.kind} ${f.from}${f.to ? ` → ${f.
 
 const readGcThresh3 = () => Number(readFileSync(GC_THRESH3, 'utf8'));
 
+/** Until another lab's neigh-overflow fault has given gc_thresh3 back (it lowers it for the whole machine). */
+async function gcThreshRestored(baseline: number, lab: string): Promise<void> {
+  if (readGcThresh3() >= baseline) return;
+  console.log(`  ${lab}: gc_thresh3 is ${readGcThresh3()}, under its ${baseline} at the start (another lab's neigh-overflow fault): waiting`);
+  while (readGcThresh3() < baseline && !interrupted) await new Promise((r) => setTimeout(r, 2000));
+}
+
 /** The children and labs to stop on Ctrl-C. */
 const running = new Set<ChildProcess>();
 let interrupted = false;
 
-function run(cmd: string, args: string[], envVars: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a command to its end; past `timeoutMs` or on `stop` it gets a SIGINT (the plugin then removes its pods itself). */
+function run(cmd: string, args: string[], envVars: NodeJS.ProcessEnv, timeoutMs: number, stop?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(cmd, args, { env: { ...process.env, ...envVars }, stdio: ['ignore', 'pipe', 'pipe'] });
+  stop?.addEventListener('abort', () => child.kill('SIGINT'));
   running.add(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  // SIGINT first: the plugin then removes its pods itself.
   const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
   return new Promise((resolve) => child.on('close', (code) => {
     clearTimeout(timer);
@@ -148,8 +156,8 @@ class TruthLab {
     return new Set(dns.items.map((p) => p.spec!.nodeName!));
   }
 
-  netprobe(args: string[], timeoutMs: number) {
-    return run(kubectlPath(), ['netprobe', ...args, '--kubeconfig', this.session.kubeconfig], { PATH: this.path, NO_COLOR: '1' }, timeoutMs);
+  netprobe(args: string[], timeoutMs: number, stop?: AbortSignal) {
+    return run(kubectlPath(), ['netprobe', ...args, '--kubeconfig', this.session.kubeconfig], { PATH: this.path, NO_COLOR: '1' }, timeoutMs, stop);
   }
 
   /** The probers' final results, as --keep left them. */
@@ -175,22 +183,29 @@ function faultyDecidedAfterMs(results: readonly AgentResult[], fault: TruthFault
   return decided.length ? Math.min(...decided) : null;
 }
 
-type TrialOutcome = { record: TrialRecord; report: MatrixReport } | { retry: string };
+/** retry: the run failed (counted against RETRIES); disturbed: gc_thresh3 was lowered meanwhile (not the run's fault: always run again). */
+type TrialOutcome = { record: TrialRecord; report: MatrixReport } | { retry: string; disturbed?: true };
 
 async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<string>, passThrough: string[], gcBaseline: number): Promise<TrialOutcome> {
+  await gcThreshRestored(gcBaseline, lab.name);
   await lab.session.lab('fault', 'clear');
   await lab.session.fault(...faultArgs(trial.fault));
+  // A run during which it is lowered is stopped at once, and run again later.
   let lowestGcThresh = readGcThresh3();
-  const watch = setInterval(() => (lowestGcThresh = Math.min(lowestGcThresh, readGcThresh3())), 500);
+  const disturbed = new AbortController();
+  const watch = setInterval(() => {
+    lowestGcThresh = Math.min(lowestGcThresh, readGcThresh3());
+    if (lowestGcThresh < gcBaseline) disturbed.abort();
+  }, 500);
   const windowMs = durationMs(trial.duration ?? '30s');
   const started = performance.now();
-  const result = await lab.netprobe(['matrix', '-o', 'json', '--keep', ...(trial.duration ? ['--duration', trial.duration] : []), ...passThrough], windowMs + 240_000);
+  const result = await lab.netprobe(['matrix', '-o', 'json', '--keep', ...(trial.duration ? ['--duration', trial.duration] : []), ...passThrough], windowMs + 240_000, disturbed.signal);
   const wallMs = performance.now() - started;
   clearInterval(watch);
   await lab.session.lab('fault', 'clear');
   try {
+    if (lowestGcThresh < gcBaseline) return { retry: `gc_thresh3 fell to ${lowestGcThresh} during the run (another lab's neigh-overflow fault): stopped`, disturbed: true };
     if (result.code !== 0) return { retry: `the run exited ${result.code}: ${result.stderr.trim().split('\n').at(-1)}` };
-    if (lowestGcThresh < gcBaseline) return { retry: `gc_thresh3 fell to ${lowestGcThresh} during the run (another lab's neigh-overflow fault)` };
     const report = JSON.parse(result.stdout) as MatrixReport;
     const noData = report.nodes.filter((n) => n.status !== 'ok');
     if (noData.length) return { retry: `no data from ${noData.map((n) => `${n.name} (${n.noDataReason})`).join(', ')}` };
@@ -322,9 +337,9 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
         if (interrupted) break;
         if ('retry' in outcome) {
           const what = `trial ${trial.index + 1} ${describeFault(trial.fault)}: ${outcome.retry}`;
-          if (trial.attempt < RETRIES) {
+          if (outcome.disturbed || trial.attempt < RETRIES) {
             console.log(`  ${lab.name}: ${what}; again later`);
-            queue.push({ ...trial, attempt: trial.attempt + 1 });
+            queue.push({ ...trial, attempt: trial.attempt + (outcome.disturbed ? 0 : 1) });
           } else leftOut.push(what);
           continue;
         }
