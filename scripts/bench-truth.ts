@@ -27,7 +27,8 @@
 // once, faults cleared between trials), so the 5-minute trials fit beside the short ones. A trial
 // waits while the machine's gc_thresh3 is below its value at the start (another lab's
 // neigh-overflow fault lowers it for everyone); a run during which it drops is stopped and run
-// again later. A run that failed is run again later, twice at most, then left out and counted.
+// again later. A run that failed (or left a node without data) is run again later, twice at
+// most, then left out and counted. After either, the lab is replaced by a fresh one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,7 +98,10 @@ export function planTrials(seed: number, short: number, long: number, longDurati
     const percent = lo + Math.floor(random() * (hi - lo + 1));
     return kind === 'dns-drop' ? { kind, from, percent } : { kind, from, to, percent };
   };
-  return Array.from({ length: short + long }, (_, index) => ({ index, fault: fault(), attempt: 0, ...(index >= short && { duration: longDuration }) }));
+  const trials = Array.from({ length: short + long }, (_, index): Trial => ({ index, fault: fault(), attempt: 0, ...(index >= short && { duration: longDuration }) }));
+  // The long ones spread among the short ones, so a bench cut short (Ctrl-C) has measured some of each.
+  const spread = (t: Trial) => (t.duration ? (t.index - short + 0.5) / long : (t.index + 0.5) / short);
+  return trials.sort((a, b) => spread(a) - spread(b));
 }
 
 function faultArgs(f: TruthFault): string[] {
@@ -139,7 +143,8 @@ function run(cmd: string, args: string[], envVars: NodeJS.ProcessEnv, timeoutMs:
 
 /** One lab and the plugin built for it, run through the real kubectl. */
 class TruthLab {
-  readonly session = new LabSession();
+  /** Replaced by a fresh lab after a run that went wrong (a lowered gc_thresh3 has left labs with responders that never got ready). */
+  session = new LabSession();
   readonly name: string;
   /** The built plugin first, then the project's Node (the plugin's `#!/usr/bin/env node`). */
   private readonly path: string;
@@ -154,6 +159,12 @@ class TruthLab {
     const client = createKubeClient(loadKubeConfig({ kubeconfig: this.session.kubeconfig }));
     const dns = await client.listPods('kube-system', 'k8s-app=kube-dns');
     return new Set(dns.items.map((p) => p.spec!.nodeName!));
+  }
+
+  async renew(nodes: number): Promise<Set<string>> {
+    await this.session.down();
+    this.session = new LabSession();
+    return this.up(nodes);
   }
 
   netprobe(args: string[], timeoutMs: number, stop?: AbortSignal) {
@@ -196,7 +207,7 @@ async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<strin
   const watch = setInterval(() => {
     lowestGcThresh = Math.min(lowestGcThresh, readGcThresh3());
     if (lowestGcThresh < gcBaseline) disturbed.abort();
-  }, 500);
+  }, 200);
   const windowMs = durationMs(trial.duration ?? '30s');
   const started = performance.now();
   const result = await lab.netprobe(['matrix', '-o', 'json', '--keep', ...(trial.duration ? ['--duration', trial.duration] : []), ...passThrough], windowMs + 240_000, disturbed.signal);
@@ -207,8 +218,12 @@ async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<strin
     if (lowestGcThresh < gcBaseline) return { retry: `gc_thresh3 fell to ${lowestGcThresh} during the run (another lab's neigh-overflow fault): stopped`, disturbed: true };
     if (result.code !== 0) return { retry: `the run exited ${result.code}: ${result.stderr.trim().split('\n').at(-1)}` };
     const report = JSON.parse(result.stdout) as MatrixReport;
-    const noData = report.nodes.filter((n) => n.status !== 'ok');
-    if (noData.length) return { retry: `no data from ${noData.map((n) => `${n.name} (${n.noDataReason})`).join(', ')}` };
+    // A node without data as a source or as a destination leaves its pairs out: not a run to score.
+    const noData = report.nodes.flatMap((n) => [
+      ...(n.status === 'ok' ? [] : [`${n.name} (${n.noDataReason})`]),
+      ...(n.paths ?? []).filter((p) => p.destinationNoData).map((p) => `${n.name} as a destination (${p.destinationNoData})`),
+    ]);
+    if (noData.length) return { retry: `no data from ${noData.join(', ')}` };
     const results = await lab.proberResults(String(report.run.settings.namespace ?? `netprobe-${report.run.id}`));
     const targetPairs = report.pairs.filter((p) => pairRole(p, trial.fault, dnsNodes) === 'target')
       .map((p) => `${p.source} -> ${p.destination} ${p.protocol} ${p.verdict}, ${p.attempts - p.successes}/${p.attempts} lost${p.synLoss?.ratio ? `, SYN loss ${formatPercent(p.synLoss.ratio)}` : ''}${p.flags.length ? ` (${p.flags.join(', ')})` : ''}`);
@@ -312,8 +327,6 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
   const { shortTrials, longTrials, longDuration, seed, nodes, labs: labCount, out } = SETTINGS;
   durationMs(longDuration);
   const queue = planTrials(seed, shortTrials, longTrials, longDuration, nodeNames(nodes));
-  // The long trials first, so the labs end together.
-  queue.sort((a, b) => Number(!!b.duration) - Number(!!a.duration) || a.index - b.index);
   console.log(`truth: seed ${seed}; ${shortTrials} trials at the default 30 s and ${longTrials} at --duration ${longDuration}, on ${countOf(labCount, 'lab')} of ${nodes} nodes`
     + `${passThrough.length ? `; matrix flags: ${passThrough.join(' ')}` : ''} (BENCH_TRUTH_SEED, BENCH_TRUTH_TRIALS, BENCH_TRUTH_LONG_TRIALS, BENCH_TRUTH_LONG_DURATION, BENCH_TRUTH_NODES, BENCH_TRUTH_LABS)`);
   const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-truth-'));
@@ -331,7 +344,7 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
     await buildCli(join(dir, 'bin', 'kubectl-netprobe'));
     const gcBaseline = readGcThresh3();
     const lane = async (lab: TruthLab) => {
-      const dnsNodes = await lab.up(nodes);
+      let dnsNodes = await lab.up(nodes);
       for (let trial = queue.shift(); trial && !interrupted; trial = queue.shift()) {
         const outcome = await runTrial(lab, trial, dnsNodes, passThrough, gcBaseline);
         if (interrupted) break;
@@ -341,6 +354,7 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
             console.log(`  ${lab.name}: ${what}; again later`);
             queue.push({ ...trial, attempt: trial.attempt + (outcome.disturbed ? 0 : 1) });
           } else leftOut.push(what);
+          dnsNodes = await lab.renew(nodes);
           continue;
         }
         records.push(outcome.record);
@@ -356,9 +370,9 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     process.off('SIGINT', onSigint);
   }
-  if (interrupted) process.exit(130);
-  console.log(`truth: ${records.length} trials in ${((performance.now() - started) / 60_000).toFixed(1)} min${leftOut.length ? `; left out after ${RETRIES + 1} attempts: ${leftOut.join('; ')}` : ''}`);
+  console.log(`truth: ${interrupted ? 'interrupted; what was measured: ' : ''}${records.length} trials in ${((performance.now() - started) / 60_000).toFixed(1)} min${leftOut.length ? `; left out after ${RETRIES + 1} attempts: ${leftOut.join('; ')}` : ''}`);
   printTable(records);
   console.log('goals (issue 9):');
   printGoals(records, longDuration);
+  if (interrupted) process.exit(130);
 }
