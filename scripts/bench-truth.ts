@@ -26,12 +26,13 @@
 // Trials run on BENCH_TRUTH_LABS labs at once (default 2, each BENCH_TRUTH_NODES = 5 nodes, up
 // once, faults cleared between trials), so the 5-minute trials fit beside the short ones. A trial
 // waits while the machine's gc_thresh3 is below its value at the start (another lab's
-// neigh-overflow fault lowers it for everyone); a run during which it drops is stopped and run
-// again later. A run that failed (or left a node without data) is run again later, twice at
-// most, then left out and counted. After either, the lab is replaced by a fresh one.
+// neigh-overflow fault lowers it for everyone) or its load is over BENCH_TRUTH_MAX_LOAD; a run
+// during which gc_thresh3 drops is stopped, and one that left a node without data (the lab's pods
+// did not get ready) is not scored: both are run again later. A run that failed otherwise is run
+// again later, twice at most, then left out and counted. After any of these the lab is replaced.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { wilsonInterval } from '../src/analyse/wilson.ts';
 import { readDocuments } from '../src/collect/documents.ts';
@@ -54,6 +55,7 @@ const SETTINGS = {
   seed: env('BENCH_TRUTH_SEED', Math.floor(Math.random() * 2 ** 31)),
   nodes: env('BENCH_TRUTH_NODES', 5),
   labs: env('BENCH_TRUTH_LABS', 2),
+  maxLoad: env('BENCH_TRUTH_MAX_LOAD', 20),
   /** One JSON line per trial (fault, score, times, the kube-dns nodes and the report), for a closer look. */
   out: process.env.BENCH_TRUTH_OUT,
 };
@@ -113,11 +115,19 @@ const describeFault = (f: TruthFault) => `${f.kind} ${f.from}${f.to ? ` → ${f.
 
 const readGcThresh3 = () => Number(readFileSync(GC_THRESH3, 'utf8'));
 
-/** Until another lab's neigh-overflow fault has given gc_thresh3 back (it lowers it for the whole machine). */
-async function gcThreshRestored(baseline: number, lab: string): Promise<void> {
-  if (readGcThresh3() >= baseline) return;
-  console.log(`  ${lab}: gc_thresh3 is ${readGcThresh3()}, under its ${baseline} at the start (another lab's neigh-overflow fault): waiting`);
-  while (readGcThresh3() < baseline && !interrupted) await new Promise((r) => setTimeout(r, 2000));
+/**
+ * Until the machine is fit for a trial: another lab's neigh-overflow fault has given gc_thresh3
+ * back (it lowers it for the whole machine), and the load is under BENCH_TRUTH_MAX_LOAD (the lab
+ * kubelet's readiness probe forks `ip netns exec … bash` with a 1 s timeout: on a machine at a
+ * load of ~100 it never passes, and no responder gets ready).
+ */
+async function machineReady(baseline: number, lab: string): Promise<void> {
+  const why = () => (readGcThresh3() < baseline ? `gc_thresh3 is ${readGcThresh3()}, under its ${baseline} at the start (another lab's neigh-overflow fault)`
+    : loadavg()[0] > SETTINGS.maxLoad ? `the load average is ${loadavg()[0].toFixed(0)}, over ${SETTINGS.maxLoad}` : null);
+  const reason = why();
+  if (reason === null) return;
+  console.log(`  ${lab}: ${reason}: waiting`);
+  while (why() !== null && !interrupted) await new Promise((r) => setTimeout(r, 2000));
 }
 
 /** The children and labs to stop on Ctrl-C. */
@@ -194,11 +204,11 @@ function faultyDecidedAfterMs(results: readonly AgentResult[], fault: TruthFault
   return decided.length ? Math.min(...decided) : null;
 }
 
-/** retry: the run failed (counted against RETRIES); disturbed: gc_thresh3 was lowered meanwhile (not the run's fault: always run again). */
+/** retry: the run failed (counted against RETRIES); disturbed: the lab's trouble, not the run's (gc_thresh3 lowered meanwhile, pods that never got ready): always run again. */
 type TrialOutcome = { record: TrialRecord; report: MatrixReport } | { retry: string; disturbed?: true };
 
 async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<string>, passThrough: string[], gcBaseline: number): Promise<TrialOutcome> {
-  await gcThreshRestored(gcBaseline, lab.name);
+  await machineReady(gcBaseline, lab.name);
   await lab.session.lab('fault', 'clear');
   await lab.session.fault(...faultArgs(trial.fault));
   // A run during which it is lowered is stopped at once, and run again later.
@@ -223,7 +233,8 @@ async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<strin
       ...(n.status === 'ok' ? [] : [`${n.name} (${n.noDataReason})`]),
       ...(n.paths ?? []).filter((p) => p.destinationNoData).map((p) => `${n.name} as a destination (${p.destinationNoData})`),
     ]);
-    if (noData.length) return { retry: `no data from ${noData.join(', ')}` };
+    // The lab's, not netprobe's: its pods did not get ready (an overloaded machine) or died.
+    if (noData.length) return { retry: `no data from ${noData.join(', ')}`, disturbed: true };
     const results = await lab.proberResults(String(report.run.settings.namespace ?? `netprobe-${report.run.id}`));
     const targetPairs = report.pairs.filter((p) => pairRole(p, trial.fault, dnsNodes) === 'target')
       .map((p) => `${p.source} -> ${p.destination} ${p.protocol} ${p.verdict}, ${p.attempts - p.successes}/${p.attempts} lost${p.synLoss?.ratio ? `, SYN loss ${formatPercent(p.synLoss.ratio)}` : ''}${p.flags.length ? ` (${p.flags.join(', ')})` : ''}`);
@@ -328,7 +339,7 @@ export async function benchTruth(passThrough: string[]): Promise<void> {
   durationMs(longDuration);
   const queue = planTrials(seed, shortTrials, longTrials, longDuration, nodeNames(nodes));
   console.log(`truth: seed ${seed}; ${shortTrials} trials at the default 30 s and ${longTrials} at --duration ${longDuration}, on ${countOf(labCount, 'lab')} of ${nodes} nodes`
-    + `${passThrough.length ? `; matrix flags: ${passThrough.join(' ')}` : ''} (BENCH_TRUTH_SEED, BENCH_TRUTH_TRIALS, BENCH_TRUTH_LONG_TRIALS, BENCH_TRUTH_LONG_DURATION, BENCH_TRUTH_NODES, BENCH_TRUTH_LABS)`);
+    + `${passThrough.length ? `; matrix flags: ${passThrough.join(' ')}` : ''} (BENCH_TRUTH_SEED, BENCH_TRUTH_TRIALS, BENCH_TRUTH_LONG_TRIALS, BENCH_TRUTH_LONG_DURATION, BENCH_TRUTH_NODES, BENCH_TRUTH_LABS, BENCH_TRUTH_MAX_LOAD)`);
   const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-truth-'));
   const labs = Array.from({ length: labCount }, (_, i) => new TruthLab(`lab ${i + 1}`, join(dir, 'bin')));
   const records: TrialRecord[] = [];
