@@ -138,6 +138,8 @@ let interrupted = false;
 function run(cmd: string, args: string[], envVars: NodeJS.ProcessEnv, timeoutMs: number, stop?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(cmd, args, { env: { ...process.env, ...envVars }, stdio: ['ignore', 'pipe', 'pipe'] });
   stop?.addEventListener('abort', () => child.kill('SIGINT'));
+  // Ctrl-C came while this was being started: it does not wait for the next one.
+  if (interrupted) child.kill('SIGINT');
   running.add(child);
   let stdout = '';
   let stderr = '';
@@ -209,6 +211,7 @@ type TrialOutcome = { record: TrialRecord; report: MatrixReport } | { retry: str
 
 async function runTrial(lab: TruthLab, trial: Trial, dnsNodes: ReadonlySet<string>, passThrough: string[], gcBaseline: number): Promise<TrialOutcome> {
   await machineReady(gcBaseline, lab.name);
+  if (interrupted) return { retry: 'interrupted', disturbed: true };
   await lab.session.lab('fault', 'clear');
   await lab.session.fault(...faultArgs(trial.fault));
   // A run during which it is lowered is stopped at once, and run again later.
