@@ -111,7 +111,7 @@ async function benchMatrix(nodes: number): Promise<void> {
     const runId = randomBytes(3).toString('hex');
     const windowMs = 10_000;
     const started = performance.now();
-    const outcome = await runMatrix(client, allPairs(names), {
+    const outcome = await runMatrix(client, { kind: 'pairs', pairs: allPairs(names) }, {
       runId, namespace: `netprobe-${runId}`, ownNamespace: true, namespaceLabels: {}, image: 'node:22-alpine', tolerations: [],
       paths: ['pod'], service: false, protocols: ['tcp', 'udp', 'dns'], durationMs: windowMs, ratePerSecond: 1,
       dnsNames: ['kubernetes.default.svc.cluster.local'], tcpPort: 7400, udpPort: 7401, startTimeoutMs: 60_000, keep: false,
@@ -120,8 +120,8 @@ async function benchMatrix(nodes: number): Promise<void> {
     const after = await lab.labApi('/lab/v1/requests') as Record<string, number>;
     const requests = Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)] as const).filter(([, n]) => n > 0);
     const total = requests.reduce((sum, [, n]) => sum + n, 0);
-    const cpu = outcome.results.map((r) => r.self.cpuMs / (Date.parse(r.endedAt) - Date.parse(r.startedAt)) * 100);
-    const rss = outcome.results.map((r) => r.self.maxRssBytes / 2 ** 20);
+    const cpu = outcome.measured.agents.map((r) => r.self.cpuMs / (Date.parse(r.endedAt) - Date.parse(r.startedAt)) * 100);
+    const rss = outcome.measured.agents.map((r) => r.self.maxRssBytes / 2 ** 20);
     console.log(`matrix, ${nodes} nodes (${nodes * (nodes - 1)} pairs), 10 s window: ${(wallMs / 1000).toFixed(1)} s wall, overhead ${((wallMs - windowMs) / 1000).toFixed(1)} s; `
       + `${total} API requests (${(total / nodes).toFixed(1)} per node); probers: CPU max ${Math.max(...cpu).toFixed(1)} % of a core, peak RSS max ${Math.max(...rss).toFixed(1)} MiB`
       + `${outcome.noData.length ? `; no data from ${outcome.noData.length} node(s)` : ''}`);

@@ -7,9 +7,10 @@ import { byNodeName } from '../shared/node-order.ts';
 import { burstFindings } from './bursts.ts';
 import { findings } from './findings.ts';
 import { timeline } from './timeline.ts';
+import { Measurements, type AgentSummary } from './measurements.ts';
 import { nodeReports, type NodeInfo, type NoDataEntry } from './nodes.ts';
 import { resolveThresholds } from './options.ts';
-import { cellKey, tallyPairs } from './pairs.ts';
+import { cellKey } from './pairs.ts';
 import { judgePairs, settleVerdicts } from './verdicts.ts';
 
 export type { NodeInfo, NoDataEntry };
@@ -18,8 +19,11 @@ export interface AnalysisInput {
   run: RunInfo;
   /** Nodes as the API lists them (nodes with results or no-data entries are added if missing). */
   nodes: readonly NodeInfo[];
-  /** Validated agent results (see parseAgentResult), one per node. */
-  results: readonly AgentResult[];
+  /**
+   * Validated agent results (see parseAgentResult): folded as collect parsed them (a run's
+   * thousands of results are never held at once), or a list, folded here.
+   */
+  results: Measurements | readonly AgentResult[];
   /** Nodes without a result, with the reason. */
   noData?: readonly NoDataEntry[];
   thresholds?: Partial<Thresholds>;
@@ -31,11 +35,12 @@ export interface AnalysisInput {
 
 export function analyse(input: AnalysisInput): MatrixReport {
   const thresholds = resolveThresholds(input.thresholds);
-  const nodes = nodeReports(input.nodes, input.results, input.noData ?? []);
+  const measured = input.results instanceof Measurements ? input.results : Measurements.of(input.results);
+  const nodes = nodeReports(input.nodes, measured.agents, input.noData ?? []);
   // Bursts first: the pairs are judged on the rest of the run (verdicts.ts).
-  const trouble = timeline(input.results);
+  const trouble = timeline(measured.windowed());
   const burstWindows = trouble?.bursts.map((burst) => burst.window) ?? [];
-  const { judged, run } = judgePairs(tallyPairs(input.results, new Set(burstWindows)), thresholds, probeRate(input.results));
+  const { judged, run } = judgePairs(measured.pairs.tallies(new Set(burstWindows)), thresholds, probeRate(measured.agents));
   sortPairs(judged);
   // Before the pairs are read: pairs that a pattern explains get its flag here, then every other pair its verdict.
   const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows, policies: input.policies, run };
@@ -55,8 +60,8 @@ export function analyse(input: AnalysisInput): MatrixReport {
 }
 
 /** The main window's probes per second per pair and protocol (every agent of a run has the same plan rate). */
-function probeRate(results: readonly AgentResult[]): number | null {
-  const rates = results.map((result) => result.settings.ratePerSecond).filter((rate) => rate > 0);
+function probeRate(agents: readonly AgentSummary[]): number | null {
+  const rates = agents.map((agent) => agent.settings.ratePerSecond).filter((rate) => rate > 0);
   return rates.length ? Math.max(...rates) : null;
 }
 

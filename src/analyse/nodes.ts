@@ -1,10 +1,11 @@
 // One entry per node: what the API said about it, what its agent measured about itself,
 // or why there is no data from it.
-import { NET_COUNTER_NAMES, type AgentResult, type NetCounters } from '../shared/agent-result.ts';
+import { NET_COUNTER_NAMES, type NetCounters } from '../shared/agent-result.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { groupBy } from '../shared/group-by.ts';
 import type { NetworkPath } from '../shared/plan.ts';
 import type { NodePathReport, NodeReport } from '../shared/report.ts';
+import type { AgentSummary } from './measurements.ts';
 
 /** A node as the Kubernetes API describes it. */
 export interface NodeInfo {
@@ -28,12 +29,9 @@ export interface NoDataEntry {
 
 const PATH_ORDER: readonly NetworkPath[] = ['pod', 'host', 'service'];
 
-/** The network an agent ran on: said by newer agents, else what its probes crossed. */
-function networkOf(result: AgentResult): NetworkPath {
-  return result.network ?? (result.series.some((s) => s.path === 'host') ? 'host' : 'pod');
-}
+const networkOf = (result: AgentSummary): NetworkPath => result.network;
 
-export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentResult[], noData: readonly NoDataEntry[]): NodeReport[] {
+export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentSummary[], noData: readonly NoDataEntry[]): NodeReport[] {
   const resultsByNode = groupBy([...results].sort((a, b) => PATH_ORDER.indexOf(networkOf(a)) - PATH_ORDER.indexOf(networkOf(b))), (result) => result.node);
   const reasonByNode = new Map(noData.filter((entry) => !entry.destination).map((entry) => [entry.node, entry.reason]));
   const deadDestinations = groupBy(noData.filter((entry) => entry.destination), (entry) => entry.node);
@@ -72,9 +70,8 @@ export function nodeReports(infos: readonly NodeInfo[], results: readonly AgentR
   });
 }
 
-function agentCounters(result: AgentResult): Pick<NodePathReport, 'counters' | 'synRetransmits'> {
-  const inferred = result.series.reduce((n, series) => n + (series.tcp?.synRetransmits ?? 0), 0);
-  return { counters: inCounterOrder(result.counters.delta), synRetransmits: { inferred, counted: result.counters.delta.TCPSynRetrans } };
+function agentCounters(result: AgentSummary): Pick<NodePathReport, 'counters' | 'synRetransmits'> {
+  return { counters: inCounterOrder(result.counters.delta), synRetransmits: { inferred: result.inferredSynRetransmits, counted: result.counters.delta.TCPSynRetrans } };
 }
 
 /** A node's counter on one path (a hostNetwork agent reads the node's own), if its agent there reported. */

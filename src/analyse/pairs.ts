@@ -2,7 +2,7 @@
 // several series can feed one pair (DNS variants and names), and histograms merge exactly.
 // Confirmation probes (plan.confirm) add to the loss-like counts, not to the latency
 // histogram or the windows: they come after the main window, at another rate.
-import type { AgentResult, ProbeSeries } from '../shared/agent-result.ts';
+import type { ProbeSeries, SeriesWindows } from '../shared/agent-result.ts';
 import { LatencyHistogram } from '../shared/histogram.ts';
 import type { NetworkPath, Protocol } from '../shared/plan.ts';
 
@@ -54,48 +54,99 @@ export function pairKey(pair: { source: string; destination: string; protocol: P
   return `${cellKey(pair)}|${pair.protocol}`;
 }
 
-/** `burstWindows`: the windows timeline.ts found bursts in; their probes are counted apart (inBursts). */
-export function tallyPairs(results: readonly AgentResult[], burstWindows: ReadonlySet<number> = new Set()): PairTally[] {
-  const tallies = new Map<string, PairTally>();
-  for (const result of results) {
-    for (const series of result.series) {
-      const identity = { source: result.node, destination: series.destination, protocol: series.protocol, path: series.path, ...(series.family && { family: series.family }) };
-      const key = pairKey(identity);
-      const latency = LatencyHistogram.fromJSON(series.latency);
-      let tally = tallies.get(key);
-      if (tally) tally.latency.merge(latency);
-      else {
-        tally = {
+/** --window: one pair's probes and trouble (failures, and successes the hard way) per window, for timeline.ts. */
+export interface WindowedPair {
+  source: string;
+  destination: string;
+  protocol: Protocol;
+  path: NetworkPath;
+  family?: 'ipv6';
+  attempts: number[];
+  trouble: number[];
+}
+
+/** A pair's per-window counts (SeriesWindows), summed over its series. */
+interface TallyWindows {
+  attempts: number[];
+  failures: number[];
+  degraded: number[];
+}
+
+/**
+ * The agents' series folded into one tally per pair as each result is parsed, so that no
+ * result needs keeping: a tally is a few counts and one histogram, however many series and
+ * windows fed it. Per-window counts are kept per pair (not per series) until the bursts are
+ * known (tallies()).
+ */
+export class PairTallies {
+  private readonly entries = new Map<string, { tally: PairTally; windows: TallyWindows | null }>();
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** One series of the agent on `source`. */
+  add(source: string, series: ProbeSeries): void {
+    const identity = { source, destination: series.destination, protocol: series.protocol, path: series.path, ...(series.family && { family: series.family }) };
+    const key = pairKey(identity);
+    const latency = LatencyHistogram.fromJSON(series.latency);
+    let entry = this.entries.get(key);
+    if (entry) entry.tally.latency.merge(latency);
+    else {
+      entry = {
+        tally: {
           ...identity, targets: [], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [], udpDirection: null,
           inBursts: { attempts: 0, failures: 0, degraded: 0 }, degradedOutsideBursts: 0, confirmation: null,
-        };
-        tallies.set(key, tally);
-      }
-      if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
-      addCounts(tally, series);
-      if (series.confirmation) {
-        addCounts(tally, series.confirmation);
-        const sum = tally.confirmation ?? { attempts: 0, successes: 0, synRetransmits: 0, durationMs: 0 };
-        tally.confirmation = {
-          attempts: sum.attempts + series.confirmation.attempts,
-          successes: sum.successes + series.confirmation.successes,
-          synRetransmits: sum.synRetransmits + (series.confirmation.tcp?.synRetransmits ?? 0),
-          durationMs: Math.max(sum.durationMs, series.confirmation.durationMs),
-        };
-      }
-      series.windows?.attempts.forEach((attempts, w) => {
-        const degraded = series.windows!.degraded[w] ?? 0;
+        },
+        windows: null,
+      };
+      this.entries.set(key, entry);
+    }
+    const { tally } = entry;
+    if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
+    addCounts(tally, series);
+    if (series.confirmation) {
+      addCounts(tally, series.confirmation);
+      const sum = tally.confirmation ?? { attempts: 0, successes: 0, synRetransmits: 0, durationMs: 0 };
+      tally.confirmation = {
+        attempts: sum.attempts + series.confirmation.attempts,
+        successes: sum.successes + series.confirmation.successes,
+        synRetransmits: sum.synRetransmits + (series.confirmation.tcp?.synRetransmits ?? 0),
+        durationMs: Math.max(sum.durationMs, series.confirmation.durationMs),
+      };
+    }
+    if (series.windows) {
+      entry.windows ??= { attempts: [], failures: [], degraded: [] };
+      addWindows(entry.windows, series.windows);
+    }
+  }
+
+  /** Every pair's tally; `burstWindows`: the windows timeline.ts found bursts in, whose probes are counted apart (inBursts). */
+  tallies(burstWindows: ReadonlySet<number> = new Set()): PairTally[] {
+    return [...this.entries.values()].map(({ tally, windows }) => {
+      tally.inBursts = { attempts: 0, failures: 0, degraded: 0 };
+      tally.degradedOutsideBursts = 0;
+      windows?.attempts.forEach((attempts, w) => {
+        const degraded = windows.degraded[w] ?? 0;
         if (!burstWindows.has(w)) {
           tally.degradedOutsideBursts += degraded;
           return;
         }
         tally.inBursts.attempts += attempts;
-        tally.inBursts.failures += series.windows!.failures[w] ?? 0;
+        tally.inBursts.failures += windows.failures[w] ?? 0;
         tally.inBursts.degraded += degraded;
       });
-    }
+      return tally;
+    });
   }
-  return [...tallies.values()];
+
+  /** --window: each pair counted per window. */
+  windowed(): WindowedPair[] {
+    return [...this.entries.values()].filter(({ windows }) => windows).map(({ tally: { source, destination, protocol, path, family }, windows }) => ({
+      source, destination, protocol, path, ...(family && { family }),
+      attempts: windows!.attempts, trouble: windows!.failures.map((f, i) => f + (windows!.degraded[i] ?? 0)),
+    }));
+  }
 }
 
 /** The loss-like counts of a series, or of its confirmation block, onto the pair's tally. */
@@ -112,6 +163,14 @@ function addCounts(tally: PairTally, counts: Pick<ProbeSeries, 'attempts' | 'suc
   }
   counts.dns?.answeredAtResolverMarks.forEach((n, resend) => {
     tally.dnsAnsweredAtResolverMarks[resend] = (tally.dnsAnsweredAtResolverMarks[resend] ?? 0) + n;
+  });
+}
+
+function addWindows(sum: TallyWindows, windows: SeriesWindows): void {
+  windows.attempts.forEach((n, w) => {
+    sum.attempts[w] = (sum.attempts[w] ?? 0) + n;
+    sum.failures[w] = (sum.failures[w] ?? 0) + (windows.failures[w] ?? 0);
+    sum.degraded[w] = (sum.degraded[w] ?? 0) + (windows.degraded[w] ?? 0);
   });
 }
 

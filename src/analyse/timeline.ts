@@ -4,9 +4,9 @@
 // Bonferroni-corrected over the windows. Then where it struck tells what it was:
 // across most nodes at once (a DNS or control-plane event, an overlay-wide hiccup)
 // or around one node (that node's trouble).
-import type { AgentResult } from '../shared/agent-result.ts';
-import type { NetworkPath, Protocol } from '../shared/plan.ts';
 import type { TimelineBurst, TimelineReport } from '../shared/report.ts';
+import { groupBy } from '../shared/group-by.ts';
+import type { WindowedRun } from './measurements.ts';
 import { binomialUpperTail } from './significance.ts';
 
 /** Family-wise error over all windows of a run (Bonferroni). */
@@ -18,22 +18,18 @@ const CLUSTER_WIDE_SHARE = 0.5;
 /** A burst belongs to one node when pairs touching it hold at least this share of its trouble. */
 const ONE_NODE_SHARE = 0.8;
 
-export function timeline(results: readonly AgentResult[]): TimelineReport | null {
-  const timed = results.filter((r) => r.timeline);
-  if (timed.length === 0) return null;
-  const { windowMs } = timed[0].timeline!;
-  const originAt = timed.map((r) => r.timeline!.originAt).sort()[0];
-  const pairs = timed.flatMap((r) => r.series.filter((s) => s.windows).map((s) => ({
-    source: r.node, destination: s.destination, protocol: s.protocol as Protocol, path: s.path as NetworkPath, ...(s.family && { family: s.family }),
-    attempts: s.windows!.attempts, trouble: s.windows!.failures.map((f, i) => f + (s.windows!.degraded[i] ?? 0)),
-  })));
-  const windows = Math.max(0, ...pairs.map((p) => p.attempts.length));
+export function timeline(run: WindowedRun | null): TimelineReport | null {
+  if (!run) return null;
+  const { windowMs, originAt, pairs } = run;
+  const bySource = groupBy(pairs, (p) => p.source);
+  // Not Math.max(...): 100,000 pairs would be more arguments than a call takes.
+  const windows = pairs.reduce((n, p) => Math.max(n, p.attempts.length), 0);
   const perWindow = Array.from({ length: windows }, (_, w) => ({
     attempts: sum(pairs.map((p) => p.attempts[w] ?? 0)),
     trouble: sum(pairs.map((p) => p.trouble[w] ?? 0)),
   }));
   const rate = sum(perWindow.map((w) => w.trouble)) / Math.max(1, sum(perWindow.map((w) => w.attempts)));
-  const sources = new Set(pairs.map((p) => p.source));
+  const sources = new Set(bySource.keys());
 
   const bursts: TimelineBurst[] = [];
   perWindow.forEach((w, index) => {
@@ -42,14 +38,17 @@ export function timeline(results: readonly AgentResult[]): TimelineReport | null
     if (w.trouble === 0 || pValue > BURST_ALPHA / windows) return;
     const hit = pairs.filter((p) => (p.trouble[index] ?? 0) > 0);
     // A source is hit when its own trouble in the window is beyond chance too, not for one stray lost probe.
-    const hitSources = new Set([...sources].filter((source) => {
-      const own = pairs.filter((p) => p.source === source);
+    const hitSources = new Set([...bySource].filter(([, own]) => {
       const trouble = sum(own.map((p) => p.trouble[index] ?? 0));
       return trouble > 0 && binomialUpperTail(trouble, sum(own.map((p) => p.attempts[index] ?? 0)), Math.max(rate, 1e-6)) < SOURCE_ALPHA;
-    }));
-    const troubleAround = (node: string) => sum(hit.filter((p) => p.source === node || p.destination === node).map((p) => p.trouble[index]));
-    const nodes = [...new Set(hit.flatMap((p) => [p.source, p.destination]))].filter((n) => sources.has(n));
-    const focus = nodes.map((node) => ({ node, share: troubleAround(node) / w.trouble })).sort((a, b) => b.share - a.share)[0];
+    }).map(([source]) => source));
+    // Each hit pair's trouble counted once for either end: one pass, not one per node.
+    const troubleAround = new Map<string, number>();
+    for (const p of hit) {
+      troubleAround.set(p.source, (troubleAround.get(p.source) ?? 0) + p.trouble[index]);
+      if (p.destination !== p.source) troubleAround.set(p.destination, (troubleAround.get(p.destination) ?? 0) + p.trouble[index]);
+    }
+    const focus = [...troubleAround].filter(([node]) => sources.has(node)).map(([node, trouble]) => ({ node, share: trouble / w.trouble })).sort((a, b) => b.share - a.share)[0];
     // One node first: a burst on every pair *to* one node hits every source, yet it is that node's.
     const scope = focus && focus.share >= ONE_NODE_SHARE
       ? { scope: 'node' as const, node: focus.node }

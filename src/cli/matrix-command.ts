@@ -9,14 +9,14 @@ import { tolerationsFrom } from '../deploy/manifests.ts';
 import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { toClusterNode, type ClusterNode } from '../plan/cluster-node.ts';
-import { allPairs, DEFAULT_SAMPLE, FULL_MESH_MAX_NODES, parsePairs, sampleOnRing, type DirectedPair } from '../plan/pairs.ts';
+import { allPairs, DEFAULT_SAMPLE, FULL_MESH_MAX_NODES, parsePairs, probedPairCount, ringSelection, type PeerSelection } from '../plan/pairs.ts';
+import { planCoverage } from '../plan/coverage.ts';
 import { PlanError, selectNodes, type SkippedNode } from '../plan/select-nodes.ts';
 import { PROTOCOLS, type Protocol } from '../shared/plan.ts';
-import type { MatrixReport } from '../shared/report.ts';
 import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
 import { failedConditions, parseFailOn } from './fail-on.ts';
 import { interruptible } from './interrupt.ts';
-import { OUTPUT_FORMATS, renderReport, useColor, writeOutput, type OutputFormat } from './output.ts';
+import { OUTPUT_FORMATS, useColor, writeRenderedReport, type OutputFormat } from './output.ts';
 import { parseDuration, parseLabels, parseList, parseOneOf, parseRate, UsageError } from './parse-options.ts';
 import { stderrProgress } from './progress.ts';
 
@@ -100,12 +100,15 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   const namespaceLabels = parseLabels(args['namespace-labels'], '--namespace-labels');
 
   const kc = loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context });
-  const client = createKubeClient(kc);
   const progress = stderrProgress();
+  const client = createKubeClient(kc, {
+    onSlowdown: (rate, retryAfter) => progress.phase(`the API server asks netprobe to slow down (429, Retry-After ${retryAfter}s): ${rate.toFixed(rate < 10 ? 1 : 0)} requests/s now`),
+  });
 
   const listed = (await client.listNodes(args.selector)).map(toClusterNode);
-  const { nodes, skipped, pairs, notes } = await choosePairs(client, listed, args, tolerations);
+  const { nodes, skipped, selection, notes } = await choosePeers(client, listed, args, tolerations, windowMs !== undefined);
   notes.forEach((note) => progress.phase(note));
+  const pairs = probedPairCount(selection, windowMs ? Math.ceil(durationMs / windowMs) : 1);
 
   const runId = randomBytes(3).toString('hex');
   const settings: MatrixRunSettings = {
@@ -127,27 +130,30 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
     keep: args.keep,
     windowMs,
   };
-  progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs.length} directed pairs, ${protocols.join('/')} on the ${network === 'both' ? 'pod and host networks' : `${network} network`}${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
+  progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs} directed pairs, ${protocols.join('/')} on the ${network === 'both' ? 'pod and host networks' : `${network} network`}${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
 
   try {
     return await interruptible(runId, async (signal) => {
-      const outcome = await runMatrix(client, pairs, settings, await agentCode(), progress, signal);
+      const outcome = await runMatrix(client, selection, settings, await agentCode(), progress, signal);
+      const analysing = process.cpuUsage();
       const report = analyse({
         run: {
           id: runId, start: outcome.start.toISOString(), end: outcome.end.toISOString(),
           settings: {
-            durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs: pairs.length,
+            durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs,
             containerRuntimes: [...new Set(nodes.map((n) => n.containerRuntime).filter((r) => r !== null))].sort(),
             ...(windowMs && { windowMs }), ...(outcome.interrupted && { interrupted: true }),
           },
         },
         nodes: [...nodes, ...skipped.map((s) => s.node)].map(({ name, internalIP, kernelVersion, containerRuntime, labels }) => ({ name, internalIP, kernelVersion, containerRuntime, labels })),
-        results: outcome.results,
+        results: outcome.measured,
+        coverage: planCoverage(selection, nodes.length, durationMs, windowMs),
         noData: [...skipped.map((s) => ({ node: s.node.name, reason: s.reason })), ...outcome.noData],
         policies: outcome.policies,
       });
+      await writeRenderedReport(report, format, { color: !args.out && useColor(process.stdout), width: process.stdout.columns, groupBy: args['group-by'] }, args.out);
+      progress.phase(runSummary(client, process.cpuUsage(analysing)));
       progress.done();
-      writeReport(report, format, args);
       const failed = failedConditions(report, failOn);
       for (const line of failed) process.stderr.write(`--fail-on met: ${line}\n`);
       if (outcome.interrupted) return EXIT_INTERRUPTED;
@@ -159,13 +165,16 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   }
 }
 
-function writeReport(report: MatrixReport, format: OutputFormat, args: MatrixArgs): void {
-  writeOutput(renderReport(report, format, { color: !args.out && useColor(process.stdout), width: process.stdout.columns, groupBy: args['group-by'] }), args.out);
+/** What the run cost: its API requests (an operator of a big cluster wants to know), the CLI's CPU for analysis and output, and its peak memory. */
+function runSummary(client: KubeClient, analysis: NodeJS.CpuUsage): string {
+  const { requests, throttled, waitedMs } = client.requestStats();
+  const paced = throttled > 0 ? ` (${throttled} answered 429, waited ${Math.round(waitedMs / 1000)}s in all)` : '';
+  return `done: ${requests} API requests${paced}; analysis and output ${((analysis.user + analysis.system) / 1e6).toFixed(1)}s CPU; peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`;
 }
 
-async function choosePairs(
-  client: KubeClient, listed: ClusterNode[], args: MatrixArgs, tolerations: V1Toleration[],
-): Promise<{ nodes: ClusterNode[]; skipped: SkippedNode[]; pairs: DirectedPair[]; notes: string[] }> {
+async function choosePeers(
+  client: KubeClient, listed: ClusterNode[], args: MatrixArgs, tolerations: V1Toleration[], windows: boolean,
+): Promise<{ nodes: ClusterNode[]; skipped: SkippedNode[]; selection: PeerSelection; notes: string[] }> {
   const notes: string[] = [];
   let names = args.nodes ? parseList(args.nodes) : undefined;
   if (args.pods) {
@@ -178,14 +187,15 @@ async function choosePairs(
   notes.push(...selected.notes);
   const nodeNames = selected.nodes.map((n) => n.name);
   if (args.pairs && args.sample) throw new UsageError('--pairs and --sample do not go together');
-  const pairs = args.pairs
-    ? parsePairs(args.pairs, args['both-ways'], new Set(nodeNames))
-    : args.sample !== undefined ? sampleOnRing(nodeNames, args.sample)
-      : nodeNames.length > FULL_MESH_MAX_NODES ? sampleOnRing(nodeNames, DEFAULT_SAMPLE) : allPairs(nodeNames);
+  // With --window a ring sample rotates: a new k successors per window, every pair in time.
+  const selection: PeerSelection = args.pairs
+    ? { kind: 'pairs', pairs: parsePairs(args.pairs, args['both-ways'], new Set(nodeNames)) }
+    : args.sample !== undefined ? ringSelection(nodeNames, args.sample, windows)
+      : nodeNames.length > FULL_MESH_MAX_NODES ? ringSelection(nodeNames, DEFAULT_SAMPLE, windows) : { kind: 'pairs', pairs: allPairs(nodeNames) };
   if (!args.pairs && args.sample === undefined && nodeNames.length > FULL_MESH_MAX_NODES) {
-    notes.push(`${nodeNames.length} nodes: each probes ${DEFAULT_SAMPLE} ring neighbours and is probed by ${DEFAULT_SAMPLE} (--sample ${nodeNames.length - 1} for every pair)`);
+    notes.push(`${nodeNames.length} nodes: each probes ${DEFAULT_SAMPLE} ring neighbours and is probed by ${DEFAULT_SAMPLE}${windows ? ', new ones every window' : ''} (--sample ${nodeNames.length - 1} for every pair)`);
   }
-  return { nodes: selected.nodes, skipped: selected.skipped, pairs, notes };
+  return { nodes: selected.nodes, skipped: selected.skipped, selection, notes };
 }
 
 async function nodesOfPods(client: KubeClient, refs: string[]): Promise<{ pod: string; node: string }[]> {

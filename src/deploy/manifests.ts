@@ -10,6 +10,9 @@ import { ANNOTATION_NODE, LABEL_PATH, LABEL_POD, LABEL_ROLE, runLabels, type Pod
 export const AGENT_MOUNT_DIR = '/netprobe';
 export const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
 export const AGENT_FILE = 'agent.cjs';
+/** The run's roster (src/shared/roster.ts): its file in the roster ConfigMap, mounted by the probers at ROSTER_MOUNT_DIR. */
+export const ROSTER_FILE = 'roster.json';
+export const ROSTER_MOUNT_DIR = '/netprobe-roster';
 /** An unprivileged user: restricted PodSecurity wants a non-zero UID. 65534 is "nobody". */
 const NOBODY = 65534;
 
@@ -39,6 +42,16 @@ export function agentConfigMap(run: RunObjects, agentCode: string): V1ConfigMap 
   };
 }
 
+/** A further ConfigMap of the run (its roster), owned by the agent ConfigMap so that it goes with the run. */
+export function rosterConfigMap(run: RunObjects, owner: V1OwnerReference, content: string): V1ConfigMap {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `netprobe-${run.runId}-roster`, namespace: run.namespace, labels: runLabels(run.runId), ownerReferences: [owner] },
+    data: { [ROSTER_FILE]: content },
+  };
+}
+
 export function ownerReferenceTo(configMap: V1ConfigMap): V1OwnerReference {
   return { apiVersion: 'v1', kind: 'ConfigMap', name: configMap.metadata!.name!, uid: configMap.metadata!.uid!, blockOwnerDeletion: false };
 }
@@ -50,13 +63,25 @@ export function ownerReferenceTo(configMap: V1ConfigMap): V1OwnerReference {
  */
 const READINESS_PERIOD_SECONDS = 1;
 
+/** A further ConfigMap a pod mounts read-only (the run's roster, for probers). */
+export interface ExtraVolume {
+  configMap: string;
+  mountPath: string;
+}
+
+export function probePodName(run: Pick<RunObjects, 'runId'>, role: PodRole, path: NetworkPath, index: number): string {
+  return `netprobe-${run.runId}-${role[0]}${path === 'host' ? 'h' : ''}-${index}`;
+}
+
 /**
  * An agent pod pinned to `node`; `plan` is any of the agent's plans (it travels as JSON in
  * NETPROBE_PLAN); `readinessPort`: the TCP port it listens on, once ready.
  */
-export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole, path: NetworkPath, node: string, index: number, plan: object, readinessPort?: number): V1Pod {
+export function probePod(
+  run: RunObjects, owner: V1OwnerReference, role: PodRole, path: NetworkPath, node: string, index: number, plan: object, readinessPort?: number, volume?: ExtraVolume,
+): V1Pod {
   const hostNetwork = path === 'host';
-  const name = `netprobe-${run.runId}-${role[0]}${hostNetwork ? 'h' : ''}-${index}`;
+  const name = probePodName(run, role, path, index);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -86,21 +111,24 @@ export function probePod(run: RunObjects, owner: V1OwnerReference, role: PodRole
         image: run.image,
         command: ['node', `${AGENT_MOUNT_DIR}/${AGENT_FILE}`],
         env: [{ name: 'NETPROBE_PLAN', value: JSON.stringify(plan) }],
-        volumeMounts: [{ name: 'agent', mountPath: AGENT_MOUNT_DIR, readOnly: true }],
+        volumeMounts: [
+          { name: 'agent', mountPath: AGENT_MOUNT_DIR, readOnly: true },
+          ...(volume ? [{ name: 'extra', mountPath: volume.mountPath, readOnly: true }] : []),
+        ],
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
         resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '128Mi' } },
         ...(readinessPort !== undefined && {
           readinessProbe: { tcpSocket: { port: readinessPort }, periodSeconds: READINESS_PERIOD_SECONDS, timeoutSeconds: 1, failureThreshold: 3 },
         }),
       }],
-      volumes: [{ name: 'agent', configMap: { name: owner.name } }],
+      volumes: [{ name: 'agent', configMap: { name: owner.name } }, ...(volume ? [{ name: 'extra', configMap: { name: volume.configMap } }] : [])],
     },
   };
 }
 
 /** --service: a ClusterIP per node in front of that node's responder, so probes cross kube-proxy's DNAT. */
-export function responderService(run: RunObjects, owner: V1OwnerReference, responder: V1Pod, tcpPort: number, udpPort: number): V1Service {
-  const name = responder.metadata!.name!;
+export function responderService(run: RunObjects, owner: V1OwnerReference, responderPod: string, tcpPort: number, udpPort: number): V1Service {
+  const name = responderPod;
   return {
     apiVersion: 'v1',
     kind: 'Service',

@@ -81,6 +81,11 @@ export class ImagePullPatience {
     return { state: 'failed', reason: `${verdict.imagePull} (pulls failing for ${Math.round((now - since) / 1000)}s)` };
   }
 
+  /** The pods whose pulls are failing now. */
+  failing(): string[] {
+    return [...this.failingSince.keys()];
+  }
+
   /** When the next pod runs out of patience (epoch ms), if any pull is failing. */
   nextGiveUp(): number | undefined {
     const since = Math.min(...this.failingSince.values());

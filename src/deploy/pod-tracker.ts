@@ -1,15 +1,21 @@
 // One list + one watch for all of a run's pods, however many nodes: no per-pod
 // polling. The watch is resumed from the last resourceVersion when it ends (the
 // client's 30 s inactivity timeout, a dropped connection) and re-listed after
-// 410 Gone, as client-go's reflector does.
+// 410 Gone, as client-go's reflector does. Per pod it keeps only what a run reads of it
+// (10,000 whole pods with their plans would be ~100 MB), and each change goes only to
+// the waiters of that pod: a run of N pods costs O(N) however many events come.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient, WatchEventType, WatchHandle } from '../kube/kube-client.ts';
 
 const REWATCH_AFTER_ERROR_MS = 1000;
 
+/** Called with a pod's name and what is known of it now (undefined: not seen, or deleted). */
+export type PodListener = (name: string, pod: V1Pod | undefined) => void;
+
 export class PodTracker {
   private readonly pods = new Map<string, V1Pod>();
-  private readonly listeners = new Set<() => void>();
+  /** The waiters of each pod. */
+  private readonly listeners = new Map<string, Set<PodListener>>();
   private handle: WatchHandle | undefined;
   private resourceVersion = '';
   private expired = false;
@@ -35,34 +41,24 @@ export class PodTracker {
   }
 
   /**
-   * Resolves with the first non-undefined value of `check` (evaluated now and on
-   * every change), or undefined once `timeoutMs` passes or `signal` aborts (or had
-   * aborted already: an abort event is never sent twice, so it is checked first).
+   * Calls `listener` for each of `names` now, and again whenever that pod changes, until the
+   * returned function is called.
    */
-  waitFor<T>(check: () => T | undefined, timeoutMs: number, signal?: AbortSignal): Promise<T | undefined> {
-    if (signal?.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const finish = (value: T | undefined) => {
-        clearTimeout(timer);
-        this.listeners.delete(onChange);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(value);
-      };
-      const onChange = () => {
-        const value = check();
-        if (value !== undefined) finish(value);
-      };
-      const onAbort = () => finish(undefined);
-      const timer = setTimeout(() => finish(undefined), timeoutMs);
-      this.listeners.add(onChange);
-      signal?.addEventListener('abort', onAbort);
-      onChange();
-    });
-  }
-
-  /** Evaluates the waiting checks again: for conditions that change with time, not with the pods. */
-  recheck(): void {
-    this.notify();
+  follow(names: Iterable<string>, listener: PodListener): () => void {
+    const followed = [...names];
+    for (const name of followed) {
+      let set = this.listeners.get(name);
+      if (!set) this.listeners.set(name, (set = new Set()));
+      set.add(listener);
+    }
+    for (const name of followed) listener(name, this.pods.get(name));
+    return () => {
+      for (const name of followed) {
+        const set = this.listeners.get(name);
+        set?.delete(listener);
+        if (set?.size === 0) this.listeners.delete(name);
+      }
+    };
   }
 
   stop(): void {
@@ -73,11 +69,12 @@ export class PodTracker {
 
   private async relist(): Promise<void> {
     const list = await this.client.listPods(this.namespace, this.selector);
+    const before = new Set(this.pods.keys());
     this.pods.clear();
-    for (const pod of list.items) this.pods.set(pod.metadata!.name!, pod);
+    for (const pod of list.items) this.pods.set(pod.metadata!.name!, whatARunReads(pod));
     this.resourceVersion = list.resourceVersion;
     this.expired = false;
-    this.notify();
+    for (const name of new Set([...before, ...this.pods.keys()])) this.notify(name);
   }
 
   private async watch(): Promise<void> {
@@ -98,8 +95,8 @@ export class PodTracker {
     if (type === 'BOOKMARK') return;
     const name = obj.metadata!.name!;
     if (type === 'DELETED') this.pods.delete(name);
-    else this.pods.set(name, obj);
-    this.notify();
+    else this.pods.set(name, whatARunReads(obj));
+    this.notify(name);
   }
 
   private onDone(err: Error | null): void {
@@ -116,7 +113,36 @@ export class PodTracker {
     else void resume();
   }
 
-  private notify(): void {
-    for (const listener of [...this.listeners]) listener();
+  private notify(name: string): void {
+    const listeners = this.listeners.get(name);
+    if (!listeners) return;
+    const pod = this.pods.get(name);
+    for (const listener of [...listeners]) listener(name, pod);
   }
+}
+
+/**
+ * The parts of a pod a run reads (pod-state.ts, the session's messages): where it is scheduled,
+ * its phase, addresses, conditions and its container's state. Not its spec (the plan, the
+ * agent's mounts) nor its managed fields.
+ */
+function whatARunReads(pod: V1Pod): V1Pod {
+  const status = pod.status;
+  const container = status?.containerStatuses?.[0];
+  return {
+    metadata: { name: pod.metadata?.name },
+    ...(pod.spec?.nodeName && { spec: { nodeName: pod.spec.nodeName, containers: [] } }),
+    status: {
+      phase: status?.phase,
+      ...(status?.reason && { reason: status.reason }),
+      ...(status?.message && { message: status.message }),
+      ...(status?.podIP && { podIP: status.podIP }),
+      ...(status?.podIPs && { podIPs: status.podIPs.map(({ ip }) => ({ ip })) }),
+      ...(status?.conditions && {
+        conditions: status.conditions.filter((c) => c.type === 'PodScheduled' || c.type === 'Ready')
+          .map(({ type, status: value, reason, message }) => ({ type, status: value, ...(reason && { reason }), ...(message && { message }) })),
+      }),
+      ...(container && { containerStatuses: [{ name: container.name, image: container.image, imageID: '', ready: container.ready, restartCount: container.restartCount, state: container.state }] }),
+    },
+  };
 }

@@ -5,11 +5,11 @@
 // from its log. A node whose pod cannot run is reported with the scheduler's or kubelet's
 // reason as soon as that is known, and the rest is still measured.
 import type { NoDataEntry } from '../analyse/analyse.ts';
+import type { Measurements } from '../analyse/measurements.ts';
 import { everyPairFailed } from '../analyse/every-pair-failed.ts';
 import { listPoliciesThatCouldDeny } from '../collect/policies.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
-import type { DirectedPair } from '../plan/pairs.ts';
-import type { AgentResult } from '../shared/agent-result.ts';
+import { selectionNodes, type PeerSelection } from '../plan/pairs.ts';
 import type { PolicyEvidence } from '../shared/report.ts';
 import { readClusterClock } from './cluster-clock.ts';
 import { collectResults } from './matrix/collection.ts';
@@ -23,7 +23,8 @@ import { ProbeSession, type Progress } from './session.ts';
 export type { MatrixRunSettings };
 
 export interface MatrixRunOutcome {
-  results: AgentResult[];
+  /** Every prober's result, folded for the analysis. */
+  measured: Measurements;
   noData: NoDataEntry[];
   start: Date;
   end: Date;
@@ -34,7 +35,7 @@ export interface MatrixRunOutcome {
 }
 
 export async function runMatrix(
-  client: KubeClient, pairs: readonly DirectedPair[], settings: MatrixRunSettings, agentCode: string, progress: Progress, signal: AbortSignal,
+  client: KubeClient, selection: PeerSelection, settings: MatrixRunSettings, agentCode: string, progress: Progress, signal: AbortSignal,
 ): Promise<MatrixRunOutcome> {
   const clock = await readClusterClock(client, progress);
   const start = new Date(clock.now());
@@ -45,19 +46,19 @@ export async function runMatrix(
     activeDeadlineSeconds: times.deadlineSeconds, keep: settings.keep,
   }, agentCode, progress);
   const ctx: MatrixPhaseContext = { client, session, settings, times, progress, signal, clock };
-  let results: AgentResult[] = [];
+  const { sources, destinations } = selectionNodes(selection);
+  let measured: Measurements | undefined;
   let interrupted = false;
   let policies: PolicyEvidence | undefined;
   try {
-    const responders = await startResponders(ctx, [...new Set(pairs.map((p) => p.destination))].sort());
+    const responders = await startResponders(ctx, destinations);
     const clusterIPs: ClusterIPs = settings.service ? await startServices(ctx, responders) : new Map();
-    const peers = planPeers(pairs, settings, responders, clusterIPs);
-    const sources = [...new Set(pairs.map((p) => p.source))].sort().filter((node) => !session.noData.has(node));
-    const probers = await startProbers(ctx, sources, peers);
+    const peers = await planPeers(ctx, selection, responders, clusterIPs);
+    const probers = await startProbers(ctx, sources.filter((node) => !session.noData.has(node)), peers, responders.startedInMs, responders.all.length);
     ({ interrupted } = await waitForProbers(ctx, probers));
-    results = await collectResults(ctx, probers, responders, interrupted);
+    measured = await collectResults(ctx, probers, responders, interrupted);
     // While the namespace is there: its NetworkPolicies are part of the answer.
-    if (!interrupted && everyPairFailed(results.flatMap((r) => r.series))) {
+    if (!interrupted && everyPairFailed(measured.pairs.tallies())) {
       progress.phase('no probe got through: listing the policies that could deny them');
       policies = await listPoliciesThatCouldDeny(client, settings.namespace);
     }
@@ -68,5 +69,6 @@ export async function runMatrix(
     ...[...session.noData].map(([node, reason]) => ({ node, reason })),
     ...[...session.deadDestinations.values()].map(({ node, path, reason }) => ({ node, reason, destination: path })),
   ];
-  return { results, noData, start, end: new Date(clock.now()), interrupted, ...(policies && { policies }) };
+  // Collection ran (or the run threw): there are measurements.
+  return { measured: measured!, noData, start, end: new Date(clock.now()), interrupted, ...(policies && { policies }) };
 }

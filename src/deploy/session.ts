@@ -8,12 +8,15 @@ import { KubeApiError } from '../kube/errors.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import type { NetworkPath } from '../shared/plan.ts';
 import { runSelector, type PodRole } from './labels.ts';
-import { agentConfigMap, namespaceManifest, ownerReferenceTo, POD_SECURITY_ENFORCE, probePod, type RunObjects } from './manifests.ts';
+import { agentConfigMap, namespaceManifest, ownerReferenceTo, POD_SECURITY_ENFORCE, probePod, probePodName, type ExtraVolume, type RunObjects } from './manifests.ts';
 import { PodTracker } from './pod-tracker.ts';
 import { ImagePullPatience, podVerdict, type PodVerdict } from './pod-state.ts';
 
-/** Pods are created this many at a time: parallel, without a burst that trips API priority and fairness. */
-const API_CONCURRENCY = 10;
+/**
+ * Requests in flight at once. Their rate is the client's pacer's (src/kube/retry.ts), which
+ * follows the server's 429s; this only bounds how many wait on the server at a time.
+ */
+const API_CONCURRENCY = 16;
 
 export interface SessionSettings {
   runId: string;
@@ -39,6 +42,14 @@ export interface Progress {
   warn(text: string): void;
 }
 
+/** One agent pod to create: its node, its plan, what it listens on once ready, a further ConfigMap it mounts. */
+export interface PodPlan {
+  node: string;
+  plan: object;
+  readinessPort?: number;
+  volume?: ExtraVolume;
+}
+
 /** A pod of the run and what it is for. */
 export interface TrackedPod {
   name: string;
@@ -54,6 +65,13 @@ export class RunAborted extends Error {
   constructor() {
     super('interrupted');
   }
+}
+
+/** Where the pods a run waits for stand: `settled` reached the goal or failed, `running` run and have not yet. */
+export interface PodCounts {
+  settled: number;
+  running: number;
+  total: number;
 }
 
 /** What a run waits for its pods to reach: running with an IP, ready (a responder listens), or finished. */
@@ -130,24 +148,33 @@ export class ProbeSession {
     }
   }
 
-  /** Creates one agent pod per (node, plan), in parallel; once `signal` aborts, no more (and throws RunAborted). */
+  /**
+   * Creates one agent pod per (node, plan), in parallel at the client's pace; once `signal`
+   * aborts, no more (and throws RunAborted). Each manifest is made only when its turn comes.
+   * `created` hears of each pod once the API has it.
+   */
   async createPods(
-    role: PodRole, path: NetworkPath, plans: readonly { node: string; plan: object; readinessPort?: number }[], signal?: AbortSignal,
-  ): Promise<{ tracked: TrackedPod[]; pods: V1Pod[] }> {
-    const pods = plans.map(({ node, plan, readinessPort }, i) => probePod(this.run, this.owner!, role, path, node, i, plan, readinessPort));
-    await Promise.all(pods.map((pod) => this.limit(async () => {
+    role: PodRole, path: NetworkPath, plans: readonly PodPlan[], signal?: AbortSignal, created: (pod: TrackedPod) => void = () => {},
+  ): Promise<{ tracked: TrackedPod[] }> {
+    const tracked = this.podsFor(role, path, plans);
+    await Promise.all(plans.map(({ node, plan, readinessPort, volume }, i) => this.limit(async () => {
       if (signal?.aborted) return;
       try {
-        await this.client.createPod(this.settings.namespace, pod);
+        await this.client.createPod(this.settings.namespace, probePod(this.run, this.owner!, role, path, node, i, plan, readinessPort, volume));
       } catch (err) {
         // A namespace without the label still gets the cluster's default level, which may refuse host networking.
         if (path === 'host' && err instanceof KubeApiError && err.status === 403 && /PodSecurity/.test(err.message)) throw new DeployError(privilegedNeeded(this.settings.namespace, 'refuses host-network pods'));
         throw err;
       }
+      created(tracked[i]);
     })));
     if (signal?.aborted) throw new RunAborted();
-    const tracked = pods.map((pod, i) => ({ name: pod.metadata!.name!, node: plans[i].node, role, path }));
-    return { tracked, pods };
+    return { tracked };
+  }
+
+  /** The pods createPods makes of these plans (their names are known before they exist). */
+  podsFor(role: PodRole, path: NetworkPath, plans: readonly PodPlan[]): TrackedPod[] {
+    return plans.map(({ node }, i) => ({ name: probePodName(this.run, role, path, i), node, role, path }));
   }
 
   get runObjects(): RunObjects {
@@ -159,42 +186,85 @@ export class ProbeSession {
   }
 
   /**
-   * Waits until every pod is running (with an IP) or finished, or has failed, the
+   * Waits until every pod is running (with an IP), ready or finished, or has failed, the
    * timeout passed or the run was interrupted. Every pod that did not make it
    * becomes a no-data node (a responder: a no-data destination) with its reason, as soon
-   * as that is known; an agent that exited with an error is quoted.
+   * as that is known; an agent that exited with an error is quoted. Each pod is looked at
+   * only when it changes. `status` words the progress line (default "responders: 12/20 ready").
+   * `created`: the pods are still being created; the timeout starts once they are (and a
+   * failure to create them ends the wait with that error).
    */
-  async waitFor(pods: readonly TrackedPod[], goal: PodGoal, timeoutMs: number, signal: AbortSignal): Promise<Map<string, PodVerdict>> {
+  async waitFor(
+    pods: readonly TrackedPod[], goal: PodGoal, timeoutMs: number, signal: AbortSignal,
+    status: (counts: PodCounts) => string = ({ settled, total }) => `${rolePlural(pods)}: ${settled}/${total} ${GOAL_WORD[goal]}`,
+    created: Promise<unknown> = Promise.resolve(),
+  ): Promise<Map<string, PodVerdict>> {
+    const byName = new Map(pods.map((pod) => [pod.name, pod]));
     const settled = new Map<string, PodVerdict>();
+    const running = new Set<string>();
+    let creationFailed: { error: unknown } | undefined;
     const reached = (v: PodVerdict) => v.state === 'failed' || v.state === 'succeeded'
       || (v.state === 'running' && (goal === 'running' || (goal === 'ready' && v.ready)));
     const explained: Promise<void>[] = [];
     const pulls = new ImagePullPatience();
     const pullsAnnounced = new Set<string>();
     let giveUpTimer: NodeJS.Timeout | undefined;
-    await this.tracker.waitFor(() => {
-      for (const pod of pods) {
-        if (settled.has(pod.name)) continue;
-        const current = this.tracker.get(pod.name);
-        if (!current) continue;
-        const verdict = pulls.judge(pod.name, podVerdict(current), Date.now());
-        if (verdict.state === 'pending' && verdict.imagePull && !pullsAnnounced.has(pod.name)) {
-          pullsAnnounced.add(pod.name);
-          this.progress.phase(`node ${pod.node}: ${pod.role} pod ${pod.name}: ${verdict.imagePull}; the kubelet pulls again, netprobe waits up to ${Math.round(Math.min(pulls.patienceMs, timeoutMs) / 1000)}s`);
+    let giveUpAt: number | undefined;
+    await new Promise<void>((resolve) => {
+      let stopFollowing = () => {};
+      let timer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        clearTimeout(giveUpTimer);
+        stopFollowing();
+        signal.removeEventListener('abort', finish);
+        resolve();
+      };
+      const judge = (name: string, current: V1Pod | undefined) => {
+        const pod = byName.get(name)!;
+        if (settled.has(name) || !current) return;
+        const verdict = pulls.judge(name, podVerdict(current), Date.now());
+        if (verdict.state === 'running') running.add(name);
+        else running.delete(name);
+        if (verdict.state === 'pending' && verdict.imagePull && !pullsAnnounced.has(name)) {
+          pullsAnnounced.add(name);
+          this.progress.phase(`node ${pod.node}: ${pod.role} pod ${name}: ${verdict.imagePull}; the kubelet pulls again, netprobe waits up to ${Math.round(Math.min(pulls.patienceMs, timeoutMs) / 1000)}s`);
         }
-        if (!reached(verdict)) continue;
-        settled.set(pod.name, verdict);
+        if (!reached(verdict)) return;
+        settled.set(name, verdict);
         if (verdict.state === 'failed') explained.push(this.explainFailure(pod, verdict.reason).then((reason) => this.markFailed(pod, reason)));
-      }
-      // A failing pull gives up with time, not with a change of the pod: look again then.
-      clearTimeout(giveUpTimer);
-      const giveUp = pulls.nextGiveUp();
-      if (giveUp !== undefined) giveUpTimer = setTimeout(() => this.tracker.recheck(), Math.max(0, giveUp - Date.now()));
-      this.progress.status(`${rolePlural(pods)} ${goal}: ${settled.size}/${pods.length}`);
-      return settled.size === pods.length ? true : undefined;
-    }, timeoutMs, signal);
-    clearTimeout(giveUpTimer);
+        this.progress.status(status({ settled: settled.size, running: running.size, total: pods.length }));
+        if (settled.size === pods.length) finish();
+      };
+      // A failing pull gives up with time, not with a change of the pod: look at those pods again then.
+      const watchPulls = () => {
+        const next = pulls.nextGiveUp();
+        if (next === giveUpAt) return;
+        clearTimeout(giveUpTimer);
+        giveUpAt = next;
+        if (next === undefined) return;
+        giveUpTimer = setTimeout(() => {
+          giveUpAt = undefined;
+          for (const name of pulls.failing()) judge(name, this.tracker.get(name));
+          watchPulls();
+        }, Math.max(0, next - Date.now()));
+      };
+      created.then(() => {
+        timer = setTimeout(finish, timeoutMs);
+      }, (error: unknown) => {
+        creationFailed = { error };
+        finish();
+      });
+      signal.addEventListener('abort', finish);
+      if (signal.aborted || pods.length === 0) return finish();
+      this.progress.status(status({ settled: 0, running: 0, total: pods.length }));
+      stopFollowing = this.tracker.follow(byName.keys(), (name, current) => {
+        judge(name, current);
+        watchPulls();
+      });
+    });
     await Promise.all(explained);
+    if (creationFailed) throw creationFailed.error;
     if (signal.aborted) throw new RunAborted();
     for (const pod of pods) {
       if (!settled.has(pod.name)) this.markFailed(pod, `not ${goal} after ${Math.round(timeoutMs / 1000)}s (${describeWaiting(this.tracker.get(pod.name))})`);
@@ -217,11 +287,16 @@ export class ProbeSession {
     return said ? `${reason} (${said.replace(/^netprobe-agent(\[[^\]]*\])?: /, '')})` : reason;
   }
 
-  /** Waits for the pods to finish, the status line counting down to `endsAt` (epoch ms); throws RunAborted when interrupted. */
+  /** Waits for the pods to finish, the status line counting down to `endsAt` (epoch ms) and counting those done; throws RunAborted when interrupted. */
   async waitUntilFinished(pods: readonly TrackedPod[], activity: string, endsAt: number, timeoutMs: number, signal: AbortSignal): Promise<void> {
-    const ticker = setInterval(() => this.progress.status(`${activity}: ${Math.max(0, Math.round((endsAt - Date.now()) / 1000))}s left`), 1000);
+    let counts: PodCounts = { settled: 0, running: 0, total: pods.length };
+    const line = () => `${activity}: ${Math.max(0, Math.round((endsAt - Date.now()) / 1000))}s left; ${rolePlural(pods)}: ${counts.running} running, ${counts.settled}/${counts.total} done`;
+    const ticker = setInterval(() => this.progress.status(line()), 1000);
     try {
-      await this.waitFor(pods, 'finished', timeoutMs, signal);
+      await this.waitFor(pods, 'finished', timeoutMs, signal, (now) => {
+        counts = now;
+        return line();
+      });
     } finally {
       clearInterval(ticker);
     }
@@ -278,23 +353,28 @@ function privilegedNeeded(namespace: string, why: string): string {
   return `namespace ${namespace} ${why}: host-network pods need the "privileged" level. Label it: kubectl label ns ${namespace} ${POD_SECURITY_ENFORCE}=privileged --overwrite (or leave out -n: netprobe's own namespace is labelled so)`;
 }
 
+const GOAL_WORD: Record<PodGoal, string> = { running: 'running', ready: 'ready', finished: 'done' };
+
 function rolePlural(pods: readonly TrackedPod[]): string {
   return `${pods[0]?.role ?? 'pod'}s`;
 }
 
 function describeWaiting(pod: V1Pod | undefined): string {
   if (!pod) return 'never seen';
+  // Still in the scheduler's queue: a control plane binding pods more slowly than they come (kube-scheduler's throughput).
+  if (!pod.spec?.nodeName && pod.status?.phase === 'Pending' && !pod.status.conditions?.some((c) => c.type === 'PodScheduled')) return 'Pending: not scheduled yet, the scheduler had not bound it to its node';
   const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
   return waiting?.reason ? `${pod.status?.phase}: ${waiting.reason}${waiting.message ? ` ${waiting.message}` : ''}` : `phase ${pod.status?.phase ?? 'unknown'}`;
 }
 
-/** Deletes the run's pods (the ConfigMap's garbage collection would too, but later), the ConfigMap, and an own namespace. */
+/**
+ * Deletes the run's pods in one request (the ConfigMap's garbage collection would too, but
+ * later), its ConfigMaps, and an own namespace: a constant number of requests, however many pods.
+ */
 export async function removeRun(client: KubeClient, namespace: string, runId: string, ownNamespace: boolean, progress: Progress): Promise<void> {
   progress.phase('cleaning up');
   const selector = runSelector(runId);
-  const limit = pLimit(API_CONCURRENCY);
-  const { items } = await client.listPods(namespace, selector);
-  await Promise.all(items.map((pod) => limit(() => client.deletePod(namespace, pod.metadata!.name!))));
+  await client.deletePods(namespace, selector);
   for (const configMap of await client.listConfigMaps(namespace, selector)) await client.deleteConfigMap(namespace, configMap.metadata!.name!);
   if (ownNamespace) await client.deleteNamespace(namespace);
 }

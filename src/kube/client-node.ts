@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { toKubeApiError } from './errors.ts';
 import type { KubeClient, PodList, ServedApiGroup, WatchEventType, WatchHandle } from './kube-client.ts';
-import { withRetry } from './retry.ts';
+import { DEFAULT_PACING, RequestPacer, withRetry, type PacerSettings } from './retry.ts';
 
 export interface ConnectionOptions {
   kubeconfig?: string;
@@ -52,7 +52,13 @@ function readKubeconfig(kc: KubeConfig, file: string): void {
   }
 }
 
-export function createKubeClient(kc: KubeConfig): KubeClient {
+export interface ClientOptions {
+  pacing?: PacerSettings;
+  /** The server answered 429 and requests now go at `ratePerSecond`, after `retryAfterSeconds`. */
+  onSlowdown?: (ratePerSecond: number, retryAfterSeconds: number) => void;
+}
+
+export function createKubeClient(kc: KubeConfig, options: ClientOptions = {}): KubeClient {
   const core = kc.makeApiClient(CoreV1Api);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const networking = kc.makeApiClient(NetworkingV1Api);
@@ -60,7 +66,9 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
   const apis = kc.makeApiClient(ApisApi);
   const versionApi = kc.makeApiClient(VersionApi);
   const watcher = new Watch(kc);
-  const call = <T>(doing: string, fn: () => Promise<T>) => withRetry(doing, fn);
+  // One pacer for every request of this client: the server's budget is per client.
+  const pacer = new RequestPacer(options.pacing ?? DEFAULT_PACING, { onSlowdown: options.onSlowdown });
+  const call = <T>(doing: string, fn: () => Promise<T>) => withRetry(doing, fn, { pacer });
   const orNull = async <T>(doing: string, fn: () => Promise<T>): Promise<T | null> => {
     try {
       return await call(doing, fn);
@@ -75,6 +83,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
 
   return {
     describeTarget: `${kc.getCurrentCluster()!.server} (context ${kc.getCurrentContext()})`,
+    requestStats: () => ({ ...pacer.stats, ratePerSecond: pacer.ratePerSecond }),
     listNodes: async (labelSelector) => (await call('listing nodes', () => core.listNode({ labelSelector }))).items,
     readNamespace: (name) => orNull(`reading namespace ${name}`, () => core.readNamespace({ name })),
     listNamespaces: async (labelSelector) => (await call('listing namespaces', () => core.listNamespace({ labelSelector }))).items,
@@ -96,6 +105,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
       return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
     },
     deletePod: (namespace, name) => ignoreMissing(`deleting pod ${namespace}/${name}`, () => core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 })),
+    deletePods: (namespace, labelSelector) => ignoreMissing(`deleting pods in ${namespace}`, () => core.deleteCollectionNamespacedPod({ namespace, labelSelector, gracePeriodSeconds: 0 })),
     podLogs: (namespace, name) => call(`reading the log of pod ${namespace}/${name}`, () => core.readNamespacedPodLog({ namespace, name })),
     async serverDate() {
       // Not retried: one answer is one clock sample, and any status carries the Date header.
@@ -121,6 +131,7 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
     async watchPods(namespace, labelSelector, resourceVersion, onEvent, onDone): Promise<WatchHandle> {
       let controller: AbortController | undefined;
       let stopped = false;
+      await pacer.acquire();
       try {
         controller = await watcher.watch(
           `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
@@ -129,7 +140,9 @@ export function createKubeClient(kc: KubeConfig): KubeClient {
           (err) => { if (!stopped) onDone(err ? toKubeApiError(err, 'watching pods') : null); },
         );
       } catch (err) {
-        onDone(toKubeApiError(err, 'watching pods'));
+        const failure = toKubeApiError(err, 'watching pods');
+        if (failure.status === 429) pacer.throttled(failure.retryAfterSeconds);
+        onDone(failure);
       }
       return { stop: () => { stopped = true; controller?.abort(); } };
     },

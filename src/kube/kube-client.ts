@@ -1,6 +1,7 @@
 // The one seam between netprobe and a cluster. Stages take a KubeClient, so they
 // can be exercised against any API server; the real one wraps @kubernetes/client-node.
 import type { V1ConfigMap, V1EndpointSlice, V1Namespace, V1NetworkPolicy, V1Node, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { RequestStats } from './retry.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -22,6 +23,8 @@ export interface ServedApiGroup {
 export interface KubeClient {
   /** "server URL (context)" for messages. */
   readonly describeTarget: string;
+  /** What this client's requests cost the server so far. */
+  requestStats(): RequestStats;
   listNodes(labelSelector?: string): Promise<V1Node[]>;
   readNamespace(name: string): Promise<V1Namespace | null>;
   listNamespaces(labelSelector: string): Promise<V1Namespace[]>;
@@ -37,6 +40,8 @@ export interface KubeClient {
   readPod(namespace: string, name: string): Promise<V1Pod | null>;
   listPods(namespace: string | undefined, labelSelector?: string): Promise<PodList>;
   deletePod(namespace: string, name: string): Promise<void>;
+  /** Every pod the selector matches, in one request (deletecollection). */
+  deletePods(namespace: string, labelSelector: string): Promise<void>;
   podLogs(namespace: string, name: string): Promise<string>;
   /**
    * The API server's clock: the Date header of its answer to GET /version (any status: an error

@@ -1,7 +1,8 @@
 // Phase 4: one prober pod per source node and path, all starting to probe at one wall-clock
 // time (so that every window lines up); phase 5: waiting for them to finish, or a Ctrl-C.
-import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan, type PeerTarget, type Protocol } from '../../shared/plan.ts';
-import { RunAborted, type TrackedPod } from '../session.ts';
+import { PLAN_DEFAULTS, PROBE_DEFAULTS, type AgentPlan, type NetworkPath, type PeerTarget, type Protocol } from '../../shared/plan.ts';
+import { ROSTER_FILE, ROSTER_MOUNT_DIR } from '../manifests.ts';
+import { RunAborted, type PodPlan, type TrackedPod } from '../session.ts';
 import { START_DELAY_MS, type MatrixPhaseContext, type MatrixRunSettings } from './context.ts';
 import { peersOf, type PeerPlan } from './peers.ts';
 
@@ -11,31 +12,50 @@ export interface Probers {
   startAt: number;
 }
 
-export async function startProbers(ctx: MatrixPhaseContext, sources: readonly string[], peers: PeerPlan): Promise<Probers> {
+/**
+ * Starting a pod takes a cluster about as long per pod for probers as it took for the
+ * responders (the scheduler's pace and the API's budget bound both: ~100 pods/s on a
+ * 5,000-node control plane): probing starts once that time has passed for this many probers,
+ * with this much to spare, so that the last of them still gets the whole window.
+ */
+const START_ESTIMATE_MARGIN = 1.1;
+
+export async function startProbers(ctx: MatrixPhaseContext, sources: readonly string[], peers: PeerPlan, startedInMs: number, respondersStarted: number): Promise<Probers> {
   const { session, settings, progress } = ctx;
   if (ctx.signal.aborted) throw new RunAborted();
-  const startAt = ctx.clock.now() + START_DELAY_MS;
   const plans = settings.paths.map((path) => {
     const protocols = path === 'pod' ? settings.protocols : settings.protocols.filter((p) => p !== 'dns');
     return {
       path,
       plans: sources
-        .map((node) => ({ node, peers: peersOf(peers, node, path) }))
-        .filter(({ peers: list }) => list.length > 0 || protocols.includes('dns'))
-        .map(({ node, peers: list }) => ({ node, plan: proberPlan(settings, node, path, list, protocols, new Date(startAt).toISOString()) })),
+        .map((node) => ({ node, peers: peers.kind === 'listed' ? peersOf(peers.peers, node, path) : [] }))
+        .filter(({ peers: list }) => peers.kind === 'ring' || list.length > 0 || protocols.includes('dns')),
+      protocols,
     };
   });
-  progress.phase(`probing from ${plans.reduce((n, p) => n + p.plans.length, 0)} pod(s) for ${settings.durationMs / 1000}s at ${settings.ratePerSecond}/s per pair and protocol`);
-  const pods = (await Promise.all(plans.map(({ path, plans: list }) => session.createPods('prober', path, list, ctx.signal)))).flatMap((p) => p.tracked);
+  const total = plans.reduce((n, p) => n + p.plans.length, 0);
+  const expectedStartMs = respondersStarted > 0 ? (startedInMs * total / respondersStarted) * START_ESTIMATE_MARGIN : 0;
+  // Never beyond the start timeout: the responders serve for two of them (runTimes), one for themselves and one for the probers.
+  const startAt = ctx.clock.now() + Math.max(START_DELAY_MS, Math.min(expectedStartMs, settings.startTimeoutMs));
+  const startAtText = new Date(startAt).toISOString();
+  progress.phase(`probing from ${total} pod(s) for ${settings.durationMs / 1000}s at ${settings.ratePerSecond}/s per pair and protocol${startAt - ctx.clock.now() > 2 * START_DELAY_MS ? `, from ${startAtText.slice(11, 19)}Z (${Math.round((startAt - ctx.clock.now()) / 1000)}s to start them all)` : ''}`);
+  let created = 0;
+  const pods = (await Promise.all(plans.map(({ path, plans: list, protocols }) => session.createPods('prober', path,
+    list.map(({ node, peers: listed }): PodPlan => ({
+      node,
+      plan: proberPlan(settings, node, path, peers.kind === 'ring' ? { roster: { file: `${ROSTER_MOUNT_DIR}/${ROSTER_FILE}`, paths: rosterPaths(settings, path), rule: peers.rule } } : { peers: listed }, protocols, startAtText),
+      ...(peers.kind === 'ring' && { volume: { configMap: peers.configMap, mountPath: ROSTER_MOUNT_DIR } }),
+    })), ctx.signal, () => progress.status(`probers: ${++created}/${total} created`)))))
+    .flatMap((p) => p.tracked);
   return { pods, startAt };
 }
 
 /** Waits until the probers have finished; true when a Ctrl-C cut a --window run short (its interim results count). */
 export async function waitForProbers(ctx: MatrixPhaseContext, probers: Probers): Promise<{ interrupted: boolean }> {
   const { settings, times } = ctx;
-  const endsAt = probers.startAt + settings.durationMs + times.drainMs;
+  const endsAt = probers.startAt + settings.durationMs + times.drainMs + times.confirmMs;
   try {
-    await ctx.session.waitUntilFinished(probers.pods, 'probing', ctx.clock.toLocal(endsAt), settings.startTimeoutMs + START_DELAY_MS + settings.durationMs + times.drainMs, ctx.signal);
+    await ctx.session.waitUntilFinished(probers.pods, 'probing', ctx.clock.toLocal(endsAt), Math.max(0, probers.startAt - ctx.clock.now()) + settings.startTimeoutMs + settings.durationMs + times.drainMs + times.confirmMs, ctx.signal);
     return { interrupted: false };
   } catch (err) {
     // With windows the agents have printed what they measured so far: report that.
@@ -44,16 +64,22 @@ export async function waitForProbers(ctx: MatrixPhaseContext, probers: Probers):
   }
 }
 
-function proberPlan(settings: MatrixRunSettings, node: string, path: 'pod' | 'host', peers: PeerTarget[], protocols: Protocol[], startAt: string): AgentPlan {
+/** The roster's paths a prober on `path` probes: a pod-network one also each node's Service. */
+function rosterPaths(settings: MatrixRunSettings, path: 'pod' | 'host'): NetworkPath[] {
+  return path === 'pod' && settings.service ? ['pod', 'service'] : [path];
+}
+
+function proberPlan(settings: MatrixRunSettings, node: string, path: 'pod' | 'host', peers: Required<Pick<AgentPlan, 'roster'>> | { peers: PeerTarget[] }, protocols: Protocol[], startAt: string): AgentPlan {
   return {
     planVersion: 1, runToken: settings.runId, node, network: path, startAt, protocols, durationMs: settings.durationMs, ratePerSecond: settings.ratePerSecond,
     ...(settings.windowMs && { windowMs: settings.windowMs }),
-    ...PROBE_DEFAULTS, peers,
+    ...PROBE_DEFAULTS, peers: [], ...peers,
     ...(protocols.includes('dns') && {
       dns: {
         names: settings.dnsNames, queryTimeoutMs: PLAN_DEFAULTS.dnsQueryTimeoutMs,
         resolverTimeoutMs: PLAN_DEFAULTS.resolverTimeoutMs, resolverAttempts: PLAN_DEFAULTS.resolverAttempts,
       },
     }),
+    ...(settings.confirm && { confirm: settings.confirm }),
   };
 }

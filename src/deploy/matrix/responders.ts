@@ -3,19 +3,17 @@
 // destination with its reason. Before the analysis they are looked at again: one that died
 // during the probing (OOM-killed, evicted, deleted) gave no answers to probes that then
 // failed, and those must count as no data, not as loss.
-import type { V1Pod } from '@kubernetes/client-node';
 import { readDocuments } from '../../collect/documents.ts';
 import type { AgentResult } from '../../shared/agent-result.ts';
 import { PROBE_DEFAULTS, type AgentPlan, type NetworkPath } from '../../shared/plan.ts';
 import { finishedAt, podVerdict } from '../pod-state.ts';
-import type { DeadDestination, TrackedPod } from '../session.ts';
+import type { DeadDestination, PodCounts, TrackedPod } from '../session.ts';
 import { pathKey, type MatrixPhaseContext, type MatrixRunSettings } from './context.ts';
 
 /** A responder pod that listens, and where. */
 export interface RunningResponder {
+  /** The pod (a --service Service selects it by name). */
   pod: TrackedPod;
-  /** The pod as created (a --service Service selects it). */
-  manifest: V1Pod;
   /** Its addresses, one per family (status.podIPs): each is probed. */
   podIPs: string[];
 }
@@ -25,21 +23,38 @@ export interface Responders {
   all: TrackedPod[];
   /** Those that listen, by pathKey(node, path). */
   running: Map<string, RunningResponder>;
+  /** How long from the first creation until the last was ready or given up on (ms): what this cluster takes to start that many pods. */
+  startedInMs: number;
 }
 
 export async function startResponders(ctx: MatrixPhaseContext, destinations: readonly string[]): Promise<Responders> {
   const { session, settings, progress } = ctx;
-  progress.phase(`creating ${destinations.length * settings.paths.length} responder pod(s) in namespace ${settings.namespace}`);
-  const created = (await Promise.all(settings.paths.map((path) => session.createPods('responder', path,
-    destinations.map((node) => ({ node, plan: responderPlan(settings, node, path, ctx.times.serveMs), readinessPort: settings.tcpPort })), ctx.signal))))
-    .flatMap(({ tracked, pods }) => tracked.map((pod, i) => ({ pod, manifest: pods[i] })));
-  const verdicts = await session.waitFor(created.map((c) => c.pod), 'ready', settings.startTimeoutMs, ctx.signal);
+  const total = destinations.length * settings.paths.length;
+  progress.phase(`creating ${total} responder pod(s) in namespace ${settings.namespace}`);
+  const began = Date.now();
+  let created = 0;
+  let counts: PodCounts = { settled: 0, running: 0, total };
+  const line = () => `responders: ${created}/${total} created, ${counts.running} running, ${counts.settled} ready`;
+  const plans = settings.paths.map((path) => ({
+    path, plans: destinations.map((node) => ({ node, plan: responderPlan(settings, node, path, ctx.times.serveMs), readinessPort: settings.tcpPort })),
+  }));
+  const all = plans.flatMap(({ path, plans: list }) => session.podsFor('responder', path, list));
+  const creating = Promise.all(plans.map(({ path, plans: list }) => session.createPods('responder', path, list, ctx.signal, () => {
+    created++;
+    progress.status(line());
+  })));
+  const verdicts = await session.waitFor(all, 'ready', settings.startTimeoutMs, ctx.signal, (now) => {
+    counts = now;
+    return line();
+  }, creating);
   const running = new Map<string, RunningResponder>();
-  for (const { pod, manifest } of created) {
+  for (const pod of all) {
     const verdict = verdicts.get(pod.name);
-    if (verdict?.state === 'running') running.set(pathKey(pod.node, pod.path), { pod, manifest, podIPs: verdict.podIPs });
+    if (verdict?.state === 'running') running.set(pathKey(pod.node, pod.path), { pod, podIPs: verdict.podIPs });
   }
-  return { all: created.map((c) => c.pod), running };
+  const startedInMs = Date.now() - began;
+  progress.phase(`responders: ${running.size}/${total} ready in ${Math.round(startedInMs / 1000)}s`);
+  return { all, running, startedInMs };
 }
 
 /** The responder on `node` for `path`, if it listens. */

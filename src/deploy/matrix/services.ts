@@ -34,7 +34,7 @@ export async function startServices(ctx: MatrixPhaseContext, responders: Respond
   const limit = pLimit(CREATE_CONCURRENCY);
   const created = new Map<string, { node: string; clusterIP: string }>();
   await Promise.all(podResponders.map((r) => limit(async () => {
-    const service = await client.createService(settings.namespace, responderService(session.runObjects, session.ownerReference, r.manifest, settings.tcpPort, settings.udpPort));
+    const service = await client.createService(settings.namespace, responderService(session.runObjects, session.ownerReference, r.pod.name, settings.tcpPort, settings.udpPort));
     if (service.spec?.clusterIP) created.set(service.metadata!.name!, { node: r.pod.node, clusterIP: service.spec.clusterIP });
   })));
   const ready = await waitForEndpoints(ctx, new Set(created.keys()));

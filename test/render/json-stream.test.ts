@@ -1,0 +1,43 @@
+// -o json in pieces: the same bytes as JSON.stringify(report, null, 2) for every scenario and
+// for the odd values JSON has rules for, written to a file as the stream takes them.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyse } from '../../src/analyse/analyse.ts';
+import { writeRenderedReport } from '../../src/cli/output.ts';
+import { jsonChunks, renderJson } from '../../src/render/json.ts';
+import type { MatrixReport } from '../../src/shared/report.ts';
+import { SCENARIOS } from '../support/scenarios.ts';
+
+const whole = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+describe('-o json made in pieces', () => {
+  test.each(SCENARIOS.map((s) => s.name))('%s: byte for byte what JSON.stringify makes, long lists in pieces', (name) => {
+    const report = analyse(SCENARIOS.find((s) => s.name === name)!.input);
+    expect(renderJson(report)).toBe(whole(report));
+    // Long lists are taken apart: no piece is more than a few rows, however large the report.
+    const pieces = [...jsonChunks(report)];
+    expect(pieces.length).toBeGreaterThan(report.pairs.length > 16 ? report.pairs.length : 0);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(16 * 1024);
+  });
+
+  test('what JSON.stringify drops or writes as null, empty lists and objects, nested values, dates', () => {
+    const odd = {
+      kind: 'x', gone: undefined, fn: () => 1, list: [1, undefined, () => 2, { deep: [{ a: [1, { b: 'c' }] }], none: undefined }], empty: [], nothing: {},
+      only: { dropped: undefined }, at: new Date(0), text: 'line\nbreak "quoted"', n: null,
+    };
+    expect(renderJson(odd as unknown as MatrixReport)).toBe(whole(odd));
+  });
+
+  test('written to --out in blocks as the stream drains, the same text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netprobe-json-'));
+    try {
+      const report = analyse(SCENARIOS.find((s) => s.name === 'mixed-faults')!.input);
+      const out = join(dir, 'report.json');
+      await writeRenderedReport(report, 'json', { color: false }, out);
+      expect(readFileSync(out, 'utf8')).toBe(whole(report));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
