@@ -34,10 +34,12 @@ export interface PacerSettings {
  * kubectl's discovery 50/s, burst 300). netprobe makes ~3 requests per node, so at 5,000
  * nodes 5/s would take the best part of an hour: it starts at kubectl's discovery rate and
  * adapts to the server instead, as TCP does to a network: a 429 halves the rate (once per
- * Retry-After) and holds every request until the Retry-After has passed; each second in which
- * requests waited for tokens and none was throttled raises it by a tenth, up to the maximum.
+ * Retry-After), never below client-go's 5/s, and holds every request until the Retry-After has
+ * passed; each second in which requests waited for tokens and none was throttled raises it by
+ * a quarter (from 5/s back to 50/s in ~10 s), up to the maximum.
  */
-export const DEFAULT_PACING: PacerSettings = { ratePerSecond: 50, maxRatePerSecond: 500, minRatePerSecond: 1, burst: 50 };
+export const DEFAULT_PACING: PacerSettings = { ratePerSecond: 50, maxRatePerSecond: 500, minRatePerSecond: 5, burst: 50 };
+const RATE_INCREASE = 1.25;
 
 /** How a client's requests went: for the run's summary line and for benchmarks. */
 export interface RequestStats {
@@ -119,7 +121,7 @@ export class RequestPacer {
   private refill(): void {
     const now = this.now();
     if (now - this.secondStart >= 1000) {
-      if (this.waitedThisSecond && now - this.lastThrottled >= 1000) this.rate = Math.min(this.settings.maxRatePerSecond, this.rate * 1.1);
+      if (this.waitedThisSecond && now - this.lastThrottled >= 1000) this.rate = Math.min(this.settings.maxRatePerSecond, this.rate * RATE_INCREASE);
       this.secondStart = now;
       this.waitedThisSecond = false;
     }
