@@ -21,7 +21,8 @@ export interface AnalysisInput {
   nodes: readonly NodeInfo[];
   /**
    * Validated agent results (see parseAgentResult): folded as collect parsed them (a run's
-   * thousands of results are never held at once), or a list, folded here.
+   * thousands of results are never held at once; analysis takes their tallies, so once), or
+   * a list, folded here.
    */
   results: Measurements | readonly AgentResult[];
   /** Nodes without a result, with the reason. */
@@ -40,7 +41,7 @@ export function analyse(input: AnalysisInput): MatrixReport {
   // Bursts first: the pairs are judged on the rest of the run (verdicts.ts).
   const trouble = timeline(measured.windowed());
   const burstWindows = trouble?.bursts.map((burst) => burst.window) ?? [];
-  const { judged, run } = judgePairs(measured.pairs.tallies(new Set(burstWindows)), thresholds, probeRate(measured.agents));
+  const { judged, run } = judgePairs(measured.pairs.take(new Set(burstWindows)), thresholds, probeRate(measured.agents));
   sortPairs(judged);
   // Before the pairs are read: pairs that a pattern explains get its flag here, then every other pair its verdict.
   const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows, policies: input.policies, run };

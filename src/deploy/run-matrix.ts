@@ -58,7 +58,7 @@ export async function runMatrix(
     ({ interrupted } = await waitForProbers(ctx, probers));
     measured = await collectResults(ctx, probers, responders, interrupted);
     // While the namespace is there: its NetworkPolicies are part of the answer.
-    if (!interrupted && everyPairFailed(measured.pairs.tallies())) {
+    if (!interrupted && everyPairFailed(measured.pairs.counts())) {
       progress.phase('no probe got through: listing the policies that could deny them');
       policies = await listPoliciesThatCouldDeny(client, settings.namespace);
     }
