@@ -51,11 +51,9 @@ export function readRoster(file: string, runToken: string, readFile = (path: str
  * rotation in window w (w·k + j) mod (N-1) + 1; each destination at every address it has on
  * each of the plan's paths (none: nothing answers there, not probed).
  */
-export function rosterPeers(roster: Roster, node: string, plan: RosterPeers, windows: number): ScheduledPeer[] {
-  const ring = ringOrder(roster.nodes);
-  const self = ring.indexOf(node);
-  if (self < 0) throw new AgentSetupError(`node ${node} is not in the roster`);
-  const indexOf = new Map(roster.nodes.map((name, i) => [name, i]));
+export function rosterPeers(roster: Roster, node: string, plan: RosterPeers, windows: number, { ring, placeOf, indexOf } = rosterRing(roster)): ScheduledPeer[] {
+  const self = placeOf.get(node);
+  if (self === undefined) throw new AgentSetupError(`node ${node} is not in the roster`);
   // Offset along the ring → the windows it is probed in.
   const windowsOf = new Map<number, number[]>();
   for (let w = 0; w < (plan.rule.rotate ? windows : 1); w++) {
@@ -79,6 +77,12 @@ export function rosterPeers(roster: Roster, node: string, plan: RosterPeers, win
     }
   }
   return scheduled;
+}
+
+/** The roster's ring and where each node is on it and in the roster: computed once per roster, however many nodes' peers are planned from it. */
+export function rosterRing(roster: Roster): { ring: string[]; placeOf: Map<string, number>; indexOf: Map<string, number> } {
+  const ring = ringOrder(roster.nodes);
+  return { ring, placeOf: new Map(ring.map((name, i) => [name, i])), indexOf: new Map(roster.nodes.map((name, i) => [name, i])) };
 }
 
 /** Consecutive windows as [first, last] runs: [0, 1, 2, 5] → [[0, 2], [5, 5]]. */

@@ -48,17 +48,20 @@ interface AgentSetup {
   faults?: Omit<HollowFault, 'since'>[];
   plan?: Partial<AgentPlan>;
   seed?: string;
+  /** A rotation's windows per peer (index in `to`); absent: every window. */
+  windowsOf?: (number[] | null)[];
 }
 
-function agent({ world, from, to, faults = [], plan = {}, seed = 'test' }: AgentSetup): HollowAgent {
+function agent({ world, from, to, faults = [], plan = {}, seed = 'test', windowsOf = [] }: AgentSetup): HollowAgent {
+  const full: AgentPlan = {
+    planVersion: 1, runToken: TOKEN, node: from.name, startAt: new Date(START + 3000).toISOString(), protocols: ['tcp', 'udp', 'dns'],
+    durationMs: 30_000, ratePerSecond: 2, ...PROBE_DEFAULTS,
+    peers: to.map((n) => ({ node: n.name, ip: n.podCIDR.replace(/0\/24$/, '2'), tcpPort: 7400, udpPort: 7401, path: 'pod' })),
+    dns: { names: ['kubernetes.default.svc.cluster.local'], queryTimeoutMs: 2000, resolverTimeoutMs: 5000, resolverAttempts: 2 },
+    ...plan,
+  };
   return new HollowAgent({
-    plan: {
-      planVersion: 1, runToken: TOKEN, node: from.name, startAt: new Date(START + 3000).toISOString(), protocols: ['tcp', 'udp', 'dns'],
-      durationMs: 30_000, ratePerSecond: 2, ...PROBE_DEFAULTS,
-      peers: to.map((n) => ({ node: n.name, ip: n.podCIDR.replace(/0\/24$/, '2'), tcpPort: 7400, udpPort: 7401, path: 'pod' })),
-      dns: { names: ['kubernetes.default.svc.cluster.local'], queryTimeoutMs: 2000, resolverTimeoutMs: 5000, resolverAttempts: 2 },
-      ...plan,
-    },
+    plan: full, targets: full.peers.map((peer, i) => ({ peer, windows: windowsOf[i] ?? null })),
     node: from, hostNetwork: false, startedAt: START, seed, resolver: DNS_IP, model: new NetworkModel(7), world,
     faults: () => faults.map((f) => ({ ...f, since: 0 })),
   });
@@ -102,6 +105,20 @@ describe('a hollow agent', () => {
     parseAgentResult(JSON.stringify(interim), 'hollow agent interim', { node: 'node2', runToken: TOKEN, interrupted: true });
     expect(() => parseAgentResult(JSON.stringify(interim), 'hollow agent interim', { node: 'node2', runToken: TOKEN })).toThrow(/no final result/);
     expect(interim.series[0].attempts).toBeLessThan(final.result.series[0].attempts);
+  });
+
+  test('a rotation\'s peer is probed in its own windows only, at the plan\'s rate, as run.ts paces it', () => {
+    const prober = agent({ world: new World(nodes), from: nodes[1], to: [nodes[2], nodes[3]], plan: { windowMs: 10_000, dns: undefined }, windowsOf: [[0, 2], [1]] });
+    const { series } = prober.finalDocument().result;
+    const attempts = (destination: string) => series.find((s) => s.protocol === 'udp' && s.destination === destination)!.windows!.attempts;
+    const [w0, w1, w2] = attempts('node3');
+    expect(w1).toBe(0);
+    // 2/s for 10 s, ±1 for where each loop's random start falls.
+    for (const n of [w0, w2]) expect(Math.abs(n - 20)).toBeLessThanOrEqual(1);
+    const other = attempts('node4');
+    expect(other[0]).toBe(0);
+    expect(Math.abs(other[1] - 20)).toBeLessThanOrEqual(1);
+    expect(other[2] ?? 0).toBe(0);
   });
 
   test('clean pairs: a millisecond across zones, less within one, each pair its own, now and then a lost packet; no finding from the real analysis', () => {

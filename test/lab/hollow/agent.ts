@@ -8,6 +8,7 @@
 import { lossMeasures, verdictOf, type LossEvidence } from '../../../src/agent/confirmation.ts';
 import { counterDelta } from '../../../src/agent/counters.ts';
 import type { ServedCounts } from '../../../src/agent/responder.ts';
+import { windowRuns, type ScheduledPeer } from '../../../src/agent/roster-peers.ts';
 import { SeriesRecorder, type WindowClock } from '../../../src/agent/series.ts';
 import { inferSynRetransmits, synRetransmitMarks } from '../../../src/agent/syn-schedule.ts';
 import {
@@ -43,6 +44,8 @@ export interface HollowWorld {
 
 export interface HollowAgentOptions {
   plan: AgentPlan;
+  /** Its peers as src/agent/run.ts has them: the plan's own, and the roster's by its rule, each with the windows it is probed in (null: all). */
+  targets: ScheduledPeer[];
   node: LabNode;
   hostNetwork: boolean;
   /** Epoch ms when the agent process would have started. */
@@ -100,6 +103,8 @@ export function kernelOf(release: string): AgentResult['kernel'] {
 interface SeriesSpec {
   protocol: 'tcp' | 'udp' | 'dns';
   peer?: PeerTarget;
+  /** A rotation's windows this peer is probed in; null: the whole window. */
+  windows: number[] | null;
   variant?: DnsVariant;
   /** Seed of this series' draws. */
   key: number;
@@ -155,9 +160,9 @@ export class HollowAgent {
     const seriesKey = (...parts: string[]) => hashOf(options.seed, plan.node, path, ...parts);
     // The order of src/agent/run.ts buildProbers: per peer TCP then UDP, then the two DNS variants.
     this.specs = [
-      ...plan.peers.flatMap((peer) => (['tcp', 'udp'] as const).filter((p) => plan.protocols.includes(p))
-        .map((protocol): SeriesSpec => ({ protocol, peer, key: seriesKey(protocol, peer.node, peer.path, peer.ip) }))),
-      ...(plan.dns ? (['single', 'a+aaaa'] as const).map((variant): SeriesSpec => ({ protocol: 'dns', variant, key: seriesKey('dns', variant) })) : []),
+      ...options.targets.flatMap(({ peer, windows }) => (['tcp', 'udp'] as const).filter((p) => plan.protocols.includes(p))
+        .map((protocol): SeriesSpec => ({ protocol, peer, windows, key: seriesKey(protocol, peer.node, peer.path, peer.ip) }))),
+      ...(plan.dns ? (['single', 'a+aaaa'] as const).map((variant): SeriesSpec => ({ protocol: 'dns', variant, windows: null, key: seriesKey('dns', variant) })) : []),
     ];
     this.served = plan.listen ? { tcpAccepted: 0, udpEchoed: 0, udpIgnored: 0 } : undefined;
     this.countersAtStart = options.hostNetwork ? nodeCounters(node) : zeroCounters();
@@ -176,7 +181,7 @@ export class HollowAgent {
   startLines(): string[] {
     const { plan } = this.options;
     return [
-      ...(this.probes ? [`probing ${plan.peers.length} peer(s), ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${this.specs.length} series)`] : []),
+      ...(this.probes ? [`probing ${new Set(this.options.targets.map((t) => t.peer.node)).size} peer(s), ${plan.protocols.join('/')} at ${plan.ratePerSecond}/s for ${plan.durationMs / 1000}s (${this.specs.length} series)`] : []),
       ...(plan.listen ? [`serving tcp :${plan.listen.tcpPort} udp :${plan.listen.udpPort}`] : []),
     ];
   }
@@ -347,19 +352,24 @@ export class HollowAgent {
     return { server: dns.server ?? this.options.resolver, port: dns.port ?? DNS_PORT };
   }
 
-  /** The pacer's firing times for one series (src/agent/pacer.ts), and when its loop closes. */
+  /** The pacer's firing times for one series (src/agent/pacer.ts), one paced loop per run of its windows as run.ts has them, and when its last loop closes. */
   private paceTimes(spec: SeriesSpec, untilStart: number): { starts: number[]; closesAt: number } {
-    const { ratePerSecond, durationMs } = this.options.plan;
+    const { ratePerSecond, durationMs, windowMs } = this.options.plan;
     const interval = 1000 / ratePerSecond;
     const rng = new Random(mix(spec.key ^ 0x5bd1e995));
-    const endAt = untilStart + durationMs;
+    const spans = spec.windows === null ? [[0, durationMs]] : windowRuns(spec.windows).map(([first, last]) => [first * windowMs!, Math.min(durationMs, (last + 1) * windowMs!)]);
     const starts: number[] = [];
-    let t = untilStart + interval * rng.next();
-    while (t < endAt) {
-      starts.push(t);
-      t += interval * (1 - PACER_JITTER + 2 * PACER_JITTER * rng.next());
+    let closesAt = untilStart;
+    for (const [from, to] of spans) {
+      const endAt = untilStart + to;
+      let t = untilStart + from + interval * rng.next();
+      while (t < endAt) {
+        starts.push(t);
+        t += interval * (1 - PACER_JITTER + 2 * PACER_JITTER * rng.next());
+      }
+      closesAt = t;
     }
-    return { starts, closesAt: t };
+    return { starts, closesAt };
   }
 
   /**

@@ -13,9 +13,12 @@ import { dirname, join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DocumentWriter, InterimBudget } from '../../../src/agent/output.ts';
 import { parsePlan, readPlanText } from '../../../src/agent/plan-input.ts';
+import { readRoster, rosterPeers, rosterRing, type ScheduledPeer } from '../../../src/agent/roster-peers.ts';
 import { AgentSetupError } from '../../../src/agent/responder.ts';
 import { SERVED_REPORT_MS } from '../../../src/agent/run.ts';
 import { AGENT_RESULT_KIND } from '../../../src/shared/agent-result.ts';
+import type { AgentPlan, RosterPeers } from '../../../src/shared/plan.ts';
+import type { Roster } from '../../../src/shared/roster.ts';
 import { KUBE_DNS_IP } from '../addresses.ts';
 import type { ContainerExit, ContainerSpec, LabNode, PodRuntime, PodSandboxSpec, RunningPod } from '../contracts.ts';
 import { containerArgv, DNSMASQ_IMAGE, imageRepository } from '../runtime/images.ts';
@@ -100,6 +103,8 @@ export class HollowRuntime implements PodRuntime, HollowWorld {
   private readonly nodeIPs: Map<string, LabNode>;
   private readonly listeners = new Map<string, Listener>();
   private readonly addresses = new HollowPodAddresses();
+  /** The last roster read (a run's probers all mount the same one), its ring computed. */
+  private lastRoster: { content: string | undefined; runToken: string; roster: Roster; ring: ReturnType<typeof rosterRing> } | undefined;
   private readonly exitListeners: ((exit: ContainerExit) => void)[] = [];
 
   constructor(options: HollowRuntimeOptions) {
@@ -316,11 +321,36 @@ export class HollowRuntime implements PodRuntime, HollowWorld {
     if (mode !== 'probe') throw new AgentSetupError(`the hollow lab simulates only the agent's probe mode (kubectl netprobe matrix), not ${JSON.stringify(mode)}`);
     const plan = parsePlan(text);
     const { seed, fixedSeed, model, faults } = this.options;
+    // src/agent/run.ts: the listed peers, then the roster's by the plan's rule, every peer with its windows.
+    const windows = plan.windowMs ? Math.ceil(plan.durationMs / plan.windowMs) : 1;
+    const targets: ScheduledPeer[] = [
+      ...plan.peers.map((peer) => ({ peer, windows: null })),
+      ...(plan.roster ? this.rosterPeersOf(container, plan, plan.roster, windows) : []),
+    ];
     return new HollowAgent({
-      plan, node: pod.spec.node, hostNetwork: pod.spec.hostNetwork, startedAt: Date.now() + AGENT_BOOT_MS,
+      plan, targets, node: pod.spec.node, hostNetwork: pod.spec.hostNetwork, startedAt: Date.now() + AGENT_BOOT_MS,
       seed: fixedSeed ? String(seed) : `${seed}/${plan.runToken}`, resolver: KUBE_DNS_IP,
       model, world: this, faults: () => faults.history(),
     });
+  }
+
+  /**
+   * The agent's own roster reader and peer rule on the mounted roster. A run's probers all mount
+   * one roster: it is read, checked and put on its ring once (at 5,000 nodes ~0.5 MB of JSON and
+   * 5,000 hashes, which every real agent spends on its own CPU), then each prober's peers are
+   * picked from it.
+   */
+  private rosterPeersOf(container: ContainerSpec, plan: AgentPlan, rule: RosterPeers, windows: number): ScheduledPeer[] {
+    const content = mountedFile(container, rule.file);
+    let last = this.lastRoster;
+    if (!last || last.content !== content || last.runToken !== plan.runToken) {
+      const roster = readRoster(rule.file, plan.runToken, () => {
+        if (content === undefined) throw new Error('no such file or directory (not mounted)');
+        return content;
+      });
+      last = this.lastRoster = { content, runToken: plan.runToken, roster, ring: rosterRing(roster) };
+    }
+    return rosterPeers(last.roster, plan.node, rule, windows, last.ring);
   }
 
   private listen(pod: HollowPod, protocol: 'TCP' | 'UDP', port: number, listener: Listener): void {
@@ -349,7 +379,9 @@ function mountedFile(container: ContainerSpec, path: string): string | undefined
  */
 function withMountedFiles<T>(root: string, container: ContainerSpec, args: string[], env: Record<string, string>, read: (args: string[], env: NodeJS.ProcessEnv) => T): T {
   let written = false;
-  const rewrite = (value: string): string => value.replace(/\/[^\s,;:='"]+/g, (path) => {
+  // A plan given as JSON (--plan, NETPROBE_PLAN) names no file its reader opens: the files it
+  // names (its roster) the agent reads later, from the mount.
+  const rewrite = (value: string): string => value.startsWith('{') ? value : value.replace(/\/[^\s,;:='"]+/g, (path) => {
     const content = mountedFile(container, path);
     if (content === undefined) return path;
     const target = join(root, path);
