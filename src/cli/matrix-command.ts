@@ -9,10 +9,12 @@ import { tolerationsFrom } from '../deploy/manifests.ts';
 import { createKubeClient, loadKubeConfig } from '../kube/client-node.ts';
 import type { KubeClient } from '../kube/kube-client.ts';
 import { toClusterNode, type ClusterNode } from '../plan/cluster-node.ts';
-import { allPairs, DEFAULT_SAMPLE, FULL_MESH_MAX_NODES, parsePairs, probedPairCount, ringSelection, type PeerSelection } from '../plan/pairs.ts';
+import { allPairs, DEFAULT_SAMPLE, FULL_MESH_MAX_NODES, parsePairs, probedPairCount, ringSelection, selectionNodes, type PeerSelection } from '../plan/pairs.ts';
 import { planCoverage } from '../plan/coverage.ts';
 import { PlanError, selectNodes, type SkippedNode } from '../plan/select-nodes.ts';
-import { PROTOCOLS, type Protocol } from '../shared/plan.ts';
+import { CONFIRM_DEFAULTS, PROTOCOLS, type ConfirmPlan, type Protocol } from '../shared/plan.ts';
+import { resolveThresholds } from '../analyse/options.ts';
+import { evidenceRule, plannedTests } from '../analyse/verdicts.ts';
 import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
 import { failedConditions, parseFailOn } from './fail-on.ts';
 import { interruptible } from './interrupt.ts';
@@ -38,6 +40,9 @@ export const MATRIX_OPTIONS = {
   duration: { type: 'string', default: '30s', describe: 'probing window, e.g. 30s, 5m' },
   window: { type: 'string', describe: 'also count failures per window (e.g. 1m): bursts over time; Ctrl-C still reports what was measured' },
   rate: { type: 'number', default: 1, describe: 'probes per second per pair and protocol' },
+  confirm: { type: 'string', default: '10s', describe: 'after the window, probe the pairs not yet flagged or clear for at most this long (0: off); the run takes at most this much longer' },
+  'confirm-rate': { type: 'number', default: CONFIRM_DEFAULTS.ratePerSecond, describe: 'probes per second per pair and protocol while confirming' },
+  'confirm-budget': { type: 'number', default: CONFIRM_DEFAULTS.maxProbesPerSecond, describe: 'confirmation probes per second per prober, all its pairs together' },
   image: { type: 'string', default: 'node:22-alpine', describe: 'image with Node.js >= 18 for the probe pods (point it at your mirror)' },
   'namespace-labels': { type: 'string', describe: 'labels for the run namespace, e.g. pod-security.kubernetes.io/enforce=privileged' },
   tolerations: { type: 'string', describe: 'taints to tolerate: key[=value][:Effect],…' },
@@ -69,6 +74,9 @@ interface MatrixArgs {
   'dns-name': string;
   duration: string;
   rate: number;
+  confirm: string;
+  'confirm-rate': number;
+  'confirm-budget': number;
   image: string;
   'namespace-labels'?: string;
   tolerations?: string;
@@ -94,6 +102,10 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   const windowMs = args.window === undefined ? undefined : parseDuration(args.window, '--window');
   if (windowMs !== undefined && windowMs > durationMs) throw new UsageError(`--window ${args.window} is longer than --duration ${args.duration}`);
   const rate = parseRate(args.rate, '--rate');
+  const confirmMs = /^0+(\.0*)?(ms|s|m|h)?$/.test(args.confirm.trim()) ? 0 : parseDuration(args.confirm, '--confirm');
+  const confirmRate = parseRate(args['confirm-rate'], '--confirm-rate');
+  const confirmBudget = args['confirm-budget'];
+  if (!Number.isFinite(confirmBudget) || confirmBudget < confirmRate) throw new UsageError(`--confirm-budget: ${confirmBudget} is not a rate of at least --confirm-rate (${confirmRate}/s)`);
   if (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65534) throw new UsageError(`--port: ${args.port} is not a port 1024..65534 (non-root pods cannot bind below 1024)`);
   if (args['max-nodes'] !== undefined && (!Number.isInteger(args['max-nodes']) || args['max-nodes'] < 2)) throw new UsageError('--max-nodes must be a whole number >= 2');
   const tolerations = tolerationsFrom(parseList(args.tolerations), args['tolerate-all']);
@@ -129,6 +141,9 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
     startTimeoutMs,
     keep: args.keep,
     windowMs,
+    ...(confirmMs > 0 && {
+      confirm: confirmPlan(confirmMs, confirmRate, confirmBudget, plannedRunTests(selection, pairs, network === 'both' ? 2 : 1, args.service, protocols)),
+    }),
   };
   progress.phase(`run ${runId}: ${nodes.length} nodes, ${pairs} directed pairs, ${protocols.join('/')} on the ${network === 'both' ? 'pod and host networks' : `${network} network`}${args.service ? ' and through Services' : ''} (${client.describeTarget})`);
 
@@ -143,6 +158,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
             durationMs, ratePerSecond: rate, protocols, network, service: args.service, image: args.image, namespace: settings.namespace, pairs,
             containerRuntimes: [...new Set(nodes.map((n) => n.containerRuntime).filter((r) => r !== null))].sort(),
             ...(windowMs && { windowMs }), ...(outcome.interrupted && { interrupted: true }),
+            confirm: settings.confirm ? { maxMs: settings.confirm.maxMs, ratePerSecond: settings.confirm.ratePerSecond, maxProbesPerSecond: settings.confirm.maxProbesPerSecond } : null,
           },
         },
         nodes: [...nodes, ...skipped.map((s) => s.node)].map(({ name, internalIP, kernelVersion, containerRuntime, labels }) => ({ name, internalIP, kernelVersion, containerRuntime, labels })),
@@ -163,6 +179,26 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
     if (err instanceof RunAborted) return EXIT_INTERRUPTED;
     throw err;
   }
+}
+
+/**
+ * Confirmation's plan: the agent stops confirming a series once the analysis's own rule would
+ * decide it (PHASE-B §1): flag at the e-BH level of a single discovery among the run's tests,
+ * clear at the analysis's per-pair level; every series at most rate × duration probes.
+ */
+function confirmPlan(maxMs: number, ratePerSecond: number, maxProbesPerSecond: number, tests: number): ConfirmPlan {
+  return { maxMs, ratePerSecond, maxProbesPerSecond, maxProbesPerSeries: Math.ceil((maxMs / 1000) * ratePerSecond), rule: evidenceRule(resolveThresholds(), tests) };
+}
+
+/**
+ * The tests the analysis will make (its e-BH m), from the plan: each pair's TCP and UDP per
+ * network probed (a pod-network prober also through the Services), each prober's DNS once.
+ * An upper bound, as plannedTests is; a dual-stack cluster's IPv6 pairs are not yet known here.
+ */
+function plannedRunTests(selection: PeerSelection, pairs: number, networks: number, service: boolean, protocols: readonly Protocol[]): number {
+  const perPair = plannedTests(protocols.filter((p) => p !== 'dns').map((protocol) => ({ protocol })));
+  const perProber = protocols.includes('dns') ? plannedTests([{ protocol: 'dns' }]) : 0;
+  return pairs * perPair * (networks + (service ? 1 : 0)) + selectionNodes(selection).sources.length * perProber;
 }
 
 /** What the run cost: its API requests (an operator of a big cluster wants to know), the CLI's CPU for analysis and output, and its peak memory. */

@@ -139,6 +139,14 @@ export const PLAN_DEFAULTS = {
   resolverAttempts: 2,
 } as const;
 
+/**
+ * Confirmation's defaults (matrix --confirm-rate, --confirm-budget). 10/s per series decides in
+ * 10 s what 1/s takes 100 s for; 200/s per prober is that for 20 series at once, about six
+ * times a default prober's main load (16 peers, TCP and UDP, 1/s), each series still under the
+ * 100/s past which the probes load the node more than they measure the network.
+ */
+export const CONFIRM_DEFAULTS = { ratePerSecond: 10, maxProbesPerSecond: 200 } as const;
+
 /** The per-probe settings of a plan, at their defaults. */
 export const PROBE_DEFAULTS: Pick<AgentPlan, 'tcpTimeoutMs' | 'udpTimeoutMs' | 'tcpPayloadBytes'> = {
   tcpTimeoutMs: PLAN_DEFAULTS.tcpTimeoutMs,
