@@ -1,16 +1,19 @@
-// npm run bench [-- agent|matrix|analysis|startup]: figures, not pass/fail.
+// npm run bench [-- agent|matrix|analysis|startup|scale]: figures, not pass/fail.
 // - agent: what the agent costs at the default rate probing 50 peers × TCP/UDP/DNS
 //   (target ≤ 5 % of one core, ≤ 80 MiB RSS), on loopback with a real dnsmasq;
 // - matrix: kubectl netprobe's pipeline on 4-, 10- and 20-node labs with a 10 s window:
 //   wall time, overhead beyond the window (target ≤ 10 s), API requests (target O(N)),
 //   the agents' CPU and peak RSS;
 // - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB);
+// - scale (only when asked): the default matrix on hollow labs of 100, 1,000 and 5,000 nodes and a
+//   300-node full mesh: wall time and overhead beyond the window, API requests and 429s, CLI peak
+//   RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
 // - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
 //   the Node bundle (npm run build), and the archives' sizes;
 // - truth (only when named, ~25 min): faults placed at random on the lab, how often the matrix
 //   flags the right pair and no other (scripts/bench-truth.ts); `-- FLAGS` go to every matrix run.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +28,8 @@ import { groupBy } from '../src/shared/group-by.ts';
 import { renderJson } from '../src/render/json.ts';
 import { renderTable } from '../src/render/table.ts';
 import { agentResult, healthyNoise, nodeNames, probeSeries, RESOLVER, RUN } from '../test/support/agent-results.ts';
-import { LabSession } from '../test/support/lab-session.ts';
+import { exec, LabSession, PLUGIN } from '../test/support/lab-session.ts';
+import type { MatrixReport } from '../src/shared/report.ts';
 import { benchTruth } from './bench-truth.ts';
 import { buildAgent, buildCli } from './build.ts';
 import { release } from './release.ts';
@@ -160,6 +164,70 @@ function benchAnalysis(nodes: number, sample: number | null): void {
     + `(inputs included; table ${table.length} chars, json ${(json.length / 2 ** 20).toFixed(1)} MiB, ${report.findings.length} findings)`);
 }
 
+/** A CLI run's figures, from its own last line on stderr (requests, 429s, analysis CPU, peak RSS) and the clock. */
+interface ScaleRun {
+  wallMs: number;
+  requests: number;
+  throttled: number;
+  analysisCpuS: number;
+  peakMiB: number;
+  jsonBytes: number;
+  rosterKiB: number | null;
+  noData: number;
+}
+
+/** `kubectl netprobe matrix` as a user runs it (its own process), -o json to a file. */
+async function scaleRun(lab: LabSession, dir: string, args: string[]): Promise<ScaleRun> {
+  const out = join(dir, `report-${randomBytes(3).toString('hex')}.json`);
+  const started = performance.now();
+  const run = await exec(process.execPath, [PLUGIN, 'matrix', '-o', 'json', '--out', out, '--kubeconfig', lab.kubeconfig, ...args], {}, 30 * 60_000);
+  const wallMs = performance.now() - started;
+  const cost = /^done: (\d+) API requests(?: \((\d+) answered 429[^)]*\))?; analysis and output ([\d.]+)s CPU; peak memory (\d+) MiB$/m.exec(run.stderr);
+  if (run.code !== 0 || !cost) throw new Error(`matrix ${args.join(' ')} failed (exit ${run.code}):\n${run.stderr.slice(-3000)}`);
+  const roster = /from the run's roster: \d+ nodes, (\d+) KiB/.exec(run.stderr);
+  const report = JSON.parse(readFileSync(out, 'utf8')) as MatrixReport;
+  return {
+    wallMs, requests: Number(cost[1]), throttled: Number(cost[2] ?? 0), analysisCpuS: Number(cost[3]), peakMiB: Number(cost[4]),
+    jsonBytes: statSync(out).size, rosterKiB: roster ? Number(roster[1]) : null, noData: report.nodes.filter((n) => n.status !== 'ok').length,
+  };
+}
+
+/**
+ * The default matrix (ring sample, TCP/UDP/DNS, 30 s) on hollow labs of 100, 1,000 and 5,000
+ * nodes with the control plane's default costs (100 pods/s bound, 100 requests/s per client),
+ * then a 300-node full mesh: what the CLI costs beyond the window, and what bounds it.
+ */
+async function benchScale(): Promise<void> {
+  const windowS = 30;
+  const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-scale-'));
+  const row = (label: string, nodes: number, r: ScaleRun) => {
+    const line = `| ${label} | ${(r.wallMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000 - windowS).toFixed(0)} s | ${r.requests} (${(r.requests / nodes).toFixed(2)}/node) | ${r.throttled} | ${r.peakMiB} MiB | ${r.analysisCpuS.toFixed(1)} s | ${(r.jsonBytes / 2 ** 20).toFixed(1)} MiB | ${r.rosterKiB === null ? '-' : `${r.rosterKiB} KiB`} |${r.noData ? ` ${r.noData} no-data` : ''}`;
+    console.log(line);
+  };
+  console.log('| hollow lab | wall | beyond the 30 s window | API requests | 429s | CLI peak RSS | analysis + output CPU | -o json | roster |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  try {
+    for (const nodes of [100, 1000, 5000]) {
+      const lab = new LabSession();
+      try {
+        await lab.up('--nodes', String(nodes), '--hollow');
+        row(`${nodes} nodes, --sample 16`, nodes, await scaleRun(lab, dir, ['--duration', `${windowS}s`, '--timeout', '5m']));
+      } finally {
+        await lab.down();
+      }
+    }
+    const lab = new LabSession();
+    try {
+      await lab.up('--nodes', '300', '--hollow');
+      row('300 nodes, full mesh (--sample 299)', 300, await scaleRun(lab, dir, ['--duration', `${windowS}s`, '--sample', '299', '--timeout', '5m']));
+    } finally {
+      await lab.down();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Median and 90th percentile wall time of `runs` starts of a command, after one to warm the page cache. */
 function startupMs(cmd: string, args: string[], runs = 20): { median: number; p90: number } {
   execFileSync(cmd, args, { stdio: 'ignore' });
@@ -203,3 +271,5 @@ if (wanted('analysis')) {
 }
 if (wanted('startup')) await benchStartup();
 if (sections.includes('truth')) await benchTruth(passThrough);
+// Not in the default set: it brings up labs of up to 5,000 hollow nodes (~10 minutes).
+if (sections.includes('scale')) await benchScale();

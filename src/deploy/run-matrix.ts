@@ -54,9 +54,10 @@ export async function runMatrix(
     const responders = await startResponders(ctx, destinations);
     const clusterIPs: ClusterIPs = settings.service ? await startServices(ctx, responders) : new Map();
     const peers = await planPeers(ctx, selection, responders, clusterIPs);
-    const probers = await startProbers(ctx, sources.filter((node) => !session.noData.has(node)), peers, responders.startedInMs, responders.all.length);
-    ({ interrupted } = await waitForProbers(ctx, probers));
-    measured = await collectResults(ctx, probers, responders, interrupted);
+    const probers = await startProbers(ctx, sources.filter((node) => !session.noData.has(node)), peers, responders);
+    const waited = await waitForProbers(ctx, probers, responders);
+    interrupted = waited.interrupted;
+    measured = await collectResults(ctx, waited.started, responders, interrupted);
     // While the namespace is there: its NetworkPolicies are part of the answer.
     if (!interrupted && everyPairFailed(measured.pairs.counts())) {
       progress.phase('no probe got through: listing the policies that could deny them');

@@ -363,6 +363,9 @@ function describeWaiting(pod: V1Pod | undefined): string {
   if (!pod) return 'never seen';
   // Still in the scheduler's queue: a control plane binding pods more slowly than they come (kube-scheduler's throughput).
   if (!pod.spec?.nodeName && pod.status?.phase === 'Pending' && !pod.status.conditions?.some((c) => c.type === 'PodScheduled')) return 'Pending: not scheduled yet, the scheduler had not bound it to its node';
+  // An agent started late probes its whole window from then on: when it started tells.
+  const runningSince = pod.status?.containerStatuses?.[0]?.state?.running?.startedAt;
+  if (pod.status?.phase === 'Running' && runningSince) return `Running since ${new Date(runningSince).toISOString().slice(11, 19)}Z`;
   const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
   return waiting?.reason ? `${pod.status?.phase}: ${waiting.reason}${waiting.message ? ` ${waiting.message}` : ''}` : `phase ${pod.status?.phase ?? 'unknown'}`;
 }

@@ -29,6 +29,7 @@ export async function planPeers(ctx: MatrixPhaseContext, selection: PeerSelectio
     throw new DeployError(`the run's roster of ${roster.nodes.length} nodes takes ${(bytes / 2 ** 20).toFixed(2)} MiB, more than a ConfigMap holds (1 MiB): probe fewer nodes at once (-l, --max-nodes) or fewer networks (--network, --service)`);
   }
   await ctx.client.createConfigMap(ctx.settings.namespace, manifest);
+  ctx.progress.phase(`peers by the ring rule from the run's roster: ${roster.nodes.length} nodes, ${(bytes / 1024).toFixed(0)} KiB (ConfigMap ${manifest.metadata!.name}, at most 1 MiB)`);
   return { kind: 'ring', roster, configMap: manifest.metadata!.name!, rule: { kind: 'ring', k: selection.peers, ...(selection.rotate && { rotate: true }) } };
 }
 

@@ -5,6 +5,7 @@ import { ROSTER_FILE, ROSTER_MOUNT_DIR } from '../manifests.ts';
 import { RunAborted, type PodPlan, type TrackedPod } from '../session.ts';
 import { START_DELAY_MS, type MatrixPhaseContext, type MatrixRunSettings } from './context.ts';
 import { peersOf, type PeerPlan } from './peers.ts';
+import type { Responders } from './responders.ts';
 
 export interface Probers {
   pods: TrackedPod[];
@@ -20,7 +21,7 @@ export interface Probers {
  */
 const START_ESTIMATE_MARGIN = 1.1;
 
-export async function startProbers(ctx: MatrixPhaseContext, sources: readonly string[], peers: PeerPlan, startedInMs: number, respondersStarted: number): Promise<Probers> {
+export async function startProbers(ctx: MatrixPhaseContext, sources: readonly string[], peers: PeerPlan, { startedInMs, all: { length: respondersStarted } }: Responders): Promise<Probers> {
   const { session, settings, progress } = ctx;
   if (ctx.signal.aborted) throw new RunAborted();
   const plans = settings.paths.map((path) => {
@@ -50,17 +51,30 @@ export async function startProbers(ctx: MatrixPhaseContext, sources: readonly st
   return { pods, startAt };
 }
 
-/** Waits until the probers have finished; true when a Ctrl-C cut a --window run short (its interim results count). */
-export async function waitForProbers(ctx: MatrixPhaseContext, probers: Probers): Promise<{ interrupted: boolean }> {
-  const { settings, times } = ctx;
-  const endsAt = probers.startAt + settings.durationMs + times.drainMs + times.confirmMs;
+/**
+ * Waits until the probers have finished; `started`: those that ran in time, whose results count;
+ * `interrupted`: a Ctrl-C cut a --window run short (their interim results count).
+ * A prober must be running while every responder still serves its whole window (a responder
+ * serves for serveMs from its start, runTimes): one bound later (a scheduler slower than the
+ * run) would probe responders that have stopped, and their silence would read as loss. Such a
+ * node is no-data, with the reason.
+ */
+export async function waitForProbers(ctx: MatrixPhaseContext, probers: Probers, responders: Responders): Promise<{ started: Probers; interrupted: boolean }> {
+  const { session, settings, times } = ctx;
+  const probingMs = settings.durationMs + times.drainMs + times.confirmMs;
+  const runningBy = responders.createdFrom + times.serveMs - probingMs;
+  const endsAt = probers.startAt + probingMs;
+  let started = probers;
   try {
-    await ctx.session.waitUntilFinished(probers.pods, 'probing', ctx.clock.toLocal(endsAt), Math.max(0, probers.startAt - ctx.clock.now()) + settings.startTimeoutMs + settings.durationMs + times.drainMs + times.confirmMs, ctx.signal);
-    return { interrupted: false };
+    const verdicts = await session.waitFor(probers.pods, 'running', Math.max(0, runningBy - Date.now()), ctx.signal,
+      ({ settled, running, total }) => `probers: ${settled + running}/${total} running`);
+    started = { ...probers, pods: probers.pods.filter((pod) => verdicts.has(pod.name)) };
+    await session.waitUntilFinished(started.pods, 'probing', ctx.clock.toLocal(endsAt), Math.max(0, probers.startAt - ctx.clock.now()) + settings.startTimeoutMs + probingMs, ctx.signal);
+    return { started, interrupted: false };
   } catch (err) {
     // With windows the agents have printed what they measured so far: report that.
     if (!(err instanceof RunAborted) || !settings.windowMs) throw err;
-    return { interrupted: true };
+    return { started, interrupted: true };
   }
 }
 

@@ -25,6 +25,8 @@ export interface Responders {
   running: Map<string, RunningResponder>;
   /** How long from the first creation until the last was ready or given up on (ms): what this cluster takes to start that many pods. */
   startedInMs: number;
+  /** When their creation began (epoch ms, this machine's clock): each serves for runTimes' serveMs from its start, so no earlier than this. */
+  createdFrom: number;
 }
 
 export async function startResponders(ctx: MatrixPhaseContext, destinations: readonly string[]): Promise<Responders> {
@@ -54,7 +56,7 @@ export async function startResponders(ctx: MatrixPhaseContext, destinations: rea
   }
   const startedInMs = Date.now() - began;
   progress.phase(`responders: ${running.size}/${total} ready in ${Math.round(startedInMs / 1000)}s`);
-  return { all, running, startedInMs };
+  return { all, running, startedInMs, createdFrom: began };
 }
 
 /** The responder on `node` for `path`, if it listens. */
