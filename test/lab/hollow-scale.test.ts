@@ -3,12 +3,30 @@
 // one node that loses UDP and names no other, within the CLI's memory and request budget; a
 // scheduler slower than --timeout leaves the nodes it did not reach as no-data with the reason;
 // a rotating ring sample finds a pair-specific fault within the windows it predicts.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MatrixReport, PairReport } from '../../src/shared/report.ts';
 import { windowsToCoverAll } from '../../src/shared/ring.ts';
-import { LabSession, type ExecResult } from '../support/lab-session.ts';
+import { exec, LabSession, PLUGIN, type ExecResult } from '../support/lab-session.ts';
 
 const describePair = (p: PairReport) => `${p.source} -> ${p.destination} ${p.protocol}: ${p.verdict} (${p.attempts - p.successes} of ${p.attempts} lost)`;
 const pick = (nodes: number) => `node${1 + Math.floor(Math.random() * nodes)}`;
+
+/**
+ * The plugin as a user runs it, with room for a big run on a busy machine (LabSession.netprobe
+ * allows 3 minutes and 64 MiB of stdout; a 300-node full mesh's JSON is ~85 MB, so --out);
+ * its stderr shown if it fails.
+ */
+async function matrix(lab: LabSession, ...args: string[]): Promise<MatrixReport & { run: ExecResult }> {
+  const out = join(lab.dir, 'report.json');
+  const run = await exec(process.execPath, [PLUGIN, 'matrix', '-o', 'json', '--out', out, ...args, '--kubeconfig', lab.kubeconfig], {}, 9 * 60_000);
+  if (run.code !== 0 || /^error:/m.test(run.stderr)) throw new Error(`matrix exited ${run.code}:\n${run.stderr.slice(-3000)}`);
+  try {
+    return Object.assign(JSON.parse(readFileSync(out, 'utf8')) as MatrixReport, { run });
+  } finally {
+    rmSync(out);
+  }
+}
 
 /** The CLI's own last line on stderr: its API requests and peak RSS (getrusage ru_maxrss). */
 function runCost(run: ExecResult): { requests: number; peakMiB: number } {
@@ -31,11 +49,8 @@ describe('a 1,000-node hollow matrix', () => {
     const bad = pick(NODES);
     await lab.fault('--kind', 'udp-loss', '--from', '*', '--to', bad, '--percent', '30');
     const before = await lab.labApi('/lab/v1/requests') as Record<string, number>;
-    const run = await lab.netprobe('matrix', '-o', 'json', '--duration', '10s', '--timeout', '2m');
+    const report = await matrix(lab, '--duration', '10s', '--timeout', '2m');
     const after = await lab.labApi('/lab/v1/requests') as Record<string, number>;
-    expect(run.stderr).not.toMatch(/^error:/m);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as MatrixReport;
     expect(report.nodes.filter((n) => n.status === 'ok')).toHaveLength(NODES);
     // Each node probes 16 ring neighbours and is probed by 16: the default beyond 50 nodes.
     expect(report.coverage).toMatchObject({ probedPairs: NODES * 16, possiblePairs: NODES * (NODES - 1), fullMeshAfterMs: null });
@@ -50,7 +65,7 @@ describe('a 1,000-node hollow matrix', () => {
     expect(wronglyFlagged.map(describePair)).toEqual([]);
 
     // The CLI's cost: memory, and requests (create two pods and read one log per node, one watch, a constant besides).
-    const cost = runCost(run);
+    const cost = runCost(report.run);
     expect(cost.peakMiB).toBeLessThanOrEqual(500);
     const requests = served(before, after);
     expect(requests).toBeLessThanOrEqual(3 * NODES + 50);
@@ -68,10 +83,7 @@ describe('a hollow scheduler slower than the start timeout', () => {
 
   test('the nodes whose pods it did not bind in time are no-data, saying so; the rest are measured', async () => {
     // 40 responders at 3/s take ~13 s to bind: with --timeout 6s about half never are.
-    const run = await lab.netprobe('matrix', '-o', 'json', '--protocols', 'tcp,udp', '--duration', '3s', '--confirm', '0', '--timeout', '6s');
-    expect(run.stderr).not.toMatch(/^error:/m);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as MatrixReport;
+    const report = await matrix(lab, '--protocols', 'tcp,udp', '--duration', '3s', '--confirm', '0', '--timeout', '6s');
     // A node is no-data (its prober never ran) or no-data as a destination (its responder never listened): either way, with the reason.
     const reasonOf = (n: MatrixReport['nodes'][number]) => n.noDataReason ?? n.paths?.find((p) => p.destinationNoData)?.destinationNoData ?? null;
     const affected = report.nodes.filter((n) => reasonOf(n) !== null);
@@ -90,24 +102,24 @@ describe('a hollow scheduler slower than the start timeout', () => {
 
 describe('coverage with a rotating ring sample on a 300-node hollow lab', () => {
   const NODES = 300;
-  const SAMPLE = 16;
+  // 50 peers a window: every pair within 6 windows (each window's probes are simulated for every
+  // interim result the agents print, so a long rotation costs the lab, not the plugin, quadratically).
+  const SAMPLE = 50;
   const WINDOW_S = 2;
+  const RATE = 5;
   const lab = new LabSession();
   beforeAll(() => lab.up('--nodes', String(NODES), '--hollow'), 120_000);
   afterAll(() => lab.down(), 60_000);
 
   test('a fault on one random pair is found within the predicted ⌈(N-1)/k⌉ windows, in the one window that probes it', async () => {
     const windows = windowsToCoverAll(NODES, SAMPLE);
-    expect(windows).toBe(19);
+    expect(windows).toBe(6);
     const a = pick(NODES);
     let b = pick(NODES);
     while (b === a) b = pick(NODES);
     await lab.fault('--kind', 'blackhole', '--from', a, '--to', b);
-    const run = await lab.netprobe('matrix', '-o', 'json', '--protocols', 'udp', '--sample', String(SAMPLE), '--rate', '10',
+    const report = await matrix(lab, '--protocols', 'udp', '--sample', String(SAMPLE), '--rate', String(RATE),
       '--window', `${WINDOW_S}s`, '--duration', `${windows * WINDOW_S}s`, '--confirm', '0', '--timeout', '1m');
-    expect(run.stderr).not.toMatch(/^error:/m);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as MatrixReport;
     expect(report.nodes.filter((n) => n.status === 'ok')).toHaveLength(NODES);
     // Every directed pair probed within the run, as the report states.
     expect(report.coverage).toEqual({ probedPairs: NODES * (NODES - 1), possiblePairs: NODES * (NODES - 1), fullMeshAfterMs: 0 });
@@ -118,11 +130,10 @@ describe('coverage with a rotating ring sample on a 300-node hollow lab', () => 
     // Only b -> a may be flagged besides: its echoes cross a -> b.
     const wronglyFlagged = report.pairs.filter((p) => p.verdict === 'flagged' && p !== faulty && !(p.source === b && p.destination === a));
     expect(wronglyFlagged.map(describePair)).toEqual([]);
-    // Probed in one window of the rotation, 10/s for its 2 s.
+    // Probed in one window of the rotation, at the rate for its 2 s.
     const perWindow = report.timeline!.pairs.find((p) => p.source === a && p.destination === b)!.attempts;
     expect(perWindow.filter((n) => n > 0)).toHaveLength(1);
     expect(perWindow.findIndex((n) => n > 0)).toBeLessThan(windows);
-    expect(faulty.attempts).toBeGreaterThanOrEqual(WINDOW_S * 10 - 2);
-    expect(faulty.attempts).toBeLessThanOrEqual(WINDOW_S * 10 + 2);
-  }, 300_000);
+    expect(Math.abs(faulty.attempts - WINDOW_S * RATE)).toBeLessThanOrEqual(2);
+  }, 540_000);
 });
