@@ -5,8 +5,8 @@
 //   wall time, overhead beyond the window (target ≤ 10 s), API requests (target O(N)),
 //   the agents' CPU and peak RSS;
 // - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB);
-// - scale (only when asked): the default matrix on hollow labs of 100, 1,000 and 5,000 nodes and a
-//   300-node full mesh: wall time and overhead beyond the window, API requests and 429s, CLI peak
+// - scale (only when asked): the default matrix on hollow labs of 100, 1,000 and 5,000 nodes
+//   (BENCH_SCALE_NODES=a,b to choose) and a 300-node full mesh (BENCH_SCALE_MESH=0: not): wall time and overhead beyond the window, API requests and 429s, CLI peak
 //   RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
 // - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
 //   the Node bundle (npm run build), and the archives' sizes;
@@ -28,7 +28,7 @@ import { groupBy } from '../src/shared/group-by.ts';
 import { renderJson } from '../src/render/json.ts';
 import { renderTable } from '../src/render/table.ts';
 import { agentResult, healthyNoise, nodeNames, probeSeries, RESOLVER, RUN } from '../test/support/agent-results.ts';
-import { exec, LabSession, PLUGIN } from '../test/support/lab-session.ts';
+import { LabSession, PLUGIN } from '../test/support/lab-session.ts';
 import type { MatrixReport } from '../src/shared/report.ts';
 import { benchTruth } from './bench-truth.ts';
 import { buildAgent, buildCli } from './build.ts';
@@ -174,21 +174,32 @@ interface ScaleRun {
   jsonBytes: number;
   rosterKiB: number | null;
   noData: number;
+  /** The CLI's stderr lines, each with when it came. */
+  phases: string[];
 }
 
-/** `kubectl netprobe matrix` as a user runs it (its own process), -o json to a file. */
+/** `kubectl netprobe matrix` as a user runs it (its own process), -o json to a file; each stderr line with when it came (s from the start). */
 async function scaleRun(lab: LabSession, dir: string, args: string[]): Promise<ScaleRun> {
   const out = join(dir, `report-${randomBytes(3).toString('hex')}.json`);
   const started = performance.now();
-  const run = await exec(process.execPath, [PLUGIN, 'matrix', '-o', 'json', '--out', out, '--kubeconfig', lab.kubeconfig, ...args], {}, 30 * 60_000);
+  const child = spawn(process.execPath, [PLUGIN, 'matrix', '-o', 'json', '--out', out, '--kubeconfig', lab.kubeconfig, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const phases: string[] = [];
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n').filter(Boolean)) phases.push(`${((performance.now() - started) / 1000).toFixed(0)}s ${line.slice(0, 60)}`);
+    stderr += chunk;
+  });
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  const run = { code, stderr };
   const wallMs = performance.now() - started;
+
   const cost = /^done: (\d+) API requests(?: \((\d+) answered 429[^)]*\))?; analysis and output ([\d.]+)s CPU; peak memory (\d+) MiB$/m.exec(run.stderr);
   if (run.code !== 0 || !cost) throw new Error(`matrix ${args.join(' ')} failed (exit ${run.code}):\n${run.stderr.slice(-3000)}`);
   const roster = /from the run's roster: \d+ nodes, (\d+) KiB/.exec(run.stderr);
   const report = JSON.parse(readFileSync(out, 'utf8')) as MatrixReport;
   return {
     wallMs, requests: Number(cost[1]), throttled: Number(cost[2] ?? 0), analysisCpuS: Number(cost[3]), peakMiB: Number(cost[4]),
-    jsonBytes: statSync(out).size, rosterKiB: roster ? Number(roster[1]) : null, noData: report.nodes.filter((n) => n.status !== 'ok').length,
+    jsonBytes: statSync(out).size, rosterKiB: roster ? Number(roster[1]) : null, noData: report.nodes.filter((n) => n.status !== 'ok').length, phases,
   };
 }
 
@@ -200,14 +211,16 @@ async function scaleRun(lab: LabSession, dir: string, args: string[]): Promise<S
 async function benchScale(): Promise<void> {
   const windowS = 30;
   const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-scale-'));
+  const timings: string[] = [];
   const row = (label: string, nodes: number, r: ScaleRun) => {
+    timings.push(`${label}: ${r.phases.join(' | ')}`);
     const line = `| ${label} | ${(r.wallMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000 - windowS).toFixed(0)} s | ${r.requests} (${(r.requests / nodes).toFixed(2)}/node) | ${r.throttled} | ${r.peakMiB} MiB | ${r.analysisCpuS.toFixed(1)} s | ${(r.jsonBytes / 2 ** 20).toFixed(1)} MiB | ${r.rosterKiB === null ? '-' : `${r.rosterKiB} KiB`} |${r.noData ? ` ${r.noData} no-data` : ''}`;
     console.log(line);
   };
   console.log('| hollow lab | wall | beyond the 30 s window | API requests | 429s | CLI peak RSS | analysis + output CPU | -o json | roster |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   try {
-    for (const nodes of [100, 1000, 5000]) {
+    for (const nodes of (process.env.BENCH_SCALE_NODES ?? '100,1000,5000').split(',').map(Number)) {
       const lab = new LabSession();
       try {
         await lab.up('--nodes', String(nodes), '--hollow');
@@ -216,6 +229,7 @@ async function benchScale(): Promise<void> {
         await lab.down();
       }
     }
+    if (process.env.BENCH_SCALE_MESH === '0') return;
     const lab = new LabSession();
     try {
       await lab.up('--nodes', '300', '--hollow');
@@ -225,6 +239,8 @@ async function benchScale(): Promise<void> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    console.log('\nwhere the time went (s from the start, the CLI\'s stderr):');
+    for (const line of timings) console.log(`  ${line}`);
   }
 }
 
