@@ -1,13 +1,14 @@
-// npm run bench [-- agent|matrix|analysis|startup|scale]: figures, not pass/fail.
+// npm run bench [-- agent|matrix|analysis|startup|truth|scale]: figures, not pass/fail.
 // - agent: what the agent costs at the default rate probing 50 peers × TCP/UDP/DNS
 //   (target ≤ 5 % of one core, ≤ 80 MiB RSS), on loopback with a real dnsmasq;
 // - matrix: kubectl netprobe's pipeline on 4-, 10- and 20-node labs with a 10 s window:
 //   wall time, overhead beyond the window (target ≤ 10 s), API requests (target O(N)),
 //   the agents' CPU and peak RSS;
 // - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB);
-// - scale (only when asked): the default matrix on hollow labs of 100, 1,000 and 5,000 nodes
-//   (BENCH_SCALE_NODES=a,b to choose) and a 300-node full mesh (BENCH_SCALE_MESH=0: not): wall time and overhead beyond the window, API requests and 429s, CLI peak
-//   RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
+// - scale (only when named, ~25 min on a busy machine): the default matrix on hollow labs of 100,
+//   1,000 and 5,000 nodes (BENCH_SCALE_NODES=a,b to choose) and a 300-node full mesh
+//   (BENCH_SCALE_MESH=0: not): wall time and overhead beyond the window, API requests and 429s,
+//   CLI peak RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
 // - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
 //   the Node bundle (npm run build), and the archives' sizes;
 // - truth (only when named, ~25 min): faults placed at random on the lab, how often the matrix
@@ -287,5 +288,5 @@ if (wanted('analysis')) {
 }
 if (wanted('startup')) await benchStartup();
 if (sections.includes('truth')) await benchTruth(passThrough);
-// Not in the default set: it brings up labs of up to 5,000 hollow nodes (~10 minutes).
+// Not in the default set: it brings up labs of up to 5,000 hollow nodes.
 if (sections.includes('scale')) await benchScale();
