@@ -48,28 +48,40 @@ export interface HistogramJSON {
  * measured over 100,000 histograms of 30 samples, 0.15–2 ms, this took ~920 bytes each, a Map
  * ~1,100 and the dense form ~1,380 — and ~4,400 with one 1 s sample (a SYN retransmit), which
  * stretches the dense range over ~500 buckets while the sorted arrays stay as they were;
- * quantiles walk the arrays in order with no sorting. The arrays are Int32Arrays of exactly
- * their length, 8 bytes a bucket: a CLI holds one histogram per pair (180,000 in a 300-node
- * full mesh), and plain arrays of numbers took 16 bytes a bucket plus their growth slack
- * (~2.2 KB each for 300 samples over ~100 buckets, ~0.9 KB now).
+ * quantiles walk the arrays in order with no sorting. The arrays are Int32Arrays, 8 bytes a
+ * bucket: a CLI holds one histogram per pair (180,000 in a 300-node full mesh), and plain
+ * arrays of numbers took 16 bytes a bucket plus their growth slack (~2.2 KB each for 300
+ * samples over ~100 buckets, ~0.9 KB now). Parsed and merged histograms (the CLI's) are of
+ * exactly their length; recorded ones (an agent's, a few dozen per process) grow by doubling,
+ * since a new Int32Array per new bucket cost ~30 µs (its buffer is allocated outside the
+ * heap): most of a 5,000-node hollow lab's time, whose simulated agents record every probe.
  */
 /** A bucket counts in an Int32Array: 2^31 - 1 samples, ~68 years at one a second. */
 const COUNT_LIMIT = 2 ** 31 - 1;
 
-/** `array` with `value` inserted at `at`, as a new array one longer. */
-function inserted(array: Int32Array<ArrayBuffer>, at: number, value: number): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(array.length + 1);
+/** Room for a first few buckets, before the first doubling. */
+const INITIAL_CAPACITY = 8;
+
+/** `array`'s first `length` values with `value` inserted at `at`: in place while there is room, else in a new array twice as long. */
+function inserted(array: Int32Array<ArrayBuffer>, length: number, at: number, value: number): Int32Array<ArrayBuffer> {
+  if (length < array.length) {
+    array.copyWithin(at + 1, at, length);
+    array[at] = value;
+    return array;
+  }
+  const grown = new Int32Array(Math.max(INITIAL_CAPACITY, 2 * length));
   grown.set(array.subarray(0, at));
   grown[at] = value;
-  grown.set(array.subarray(at), at + 1);
+  grown.set(array.subarray(at, length), at + 1);
   return grown;
 }
 
 export class LatencyHistogram {
-  /** Occupied bucket indices, ascending. */
+  /** Occupied bucket indices, ascending: the first `occupied` of them (the rest is room to grow). */
   private indices = new Int32Array(0);
-  /** counts[j]: samples in bucket indices[j] (> 0). */
+  /** counts[j]: samples in bucket indices[j] (> 0), j < occupied. */
   private counts = new Int32Array(0);
+  private occupied = 0;
   private zeroCount = 0;
   count = 0;
   sum = 0;
@@ -93,40 +105,43 @@ export class LatencyHistogram {
   private add(index: number, n: number): void {
     const indices = this.indices;
     let low = 0;
-    let high = indices.length;
+    let high = this.occupied;
     while (low < high) {
       const middle = (low + high) >> 1;
       if (indices[middle] < index) low = middle + 1;
       else high = middle;
     }
-    if (indices[low] === index) {
+    if (low < this.occupied && indices[low] === index) {
       this.counts[low] += n;
     } else {
       // A new bucket: rare once a series has run a while (its latencies fill a few dozen).
-      this.indices = inserted(indices, low, index);
-      this.counts = inserted(this.counts, low, n);
+      this.indices = inserted(indices, this.occupied, low, index);
+      this.counts = inserted(this.counts, this.occupied, low, n);
+      this.occupied++;
     }
   }
 
   merge(other: LatencyHistogram): void {
     // One pass over both sorted lists: linear in their lengths, however many are folded in.
-    const indices = new Int32Array(this.indices.length + other.indices.length);
+    const [mine, theirs] = [this.occupied, other.occupied];
+    const indices = new Int32Array(mine + theirs);
     const counts = new Int32Array(indices.length);
     let a = 0;
     let b = 0;
     let k = 0;
-    while (a < this.indices.length || b < other.indices.length) {
-      const fromThis = b >= other.indices.length || (a < this.indices.length && this.indices[a] <= other.indices[b]);
+    while (a < mine || b < theirs) {
+      const fromThis = b >= theirs || (a < mine && this.indices[a] <= other.indices[b]);
       const index = fromThis ? this.indices[a] : other.indices[b];
       let n = 0;
-      if (a < this.indices.length && this.indices[a] === index) n += this.counts[a++];
-      if (b < other.indices.length && other.indices[b] === index) n += other.counts[b++];
+      if (a < mine && this.indices[a] === index) n += this.counts[a++];
+      if (b < theirs && other.indices[b] === index) n += other.counts[b++];
       indices[k] = index;
       counts[k++] = n;
     }
     // Exactly as long as the buckets: slice copies, subarray would keep the longer buffer.
     this.indices = indices.slice(0, k);
     this.counts = counts.slice(0, k);
+    this.occupied = k;
     this.zeroCount += other.zeroCount;
     this.count += other.count;
     this.sum += other.sum;
@@ -143,7 +158,7 @@ export class LatencyHistogram {
     const rank = Math.max(1, Math.ceil(q * this.count));
     if (rank <= this.zeroCount) return this.min;
     let seen = this.zeroCount;
-    for (let j = 0; j < this.counts.length; j++) {
+    for (let j = 0; j < this.occupied; j++) {
       seen += this.counts[j];
       if (seen >= rank) {
         // The point of bucket i whose relative distance to both edges is RELATIVE_ACCURACY.
@@ -159,19 +174,19 @@ export class LatencyHistogram {
     if (thresholdMs <= MIN_TRACKED_MS) return this.count;
     const from = bucketIndex(thresholdMs);
     let n = 0;
-    for (let j = 0; j < this.indices.length; j++) if (this.indices[j] >= from) n += this.counts[j];
+    for (let j = 0; j < this.occupied; j++) if (this.indices[j] >= from) n += this.counts[j];
     return n;
   }
 
   toJSON(): HistogramJSON {
     const counts: number[] = [];
-    this.indices.forEach((index, j) => {
-      const empty = j > 0 ? index - this.indices[j - 1] - 1 : 0;
+    for (let j = 0; j < this.occupied; j++) {
+      const empty = j > 0 ? this.indices[j] - this.indices[j - 1] - 1 : 0;
       if (empty > 0) counts.push(empty === 1 ? 0 : -empty);
       counts.push(this.counts[j]);
-    });
+    }
     return {
-      offset: this.indices.length > 0 ? this.indices[0] : 0,
+      offset: this.occupied > 0 ? this.indices[0] : 0,
       counts,
       zeroCount: this.zeroCount,
       count: this.count,
@@ -192,6 +207,7 @@ export class LatencyHistogram {
     const occupied = counts.reduce((k: number, n) => k + (n > 0 ? 1 : 0), 0);
     h.indices = new Int32Array(occupied);
     h.counts = new Int32Array(occupied);
+    h.occupied = occupied;
     let j = 0;
     for (const n of counts) {
       if (!Number.isInteger(n)) throw new Error(`histogram bucket ${index} holds ${n}, not a whole count`);

@@ -24,6 +24,18 @@ describe('LatencyHistogram', () => {
     expect(h.quantile(0)).toBe(sorted[0]);
   });
 
+  test('the order of recording does not matter: ascending, descending and shuffled give the same buckets (inserts at the front, the back and between, with and without room)', () => {
+    const record = (values: number[]) => {
+      const h = new LatencyHistogram();
+      values.forEach((v) => h.record(v));
+      return h.toJSON();
+    };
+    const shuffled = record(samples);
+    expect(record(sorted)).toEqual({ ...shuffled, sum: expect.closeTo(shuffled.sum, 6) });
+    expect(record([...sorted].reverse())).toEqual({ ...shuffled, sum: expect.closeTo(shuffled.sum, 6) });
+    expect(LatencyHistogram.fromJSON(shuffled).toJSON()).toEqual(shuffled);
+  });
+
   test('merging two halves equals recording everything in one', () => {
     const all = new LatencyHistogram();
     const a = new LatencyHistogram();
