@@ -30,7 +30,7 @@ describeAsRoot('kubectl netprobe matrix and the lives of its pods', () => {
     expect(run.stderr).toMatch(/^node node1: responder pod \S+: ErrImagePull: .*toomanyrequests.*; the kubelet pulls again, netprobe waits up to 20s$/m);
     // Its prober could not start either; its responder is a no-data destination, with the same reason.
     const stillPulling = /\(Pending: ImagePullBackOff Back-off pulling image "node:22-alpine": ErrImagePull: .*repository does not exist\)$/;
-    expect(report.nodes[2].noDataReason).toMatch(/^prober pod \S+ \(pod network\): not finished after \d+s /);
+    expect(report.nodes[2].noDataReason).toMatch(/^prober pod \S+ \(pod network\): not running after \d+s /);
     expect(report.nodes[2].noDataReason).toMatch(stillPulling);
     expect(report.nodes[2].paths?.[0].destinationNoData).toMatch(/^responder pod \S+ \(pod network\): not ready after 20s /);
     expect(report.nodes[2].paths?.[0].destinationNoData).toMatch(stillPulling);
