@@ -24,6 +24,12 @@ export function pace(ratePerSecond: number, fromMs: number, toMs: number, probe:
   const fire = () => {
     const firedAt = performance.now();
     if (stopped || firedAt >= endAt) return finish();
+    // Node's timers count from the event loop's cached clock, so one can come a few ms early:
+    // a span's first probe never before the span (it would be counted in the window before).
+    if (firedAt < fromMs) {
+      timer = setTimeout(fire, fromMs - firedAt);
+      return;
+    }
     const p = probe(firedAt).finally(() => inFlight.delete(p));
     inFlight.add(p);
     timer = setTimeout(fire, intervalMs * (1 - JITTER + 2 * JITTER * random()));
