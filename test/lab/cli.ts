@@ -37,6 +37,7 @@ const USAGE = `usage: npm run lab -- <command>
   fault add --kind ${FAULT_KINDS.join('|')} --from NODE [--to NODE] [--percent P] [--mtu BYTES] [--rate KBIT] [--qps Q] [--family ipv4|ipv6]
     (bird-stop: routed labs only; fdb-flush: vxlan labs only;
      neigh-overflow: no --from, machine-wide (lowers the host's gc_thresh1/2/3, restored by clear and down);
+     --from '*': the fault from every node at once;
      hollow labs: ${HOLLOW_FAULT_KINDS.join('|')}, and --from/--to '*' for every node)
   fault clear
 The lab lives in $NETPROBE_LAB_DIR (default ${labDir()}).`;
@@ -230,7 +231,10 @@ async function fault(args: string[]): Promise<void> {
     process.stdout.write(`fault added: ${describeFault(added)} (hollow: in the network model from ${new Date(since).toISOString()})\n`);
     return;
   }
-  process.stdout.write(`fault added: ${describeFault(addFault(target, requested))}\n`);
+  // '*': one fault per node, added in one go (a lab command per node takes a second or more to
+  // start, so on a 6-node lab the last would land several seconds after the first).
+  const froms = requested.from === '*' ? target.nodes.map((node) => node.name) : [requested.from];
+  for (const from of froms) process.stdout.write(`fault added: ${describeFault(addFault(target, { ...requested, from }))}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {
