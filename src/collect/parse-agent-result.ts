@@ -2,7 +2,7 @@
 // an interim one in its place), parsed and checked field by field, so that bad agent output becomes one clear error naming its source (and
 // a "no data" entry for that node) instead of a TypeError deep in the analysis.
 import { AGENT_RESULT_KIND, AGENT_RESULT_SCHEMA_VERSION, NET_COUNTER_NAMES, type AgentResult } from '../shared/agent-result.ts';
-import { LatencyHistogram, type HistogramJSON } from '../shared/histogram.ts';
+import { checkHistogramJSON, type HistogramJSON } from '../shared/histogram.ts';
 import { PROTOCOLS, type NetworkPath } from '../shared/plan.ts';
 import { describeParts, readDocuments, type AgentDocuments, type IncompleteDocument } from './documents.ts';
 import {
@@ -167,8 +167,8 @@ function checkSeries(value: unknown, at: string): void {
   const attempts = readCount(series.attempts, `${at}.attempts`);
   const successes = readCount(series.successes, `${at}.successes`);
   if (successes > attempts) throw new ShapeError(`${at} has ${successes} successes out of ${attempts} attempts`);
-  const latency = checkHistogram(series.latency, `${at}.latency`);
-  if (latency.count > successes) throw new ShapeError(`${at}.latency holds ${latency.count} samples for ${successes} successes`);
+  const samples = checkHistogram(series.latency, `${at}.latency`);
+  if (samples > successes) throw new ShapeError(`${at}.latency holds ${samples} samples for ${successes} successes`);
   const outcomes = readCounts(series.outcomes, `${at}.outcomes`);
   const outcomeTotal = Object.values(outcomes).reduce((a, b) => a + b, 0);
   if (outcomeTotal !== attempts || (outcomes.ok ?? 0) !== successes) {
@@ -212,7 +212,8 @@ function checkWindows(value: unknown, at: string, attempts: number): void {
   if (perWindow.reduce((a, b) => a + b, 0) !== attempts) throw new ShapeError(`${at}.attempts do not add up to the series' ${attempts} attempts`);
 }
 
-function checkHistogram(value: unknown, at: string): LatencyHistogram {
+/** Checks a histogram's wire form (kept as it is: the pair tallies fold it) and returns its sample count. */
+function checkHistogram(value: unknown, at: string): number {
   const histogram = readObject(value, at);
   readNumber(histogram.offset, `${at}.offset`);
   // Its counts (runs of empty buckets are negative) are checked by fromJSON below.
@@ -224,7 +225,8 @@ function checkHistogram(value: unknown, at: string): LatencyHistogram {
   const max = readNullable(histogram.max, `${at}.max`, readNumber);
   if ((count > 0) !== (min !== null && max !== null)) throw new ShapeError(`${at} has count ${count} but min ${describeValue(min)} and max ${describeValue(max)}`);
   try {
-    return LatencyHistogram.fromJSON(histogram as unknown as HistogramJSON);
+    checkHistogramJSON(histogram as unknown as HistogramJSON);
+    return count;
   } catch (error) {
     throw new ShapeError(`${at}: ${(error as Error).message}`);
   }

@@ -44,17 +44,18 @@ export interface HistogramJSON {
 }
 
 /**
- * In memory the occupied buckets only, as two sorted arrays (bucket indices, their counts):
- * measured over 100,000 histograms of 30 samples, 0.15–2 ms, this took ~920 bytes each, a Map
- * ~1,100 and the dense form ~1,380 — and ~4,400 with one 1 s sample (a SYN retransmit), which
- * stretches the dense range over ~500 buckets while the sorted arrays stay as they were;
- * quantiles walk the arrays in order with no sorting. The arrays are Int32Arrays, 8 bytes a
- * bucket: a CLI holds one histogram per pair (180,000 in a 300-node full mesh), and plain
- * arrays of numbers took 16 bytes a bucket plus their growth slack (~2.2 KB each for 300
- * samples over ~100 buckets, ~0.9 KB now). Parsed and merged histograms (the CLI's) are of
- * exactly their length; recorded ones (an agent's, a few dozen per process) grow by doubling,
- * since a new Int32Array per new bucket cost ~30 µs (its buffer is allocated outside the
- * heap): most of a 5,000-node hollow lab's time, whose simulated agents record every probe.
+ * In memory the occupied buckets only, ascending, in one Int32Array: their indices in its first
+ * half, their counts in its second (capacity = half its length). Measured over 100,000
+ * histograms of 30 samples, 0.15–2 ms, sorted arrays took ~920 bytes each, a Map ~1,100 and the
+ * dense form ~1,380, and ~4,400 with one 1 s sample (a SYN retransmit), which stretches the dense
+ * range over ~500 buckets while the sorted arrays stay as they were; quantiles walk them in order
+ * with no sorting. A CLI holds one histogram per pair (165,000 at 5,000 nodes × 16 peers, ~100
+ * occupied buckets each at 300 samples), so parsed and merged histograms are exactly their
+ * length and share slabs (fromSlab): an Int32Array with a buffer of its own also costs that
+ * buffer's object, its backing store and a malloc, ~450 bytes, more than a small histogram's
+ * data. Recorded histograms (an agent's, a few dozen per process) have their own buffer and grow
+ * by doubling, since a new array per new bucket cost ~30 µs: most of a 5,000-node hollow lab's
+ * time, whose simulated agents record every probe.
  */
 /** A bucket counts in an Int32Array: 2^31 - 1 samples, ~68 years at one a second. */
 const COUNT_LIMIT = 2 ** 31 - 1;
@@ -62,25 +63,29 @@ const COUNT_LIMIT = 2 ** 31 - 1;
 /** Room for a first few buckets, before the first doubling. */
 const INITIAL_CAPACITY = 8;
 
-/** `array`'s first `length` values with `value` inserted at `at`: in place while there is room, else in a new array twice as long. */
-function inserted(array: Int32Array<ArrayBuffer>, length: number, at: number, value: number): Int32Array<ArrayBuffer> {
-  if (length < array.length) {
-    array.copyWithin(at + 1, at, length);
-    array[at] = value;
-    return array;
+/** Slabs of 256 KiB; a histogram bigger than an eighth of one has its own buffer. */
+const SLAB_LENGTH = 1 << 16;
+let slab = new Int32Array(SLAB_LENGTH);
+let slabUsed = 0;
+
+/**
+ * `length` ints, a view of the current slab. A slab is freed when its last view is: the CLI's
+ * histograms go together, once their pairs are judged (src/analyse/verdicts.ts).
+ */
+function fromSlab(length: number): Int32Array<ArrayBuffer> {
+  if (length > SLAB_LENGTH / 8) return new Int32Array(length);
+  if (slabUsed + length > SLAB_LENGTH) {
+    slab = new Int32Array(SLAB_LENGTH);
+    slabUsed = 0;
   }
-  const grown = new Int32Array(Math.max(INITIAL_CAPACITY, 2 * length));
-  grown.set(array.subarray(0, at));
-  grown[at] = value;
-  grown.set(array.subarray(at, length), at + 1);
-  return grown;
+  const view = slab.subarray(slabUsed, slabUsed + length);
+  slabUsed += length;
+  return view;
 }
 
 export class LatencyHistogram {
-  /** Occupied bucket indices, ascending: the first `occupied` of them (the rest is room to grow). */
-  private indices = new Int32Array(0);
-  /** counts[j]: samples in bucket indices[j] (> 0), j < occupied. */
-  private counts = new Int32Array(0);
+  /** [0, capacity): occupied bucket indices, ascending, the first `occupied` of them; [capacity, 2·capacity): their counts (> 0). */
+  private buckets = new Int32Array(0);
   private occupied = 0;
   private zeroCount = 0;
   count = 0;
@@ -103,44 +108,62 @@ export class LatencyHistogram {
 
   /** Adds n (> 0) to bucket `index`. */
   private add(index: number, n: number): void {
-    const indices = this.indices;
+    const { buckets, occupied } = this;
+    const capacity = buckets.length >> 1;
     let low = 0;
-    let high = this.occupied;
+    let high = occupied;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (indices[middle] < index) low = middle + 1;
+      if (buckets[middle] < index) low = middle + 1;
       else high = middle;
     }
-    if (low < this.occupied && indices[low] === index) {
-      this.counts[low] += n;
-    } else {
-      // A new bucket: rare once a series has run a while (its latencies fill a few dozen).
-      this.indices = inserted(indices, this.occupied, low, index);
-      this.counts = inserted(this.counts, this.occupied, low, n);
-      this.occupied++;
+    if (low < occupied && buckets[low] === index) {
+      buckets[capacity + low] += n;
+      return;
     }
+    // A new bucket: rare once a series has run a while (its latencies fill a few dozen).
+    if (occupied < capacity) {
+      buckets.copyWithin(low + 1, low, occupied);
+      buckets.copyWithin(capacity + low + 1, capacity + low, capacity + occupied);
+      buckets[low] = index;
+      buckets[capacity + low] = n;
+    } else {
+      const grownCapacity = Math.max(INITIAL_CAPACITY, 2 * occupied);
+      const grown = new Int32Array(2 * grownCapacity);
+      grown.set(buckets.subarray(0, low));
+      grown[low] = index;
+      grown.set(buckets.subarray(low, occupied), low + 1);
+      grown.set(buckets.subarray(capacity, capacity + low), grownCapacity);
+      grown[grownCapacity + low] = n;
+      grown.set(buckets.subarray(capacity + low, capacity + occupied), grownCapacity + low + 1);
+      this.buckets = grown;
+    }
+    this.occupied++;
   }
 
   merge(other: LatencyHistogram): void {
-    // One pass over both sorted lists: linear in their lengths, however many are folded in.
+    // Two passes over both sorted lists, linear in their lengths however many are folded in:
+    // one to count the buckets, so that the result is exactly as long as they are.
+    const [a, b] = [this.buckets, other.buckets];
     const [mine, theirs] = [this.occupied, other.occupied];
-    const indices = new Int32Array(mine + theirs);
-    const counts = new Int32Array(indices.length);
-    let a = 0;
-    let b = 0;
+    const [capacityA, capacityB] = [a.length >> 1, b.length >> 1];
     let k = 0;
-    while (a < mine || b < theirs) {
-      const fromThis = b >= theirs || (a < mine && this.indices[a] <= other.indices[b]);
-      const index = fromThis ? this.indices[a] : other.indices[b];
-      let n = 0;
-      if (a < mine && this.indices[a] === index) n += this.counts[a++];
-      if (b < theirs && other.indices[b] === index) n += other.counts[b++];
-      indices[k] = index;
-      counts[k++] = n;
+    for (let i = 0, j = 0; i < mine || j < theirs; k++) {
+      if (j >= theirs || (i < mine && a[i] < b[j])) i++;
+      else if (i >= mine || b[j] < a[i]) j++;
+      else { i++; j++; }
     }
-    // Exactly as long as the buckets: slice copies, subarray would keep the longer buffer.
-    this.indices = indices.slice(0, k);
-    this.counts = counts.slice(0, k);
+    const merged = fromSlab(2 * k);
+    for (let i = 0, j = 0, m = 0; m < k; m++) {
+      const fromThis = j >= theirs || (i < mine && a[i] <= b[j]);
+      const index = fromThis ? a[i] : b[j];
+      let n = 0;
+      if (i < mine && a[i] === index) n += a[capacityA + i++];
+      if (j < theirs && b[j] === index) n += b[capacityB + j++];
+      merged[m] = index;
+      merged[k + m] = n;
+    }
+    this.buckets = merged;
     this.occupied = k;
     this.zeroCount += other.zeroCount;
     this.count += other.count;
@@ -157,12 +180,14 @@ export class LatencyHistogram {
     // Nearest-rank: the smallest value with at least q·n samples at or below it.
     const rank = Math.max(1, Math.ceil(q * this.count));
     if (rank <= this.zeroCount) return this.min;
+    const { buckets } = this;
+    const capacity = buckets.length >> 1;
     let seen = this.zeroCount;
     for (let j = 0; j < this.occupied; j++) {
-      seen += this.counts[j];
+      seen += buckets[capacity + j];
       if (seen >= rank) {
         // The point of bucket i whose relative distance to both edges is RELATIVE_ACCURACY.
-        const estimate = (2 * Math.pow(GAMMA, this.indices[j])) / (GAMMA + 1);
+        const estimate = (2 * Math.pow(GAMMA, buckets[j])) / (GAMMA + 1);
         return Math.min(this.max, Math.max(this.min, estimate));
       }
     }
@@ -173,20 +198,24 @@ export class LatencyHistogram {
   countAtLeast(thresholdMs: number): number {
     if (thresholdMs <= MIN_TRACKED_MS) return this.count;
     const from = bucketIndex(thresholdMs);
+    const { buckets } = this;
+    const capacity = buckets.length >> 1;
     let n = 0;
-    for (let j = 0; j < this.occupied; j++) if (this.indices[j] >= from) n += this.counts[j];
+    for (let j = 0; j < this.occupied; j++) if (buckets[j] >= from) n += buckets[capacity + j];
     return n;
   }
 
   toJSON(): HistogramJSON {
+    const { buckets } = this;
+    const capacity = buckets.length >> 1;
     const counts: number[] = [];
     for (let j = 0; j < this.occupied; j++) {
-      const empty = j > 0 ? this.indices[j] - this.indices[j - 1] - 1 : 0;
+      const empty = j > 0 ? buckets[j] - buckets[j - 1] - 1 : 0;
       if (empty > 0) counts.push(empty === 1 ? 0 : -empty);
-      counts.push(this.counts[j]);
+      counts.push(buckets[capacity + j]);
     }
     return {
-      offset: this.occupied > 0 ? this.indices[0] : 0,
+      offset: this.occupied > 0 ? buckets[0] : 0,
       counts,
       zeroCount: this.zeroCount,
       count: this.count,
@@ -196,33 +225,23 @@ export class LatencyHistogram {
     };
   }
 
+  /** The histogram of a wire form; throws what checkHistogramJSON throws. */
   static fromJSON(json: HistogramJSON): LatencyHistogram {
+    const occupied = checkHistogramJSON(json);
     const h = new LatencyHistogram();
-    const { offset, counts } = json;
-    if (!Array.isArray(counts)) throw new Error('histogram counts is not a list');
-    if (counts.length > 0 && !Number.isInteger(offset)) throw new Error(`histogram offset ${offset} is not a whole bucket index`);
-    if (counts.length > 0 && !(counts[0] > 0 && counts[counts.length - 1] > 0)) throw new Error('histogram counts must start and end with a count > 0');
-    let index = offset;
-    let total = json.zeroCount;
-    const occupied = counts.reduce((k: number, n) => k + (n > 0 ? 1 : 0), 0);
-    h.indices = new Int32Array(occupied);
-    h.counts = new Int32Array(occupied);
-    h.occupied = occupied;
+    const buckets = fromSlab(2 * occupied);
+    let index = json.offset;
     let j = 0;
-    for (const n of counts) {
-      if (!Number.isInteger(n)) throw new Error(`histogram bucket ${index} holds ${n}, not a whole count`);
+    for (const n of json.counts) {
       if (n <= 0) {
         index += Math.max(1, -n);
         continue;
       }
-      if (n > COUNT_LIMIT) throw new Error(`histogram bucket ${index} holds ${n}, more than a bucket can count`);
-      h.indices[j] = index++;
-      h.counts[j++] = n;
-      total += n;
+      buckets[occupied + j] = n;
+      buckets[j++] = index++;
     }
-    const [lowest, highest] = [h.indices[0], h.indices[h.indices.length - 1]];
-    if (lowest < LOWEST_BUCKET || highest > HIGHEST_BUCKET) throw new Error(`histogram buckets ${lowest}..${highest} are outside ${LOWEST_BUCKET}..${HIGHEST_BUCKET}`);
-    if (total !== json.count) throw new Error(`histogram counts add up to ${total}, but count says ${json.count}`);
+    h.buckets = buckets;
+    h.occupied = occupied;
     h.zeroCount = json.zeroCount;
     h.count = json.count;
     h.sum = json.sum;
@@ -230,4 +249,38 @@ export class LatencyHistogram {
     h.max = json.max ?? -Infinity;
     return h;
   }
+}
+
+/**
+ * Throws unless `json`'s counts are a histogram's (whole counts, first and last > 0, buckets a
+ * finite value can land in, adding up to its count); returns how many buckets are occupied.
+ * Collection checks with it, without building one: it keeps the wire form and folds it later.
+ */
+export function checkHistogramJSON(json: HistogramJSON): number {
+  const { offset, counts } = json;
+  if (!Array.isArray(counts)) throw new Error('histogram counts is not a list');
+  if (counts.length === 0) {
+    if (json.zeroCount !== json.count) throw new Error(`histogram counts add up to ${json.zeroCount}, but count says ${json.count}`);
+    return 0;
+  }
+  if (!Number.isInteger(offset)) throw new Error(`histogram offset ${offset} is not a whole bucket index`);
+  if (!(counts[0] > 0 && counts[counts.length - 1] > 0)) throw new Error('histogram counts must start and end with a count > 0');
+  let index = offset;
+  let highest = offset;
+  let total = json.zeroCount;
+  let occupied = 0;
+  for (const n of counts) {
+    if (!Number.isInteger(n)) throw new Error(`histogram bucket ${index} holds ${n}, not a whole count`);
+    if (n <= 0) {
+      index += Math.max(1, -n);
+      continue;
+    }
+    if (n > COUNT_LIMIT) throw new Error(`histogram bucket ${index} holds ${n}, more than a bucket can count`);
+    highest = index++;
+    total += n;
+    occupied++;
+  }
+  if (offset < LOWEST_BUCKET || highest > HIGHEST_BUCKET) throw new Error(`histogram buckets ${offset}..${highest} are outside ${LOWEST_BUCKET}..${HIGHEST_BUCKET}`);
+  if (total !== json.count) throw new Error(`histogram counts add up to ${total}, but count says ${json.count}`);
+  return occupied;
 }
