@@ -3,7 +3,7 @@
 // Confirmation probes (plan.confirm) add to the loss-like counts, not to the latency
 // histogram or the windows: they come after the main window, at another rate.
 import type { ProbeSeries, SeriesWindows } from '../shared/agent-result.ts';
-import { LatencyHistogram } from '../shared/histogram.ts';
+import { HistogramStore, LatencyHistogram, withRoom } from '../shared/histogram.ts';
 import type { NetworkPath, Protocol } from '../shared/plan.ts';
 
 export interface PairTally {
@@ -13,12 +13,14 @@ export interface PairTally {
   path: NetworkPath;
   /** IPv6 pairs are pairs of their own: a dual-stack cluster has two networks between the same nodes. */
   family?: 'ipv6';
-  targets: string[];
+  /** ip:port probed, several joined by ',' (merged series that differed). */
+  target: string;
   /** Main window and confirmation together, as every loss-like count below. */
   attempts: number;
   successes: number;
   /** The main window's successes only. */
   latency: LatencyHistogram;
+  /** 'ok' and the failures by outcome. */
   outcomes: Record<string, number>;
   synRetransmits: number;
   dnsTimeouts: number;
@@ -72,17 +74,50 @@ interface TallyWindows {
   degraded: number[];
 }
 
+/** The tallies analysis takes (PairTallies.take): each pair's, made when asked for, as many times as asked. */
+export interface TalliedPairs {
+  size: number;
+  tally(row: number): PairTally;
+}
+
+/** The counts of a row, each a slot in PairTallies' numbers (FIELDS a row). */
+const FIELD = {
+  attempts: 0, successes: 1, synRetransmits: 2, dnsTimeouts: 3,
+  hasUdpDirection: 4, udpBasis: 5, udpRequestsLost: 6, udpRepliesLost: 7,
+  hasConfirmation: 8, confirmedAttempts: 9, confirmedSuccesses: 10, confirmedSynRetransmits: 11, confirmedMs: 12,
+} as const;
+const FIELDS = 13;
+
 /**
- * The agents' series folded into one tally per pair as each result is parsed, so that no
- * result needs keeping: a tally is a few counts and one histogram, however many series and
- * windows fed it. Per-window counts are kept per pair (not per series) until the bursts are
- * known (tallies()).
+ * The agents' series folded into one row per pair as each result is parsed, so that no result
+ * needs keeping, and stored by column: a 5,000-node run has ~165,000 pairs, and a pair as an
+ * object of its own (its counts, outcomes, histogram, windows) took ~1.7 KB, most of it on the
+ * heap, where the tallies dead once judged stayed beside the reports made of them until the next
+ * full collection. Here a row is its counts in one Float64Array, its packed histogram
+ * (HistogramStore, ~200 bytes) and its names (shared strings); what only some pairs have
+ * (failures by outcome, resolver marks, --window counts) is kept for those alone. take() makes
+ * each pair's PairTally when analysis asks for it.
  */
 export class PairTallies {
-  private readonly entries = new Map<string, { tally: PairTally; windows: TallyWindows | null }>();
+  private rowOf = new Map<string, number>();
+  private numbers = new Float64Array(0);
+  private sources: string[] = [];
+  private destinations: string[] = [];
+  private protocols: Protocol[] = [];
+  private paths: NetworkPath[] = [];
+  private ipv6 = new Set<number>();
+  /** ip:port probed, several joined by ','. */
+  private targets: string[] = [];
+  private histograms = new HistogramStore();
+  /** Outcomes other than 'ok', for the rows that had any. */
+  private failures = new Map<number, Record<string, number>>();
+  private resolverMarks = new Map<number, number[]>();
+  private windows = new Map<number, TallyWindows>();
+  /** One copy of each name, target and outcome: JSON.parse makes a string per series. */
+  private readonly strings = new Map<string, string>();
 
   get size(): number {
-    return this.entries.size;
+    return this.sources.length;
   }
 
   /** One series of the agent on `source`. */
@@ -90,93 +125,140 @@ export class PairTallies {
     const identity = { source, destination: series.destination, protocol: series.protocol, path: series.path, ...(series.family && { family: series.family }) };
     const key = pairKey(identity);
     const latency = LatencyHistogram.fromJSON(series.latency);
-    let entry = this.entries.get(key);
-    if (entry) entry.tally.latency.merge(latency);
-    else {
-      entry = {
-        tally: {
-          // A literal of one: a list grown by push reserves 16 slots, at 165,000 pairs ~20 MB.
-          ...identity, targets: [series.target], attempts: 0, successes: 0, latency, outcomes: {}, synRetransmits: 0, dnsTimeouts: 0, dnsAnsweredAtResolverMarks: [], udpDirection: null,
-          inBursts: { attempts: 0, failures: 0, degraded: 0 }, degradedOutsideBursts: 0, confirmation: null,
-        },
-        windows: null,
-      };
-      this.entries.set(key, entry);
+    let row = this.rowOf.get(key);
+    if (row === undefined) {
+      row = this.sources.length;
+      this.rowOf.set(key, row);
+      this.sources.push(this.shared(source));
+      this.destinations.push(this.shared(series.destination));
+      this.protocols.push(series.protocol);
+      this.paths.push(series.path);
+      if (series.family) this.ipv6.add(row);
+      this.targets.push(this.shared(series.target));
+      this.numbers = withRoom(this.numbers, (row + 1) * FIELDS);
+    } else {
+      latency.merge(this.histograms.get(row));
+      if (!this.targets[row].split(',').includes(series.target)) this.targets[row] += `,${series.target}`;
     }
-    const { tally } = entry;
-    if (!tally.targets.includes(series.target)) tally.targets.push(series.target);
-    addCounts(tally, series);
+    this.histograms.put(row, latency);
+    this.addCounts(row, series);
+    const at = row * FIELDS;
+    const n = this.numbers;
     if (series.confirmation) {
-      addCounts(tally, series.confirmation);
-      const sum = tally.confirmation ?? { attempts: 0, successes: 0, synRetransmits: 0, durationMs: 0 };
-      tally.confirmation = {
-        attempts: sum.attempts + series.confirmation.attempts,
-        successes: sum.successes + series.confirmation.successes,
-        synRetransmits: sum.synRetransmits + (series.confirmation.tcp?.synRetransmits ?? 0),
-        durationMs: Math.max(sum.durationMs, series.confirmation.durationMs),
-      };
+      this.addCounts(row, series.confirmation);
+      n[at + FIELD.hasConfirmation] = 1;
+      n[at + FIELD.confirmedAttempts] += series.confirmation.attempts;
+      n[at + FIELD.confirmedSuccesses] += series.confirmation.successes;
+      n[at + FIELD.confirmedSynRetransmits] += series.confirmation.tcp?.synRetransmits ?? 0;
+      n[at + FIELD.confirmedMs] = Math.max(n[at + FIELD.confirmedMs], series.confirmation.durationMs);
     }
     if (series.windows) {
-      entry.windows ??= { attempts: [], failures: [], degraded: [] };
-      addWindows(entry.windows, series.windows);
+      const windows = this.windows.get(row) ?? { attempts: [], failures: [], degraded: [] };
+      this.windows.set(row, windows);
+      addWindows(windows, series.windows);
     }
   }
 
-  /** Each pair's counts so far (the burst windows not yet told apart), kept here. */
-  counts(): readonly PairTally[] {
-    return [...this.entries.values()].map(({ tally }) => tally);
+  /** Each pair's destination and probes so far: enough to tell whether any probe got through. */
+  outcomes(): { destination: string; attempts: number; successes: number }[] {
+    return this.destinations.map((destination, row) => ({ destination, attempts: this.numbers[row * FIELDS + FIELD.attempts], successes: this.numbers[row * FIELDS + FIELD.successes] }));
   }
 
   /**
-   * Every pair's tally, handed over: they are no longer kept here, so that once judged (a
-   * 5,000-node run has ~165,000, ~2 KB each with its histogram) they can go before the report
-   * is rendered. `burstWindows`: the windows timeline.ts found bursts in, whose probes are
-   * counted apart (inBursts).
+   * Every pair's tally, handed over: they are no longer kept here. `burstWindows`: the windows
+   * timeline.ts found bursts in, whose probes are counted apart (inBursts).
    */
-  take(burstWindows: ReadonlySet<number> = new Set()): PairTally[] {
-    const entries = [...this.entries.values()];
-    this.entries.clear();
-    return entries.map(({ tally, windows }) => {
-      tally.inBursts = { attempts: 0, failures: 0, degraded: 0 };
-      tally.degradedOutsideBursts = 0;
-      windows?.attempts.forEach((attempts, w) => {
-        const degraded = windows.degraded[w] ?? 0;
-        if (!burstWindows.has(w)) {
-          tally.degradedOutsideBursts += degraded;
-          return;
-        }
-        tally.inBursts.attempts += attempts;
-        tally.inBursts.failures += windows.failures[w] ?? 0;
-        tally.inBursts.degraded += degraded;
-      });
-      return tally;
-    });
+  take(burstWindows: ReadonlySet<number> = new Set()): TalliedPairs {
+    const { numbers, sources, destinations, protocols, paths, ipv6, targets, histograms, failures, resolverMarks, windows } = this;
+    Object.assign(this, new PairTallies());
+    const tally = (row: number): PairTally => {
+      const at = row * FIELDS;
+      const successes = numbers[at + FIELD.successes];
+      return {
+        source: sources[row], destination: destinations[row], protocol: protocols[row], path: paths[row], ...(ipv6.has(row) && { family: 'ipv6' as const }),
+        target: targets[row],
+        attempts: numbers[at + FIELD.attempts],
+        successes,
+        latency: histograms.get(row),
+        outcomes: { ...(successes > 0 && { ok: successes }), ...failures.get(row) },
+        synRetransmits: numbers[at + FIELD.synRetransmits],
+        dnsTimeouts: numbers[at + FIELD.dnsTimeouts],
+        dnsAnsweredAtResolverMarks: resolverMarks.get(row) ?? [],
+        udpDirection: numbers[at + FIELD.hasUdpDirection]
+          ? { basis: numbers[at + FIELD.udpBasis], requestsLost: numbers[at + FIELD.udpRequestsLost], repliesLost: numbers[at + FIELD.udpRepliesLost] }
+          : null,
+        ...splitByBursts(windows.get(row), burstWindows),
+        confirmation: numbers[at + FIELD.hasConfirmation]
+          ? { attempts: numbers[at + FIELD.confirmedAttempts], successes: numbers[at + FIELD.confirmedSuccesses], synRetransmits: numbers[at + FIELD.confirmedSynRetransmits], durationMs: numbers[at + FIELD.confirmedMs] }
+          : null,
+      };
+    };
+    return { size: sources.length, tally };
   }
 
   /** --window: each pair counted per window. */
   windowed(): WindowedPair[] {
-    return [...this.entries.values()].filter(({ windows }) => windows).map(({ tally: { source, destination, protocol, path, family }, windows }) => ({
-      source, destination, protocol, path, ...(family && { family }),
-      attempts: windows!.attempts, trouble: windows!.failures.map((f, i) => f + (windows!.degraded[i] ?? 0)),
+    return [...this.windows].map(([row, windows]) => ({
+      source: this.sources[row], destination: this.destinations[row], protocol: this.protocols[row], path: this.paths[row], ...(this.ipv6.has(row) && { family: 'ipv6' as const }),
+      attempts: windows.attempts, trouble: windows.failures.map((f, i) => f + (windows.degraded[i] ?? 0)),
     }));
+  }
+
+  private shared(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    this.strings.set(text, text);
+    return text;
+  }
+
+  /** The loss-like counts of a series, or of its confirmation block, onto the pair's row. */
+  private addCounts(row: number, counts: Pick<ProbeSeries, 'attempts' | 'successes' | 'outcomes' | 'tcp' | 'udp' | 'dns'>): void {
+    const at = row * FIELDS;
+    const n = this.numbers;
+    n[at + FIELD.attempts] += counts.attempts;
+    n[at + FIELD.successes] += counts.successes;
+    for (const [outcome, count] of Object.entries(counts.outcomes)) {
+      if (outcome === 'ok' || count === 0) continue;
+      const failed = this.failures.get(row) ?? {};
+      this.failures.set(row, failed);
+      const name = this.shared(outcome);
+      failed[name] = (failed[name] ?? 0) + count;
+    }
+    n[at + FIELD.synRetransmits] += counts.tcp?.synRetransmits ?? 0;
+    n[at + FIELD.dnsTimeouts] += counts.dns?.timeouts ?? 0;
+    const direction = counts.udp?.direction;
+    if (direction) {
+      n[at + FIELD.hasUdpDirection] = 1;
+      n[at + FIELD.udpBasis] += direction.basis;
+      n[at + FIELD.udpRequestsLost] += direction.requestsLost;
+      n[at + FIELD.udpRepliesLost] += direction.repliesLost;
+    }
+    const marks = counts.dns?.answeredAtResolverMarks;
+    if (marks) {
+      const sum = this.resolverMarks.get(row) ?? [];
+      this.resolverMarks.set(row, sum);
+      marks.forEach((count, resend) => {
+        sum[resend] = (sum[resend] ?? 0) + count;
+      });
+    }
   }
 }
 
-/** The loss-like counts of a series, or of its confirmation block, onto the pair's tally. */
-function addCounts(tally: PairTally, counts: Pick<ProbeSeries, 'attempts' | 'successes' | 'outcomes' | 'tcp' | 'udp' | 'dns'>): void {
-  tally.attempts += counts.attempts;
-  tally.successes += counts.successes;
-  for (const [outcome, n] of Object.entries(counts.outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
-  tally.synRetransmits += counts.tcp?.synRetransmits ?? 0;
-  tally.dnsTimeouts += counts.dns?.timeouts ?? 0;
-  const direction = counts.udp?.direction;
-  if (direction) {
-    const sum = tally.udpDirection ?? { basis: 0, requestsLost: 0, repliesLost: 0 };
-    tally.udpDirection = { basis: sum.basis + direction.basis, requestsLost: sum.requestsLost + direction.requestsLost, repliesLost: sum.repliesLost + direction.repliesLost };
-  }
-  counts.dns?.answeredAtResolverMarks.forEach((n, resend) => {
-    tally.dnsAnsweredAtResolverMarks[resend] = (tally.dnsAnsweredAtResolverMarks[resend] ?? 0) + n;
+/** A pair's probes in the burst windows, and its successes the hard way outside them. */
+function splitByBursts(windows: TallyWindows | undefined, burstWindows: ReadonlySet<number>): Pick<PairTally, 'inBursts' | 'degradedOutsideBursts'> {
+  const inBursts = { attempts: 0, failures: 0, degraded: 0 };
+  let degradedOutsideBursts = 0;
+  windows?.attempts.forEach((attempts, w) => {
+    const degraded = windows.degraded[w] ?? 0;
+    if (!burstWindows.has(w)) {
+      degradedOutsideBursts += degraded;
+      return;
+    }
+    inBursts.attempts += attempts;
+    inBursts.failures += windows.failures[w] ?? 0;
+    inBursts.degraded += degraded;
   });
+  return { inBursts, degradedOutsideBursts };
 }
 
 function addWindows(sum: TallyWindows, windows: SeriesWindows): void {

@@ -8,10 +8,9 @@
 // Flags across the run: e-BH (Wang & Ramdas 2022) over every flag-side e-value. A clean
 // matrix with ordinary noise earns none.
 import type { PairEvidence, PairFlag, PairReport, Thresholds } from '../shared/report.ts';
-import { groupBy } from '../shared/group-by.ts';
 import { judge, logEvidence, probesToDecide, type EvidenceRule } from '../shared/sequential-test.ts';
 import { P99_TAIL_SHARE } from './options.ts';
-import { errorCounts, type PairTally } from './pairs.ts';
+import { errorCounts, type PairTally, type TalliedPairs } from './pairs.ts';
 import { eBenjaminiHochbergCutoff } from './significance.ts';
 import { proportionInterval, wilsonInterval } from './wilson.ts';
 
@@ -88,17 +87,12 @@ export function plannedTests(series: readonly { protocol: string }[]): number {
  * run's false discovery rate. Elevated pairs that are not flagged can still form a pattern
  * (patterns.ts); `settleVerdicts` gives every pair its verdict once the patterns have flagged theirs.
  */
-/**
- * Judges every pair, consuming `tallies`: each is let go (its slot emptied) once its report is
- * made, so that at 5,000 nodes the ~165,000 tallies and their histograms (~350 MB) are not all
- * held beside the reports being made of them.
- */
-export function judgePairs(tallies: (PairTally | undefined)[], thresholds: Thresholds, ratePerSecond: number | null): { judged: JudgedPair[]; run: RunJudgement } {
-  const references = latencyReferences(tallies as PairTally[], thresholds);
+/** Judges every pair; its tally (PairTallies.take) is made for the latency references and again for its report, and not kept. */
+export function judgePairs(tallies: TalliedPairs, thresholds: Thresholds, ratePerSecond: number | null): { judged: JudgedPair[]; run: RunJudgement } {
+  const references = latencyReferences(tallies, thresholds);
   const judged: JudgedPair[] = [];
-  for (let i = 0; i < tallies.length; i++) {
-    const tally = tallies[i]!;
-    tallies[i] = undefined;
+  for (let row = 0; row < tallies.size; row++) {
+    const tally = tallies.tally(row);
     const measurements = measure(tally, thresholds, references.get(referenceKey(tally)));
     const logEvidence = Object.fromEntries(FLAG_ORDER.filter((f) => measurements[f]).map((f) => [f, roundedLog(measurements[f]!.logEvidence)]));
     judged.push({ report: pairReport(tally, logEvidence), measurements, evidence: null });
@@ -241,12 +235,20 @@ function referenceKey(pair: { protocol: string; path: string }): string {
   return `${pair.protocol}|${pair.path}`;
 }
 
-function latencyReferences(tallies: readonly PairTally[], thresholds: Thresholds): Map<string, LatencyReference> {
-  const judgeable = tallies.filter((tally) => mainWindowSuccesses(tally) >= thresholds.minLatencySamples);
+function latencyReferences(tallies: TalliedPairs, thresholds: Thresholds): Map<string, LatencyReference> {
+  const p99s = new Map<string, number[]>();
+  for (let row = 0; row < tallies.size; row++) {
+    const tally = tallies.tally(row);
+    if (mainWindowSuccesses(tally) < thresholds.minLatencySamples) continue;
+    const key = referenceKey(tally);
+    const group = p99s.get(key) ?? [];
+    p99s.set(key, group);
+    group.push(tally.latency.quantile(0.99)!);
+  }
   const references = new Map<string, LatencyReference>();
-  for (const [key, group] of groupBy(judgeable, referenceKey)) {
+  for (const [key, group] of p99s) {
     if (group.length < MIN_PAIRS_FOR_LATENCY_REFERENCE) continue;
-    const clusterMedianP99Ms = median(group.map((tally) => tally.latency.quantile(0.99)!));
+    const clusterMedianP99Ms = median(group);
     const limitMs = Math.max(clusterMedianP99Ms * thresholds.latencyFactor, clusterMedianP99Ms + thresholds.latencyMarginMs);
     references.set(key, { clusterMedianP99Ms, limitMs });
   }
@@ -261,7 +263,7 @@ function pairReport(tally: PairTally, logEvidence: PairReport['logEvidence']): P
     protocol: tally.protocol,
     path: tally.path,
     ...(tally.family && { family: tally.family }),
-    target: tally.targets.join(','),
+    target: tally.target,
     status: 'ok',
     flags: [],
     // Until settleVerdicts (or a flag) decides.

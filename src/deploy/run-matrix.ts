@@ -59,7 +59,7 @@ export async function runMatrix(
     interrupted = waited.interrupted;
     measured = await collectResults(ctx, waited.started, responders, interrupted);
     // While the namespace is there: its NetworkPolicies are part of the answer.
-    if (!interrupted && everyPairFailed(measured.pairs.counts())) {
+    if (!interrupted && everyPairFailed(measured.pairs.outcomes())) {
       progress.phase('no probe got through: listing the policies that could deny them');
       policies = await listPoliciesThatCouldDeny(client, settings.namespace);
     }

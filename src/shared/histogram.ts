@@ -83,6 +83,34 @@ function fromSlab(length: number): Int32Array<ArrayBuffer> {
   return view;
 }
 
+/** A histogram's counts and extremes besides its buckets (min Infinity, max -Infinity when empty). */
+export interface HistogramScalars {
+  zeroCount: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+}
+
+/** Writes value (a whole number >= 0) at `at` as an unsigned LEB128 varint; returns where it ends. */
+function writeVarint(bytes: Uint8Array, at: number, value: number): number {
+  while (value >= 128) {
+    bytes[at++] = (value % 128) + 128;
+    value = Math.floor(value / 128);
+  }
+  bytes[at++] = value;
+  return at;
+}
+
 export class LatencyHistogram {
   /** [0, capacity): occupied bucket indices, ascending, the first `occupied` of them; [capacity, 2·capacity): their counts (> 0). */
   private buckets = new Int32Array(0);
@@ -225,6 +253,65 @@ export class LatencyHistogram {
     };
   }
 
+  /**
+   * The buckets packed for holding many (HistogramStore): per occupied bucket the step from the
+   * one before (the first from LOWEST_BUCKET) and its count, each an unsigned LEB128 varint. At
+   * ~100 occupied buckets of small counts that is ~2 bytes a bucket, not 8.
+   */
+  packedBuckets(): Uint8Array<ArrayBuffer> {
+    const { buckets, occupied } = this;
+    const capacity = buckets.length >> 1;
+    let length = 0;
+    for (let j = 0; j < occupied; j++) length += varintLength(buckets[j] - (j > 0 ? buckets[j - 1] : LOWEST_BUCKET)) + varintLength(buckets[capacity + j]);
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (let j = 0; j < occupied; j++) {
+      at = writeVarint(bytes, at, buckets[j] - (j > 0 ? buckets[j - 1] : LOWEST_BUCKET));
+      at = writeVarint(bytes, at, buckets[capacity + j]);
+    }
+    return bytes;
+  }
+
+  /** A histogram from packedBuckets' bytes and its scalars, as HistogramStore keeps them. */
+  static fromPacked(bytes: Uint8Array, scalars: HistogramScalars): LatencyHistogram {
+    // Every varint ends in a byte below 128, two per bucket.
+    let ends = 0;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] < 128) ends++;
+    const occupied = ends >> 1;
+    const buckets = fromSlab(2 * occupied);
+    let index = LOWEST_BUCKET;
+    let value = 0;
+    let scale = 1;
+    let read = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i];
+      value += (byte & 127) * scale;
+      if (byte >= 128) {
+        scale *= 128;
+        continue;
+      }
+      const j = read >> 1;
+      if (read++ % 2 === 0) buckets[j] = index += value;
+      else buckets[occupied + j] = value;
+      value = 0;
+      scale = 1;
+    }
+    const h = new LatencyHistogram();
+    h.buckets = buckets;
+    h.occupied = occupied;
+    h.zeroCount = scalars.zeroCount;
+    h.count = scalars.count;
+    h.sum = scalars.sum;
+    h.min = scalars.min;
+    h.max = scalars.max;
+    return h;
+  }
+
+  /** What a histogram holds besides its buckets. */
+  scalars(): HistogramScalars {
+    return { zeroCount: this.zeroCount, count: this.count, sum: this.sum, min: this.min, max: this.max };
+  }
+
   /** The histogram of a wire form; throws what checkHistogramJSON throws. */
   static fromJSON(json: HistogramJSON): LatencyHistogram {
     const occupied = checkHistogramJSON(json);
@@ -283,4 +370,43 @@ export function checkHistogramJSON(json: HistogramJSON): number {
   if (offset < LOWEST_BUCKET || highest > HIGHEST_BUCKET) throw new Error(`histogram buckets ${offset}..${highest} are outside ${LOWEST_BUCKET}..${HIGHEST_BUCKET}`);
   if (total !== json.count) throw new Error(`histogram counts add up to ${total}, but count says ${json.count}`);
   return occupied;
+}
+
+/**
+ * Many histograms packed (LatencyHistogram.packedBuckets) in one growing byte buffer, by slot:
+ * the CLI's one per pair, 165,000 at 5,000 nodes, ~200 bytes each and no object of their own
+ * (src/analyse/pairs.ts). A slot written again leaves its old bytes unused: a pair is merged
+ * only when several series feed it (DNS variants), once per series.
+ */
+export class HistogramStore {
+  private bytes = new Uint8Array(1 << 16);
+  private used = 0;
+  /** Per slot: its bytes' start and end, then its scalars (SLOT_FIELDS). */
+  private slots = new Float64Array(0);
+  private static readonly SLOT_FIELDS = 7;
+
+  put(slot: number, histogram: LatencyHistogram): void {
+    const packed = histogram.packedBuckets();
+    if (this.used + packed.length > this.bytes.length) this.bytes = withRoom(this.bytes, this.used + packed.length);
+    this.bytes.set(packed, this.used);
+    const at = slot * HistogramStore.SLOT_FIELDS;
+    if (at + HistogramStore.SLOT_FIELDS > this.slots.length) this.slots = withRoom(this.slots, at + HistogramStore.SLOT_FIELDS);
+    const { zeroCount, count, sum, min, max } = histogram.scalars();
+    this.slots.set([this.used, this.used + packed.length, zeroCount, count, sum, min, max], at);
+    this.used += packed.length;
+  }
+
+  get(slot: number): LatencyHistogram {
+    const at = slot * HistogramStore.SLOT_FIELDS;
+    const [start, end, zeroCount, count, sum, min, max] = this.slots.subarray(at, at + HistogramStore.SLOT_FIELDS);
+    return LatencyHistogram.fromPacked(this.bytes.subarray(start, end), { zeroCount, count, sum, min, max });
+  }
+}
+
+/** `array`, or a copy at least twice as long when it is shorter than `length`. */
+export function withRoom<T extends Uint8Array<ArrayBuffer> | Float64Array<ArrayBuffer>>(array: T, length: number): T {
+  if (length <= array.length) return array;
+  const grown = new (array.constructor as new (length: number) => T)(Math.max(length, 2 * array.length));
+  grown.set(array);
+  return grown;
 }
