@@ -183,7 +183,7 @@ export class PairTallies {
         outcomes: { ...(successes > 0 && { ok: successes }), ...failures.get(row) },
         synRetransmits: numbers[at + FIELD.synRetransmits],
         dnsTimeouts: numbers[at + FIELD.dnsTimeouts],
-        dnsAnsweredAtResolverMarks: resolverMarks.get(row) ?? [],
+        dnsAnsweredAtResolverMarks: resolverMarks.get(row) ?? NO_MARKS,
         udpDirection: numbers[at + FIELD.hasUdpDirection]
           ? { basis: numbers[at + FIELD.udpBasis], requestsLost: numbers[at + FIELD.udpRequestsLost], repliesLost: numbers[at + FIELD.udpRepliesLost] }
           : null,
@@ -271,7 +271,12 @@ function addWindows(sum: TallyWindows, windows: SeriesWindows): void {
 
 /** Failed probes by outcome, 'ok' left out, keys sorted for a stable report. */
 export function errorCounts(outcomes: Record<string, number>): Record<string, number> {
-  const errors: Record<string, number> = {};
-  for (const outcome of Object.keys(outcomes).sort()) if (outcome !== 'ok' && outcomes[outcome] > 0) errors[outcome] = outcomes[outcome];
-  return errors;
+  const failed = Object.keys(outcomes).filter((outcome) => outcome !== 'ok' && outcomes[outcome] > 0).sort();
+  if (failed.length === 0) return NO_ERRORS;
+  return Object.fromEntries(failed.map((outcome) => [outcome, outcomes[outcome]]));
 }
+
+/** The errors of the pairs without any (most of them), one frozen record for all. */
+const NO_ERRORS: Record<string, number> = Object.freeze({});
+/** The resolver marks of a pair that has none (not DNS), one frozen list for all. */
+const NO_MARKS: number[] = Object.freeze([]) as unknown as number[];

@@ -70,7 +70,9 @@ const MIN_NODES_FOR_MATRIX_PATTERN = 3;
 
 export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], rules: PatternRules): MatrixPattern<Cell>[] {
   if (!cells.some((cell) => cell.elevated)) return [];
-  const nodes = [...new Set(cells.flatMap((cell) => [cell.source, cell.destination]))];
+  const ends = new Set<string>();
+  for (const cell of cells) ends.add(cell.source).add(cell.destination);
+  const nodes = [...ends];
   // Every node's row and column, the whole matrix and one partition: the tests one matrix can make.
   const scopeTests = 2 * nodes.length + 2;
   const pattern = (name: MatrixPatternName, scope: readonly Cell[], node: string | null = null, groups: string[][] | null = null): MatrixPattern<Cell> | null => {
@@ -100,7 +102,8 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
   if (rules.square) {
     const lineNodes = new Set(patterns.map((p) => p.node));
     const rest = cells.filter((cell) => !lineNodes.has(cell.source) && !lineNodes.has(cell.destination));
-    const groups = componentsWithoutElevated(rest);
+    // Without an elevated cell among them no partition can clear its share (pooledIfSpread).
+    const groups = rest.some((cell) => cell.elevated) ? componentsWithoutElevated(rest) : [];
     if (groups.length > 1) {
       const groupOf = new Map(groups.flatMap((group, i) => group.map((node) => [node, i] as const)));
       const partition = pattern('partition', rest.filter((cell) => groupOf.get(cell.source) !== groupOf.get(cell.destination)), null, groups);
@@ -110,9 +113,11 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
 
   // What is left are pairs, said once for both directions when both are flagged.
   const explained = new Set(patterns.flatMap((p) => p.cells));
-  const byEnds = new Map(cells.map((cell) => [`${cell.source}|${cell.destination}`, cell]));
+  // Indexed when a first flagged cell asks: most matrices have none left.
+  let byEnds: Map<string, Cell> | null = null;
   for (const cell of cells) {
     if (!cell.flagged || explained.has(cell)) continue;
+    byEnds ??= new Map(cells.map((c) => [`${c.source}|${c.destination}`, c]));
     const reverse = byEnds.get(`${cell.destination}|${cell.source}`);
     const both = reverse?.flagged && !explained.has(reverse) ? [cell, reverse] : [cell];
     both.forEach((c) => explained.add(c));
