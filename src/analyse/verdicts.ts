@@ -265,32 +265,30 @@ function latencyReferences(tallies: TalliedPairs, thresholds: Thresholds): Map<s
 
 function pairReport(tally: PairTally, logEvidence: PairReport['logEvidence']): PairReport {
   const latency = tally.latency;
-  return {
-    source: tally.source,
-    destination: tally.destination,
-    protocol: tally.protocol,
-    path: tally.path,
-    ...(tally.family && { family: tally.family }),
-    target: tally.target,
-    status: 'ok',
-    // Until a flag is set (applyFlag gives the pair a list of its own).
-    flags: NO_FLAGS,
-    // Until settleVerdicts (or a flag) decides.
-    verdict: 'inconclusive',
-    logEvidence,
-    attempts: tally.attempts,
-    successes: tally.successes,
-    ...(tally.confirmation && { confirmation: { attempts: tally.confirmation.attempts, successes: tally.confirmation.successes, durationMs: tally.confirmation.durationMs } }),
-    loss: proportionInterval(tally.attempts - tally.successes, tally.attempts),
-    latencyMs: { p50: latency.quantile(0.5), p90: latency.quantile(0.9), p99: latency.quantile(0.99), max: latency.quantile(1) },
-    synRetransmits: tally.synRetransmits,
-    synLoss: tally.protocol === 'tcp' ? proportionInterval(tally.synRetransmits, synsSent(tally)) : null,
-    dnsTimeouts: tally.dnsTimeouts,
-    dnsAnsweredAtResolverMarks: tally.dnsAnsweredAtResolverMarks,
-    ...(tally.protocol === 'udp' && { udpDirection: tally.udpDirection }),
-    enobufs: tally.outcomes.ENOBUFS ?? 0,
-    errors: errorCounts(tally.outcomes),
-  };
+  // Built key by key in the report's order: a literal with conditional spreads is made by the
+  // slow path, ~2.5 µs a pair at 165,000 pairs.
+  const report = { source: tally.source, destination: tally.destination, protocol: tally.protocol, path: tally.path } as PairReport;
+  if (tally.family) report.family = tally.family;
+  report.target = tally.target;
+  report.status = 'ok';
+  // Until a flag is set (applyFlag gives the pair a list of its own).
+  report.flags = NO_FLAGS;
+  // Until settleVerdicts (or a flag) decides.
+  report.verdict = 'inconclusive';
+  report.logEvidence = logEvidence;
+  report.attempts = tally.attempts;
+  report.successes = tally.successes;
+  if (tally.confirmation) report.confirmation = { attempts: tally.confirmation.attempts, successes: tally.confirmation.successes, durationMs: tally.confirmation.durationMs };
+  report.loss = proportionInterval(tally.attempts - tally.successes, tally.attempts);
+  report.latencyMs = { p50: latency.quantile(0.5), p90: latency.quantile(0.9), p99: latency.quantile(0.99), max: latency.quantile(1) };
+  report.synRetransmits = tally.synRetransmits;
+  report.synLoss = tally.protocol === 'tcp' ? proportionInterval(tally.synRetransmits, synsSent(tally)) : null;
+  report.dnsTimeouts = tally.dnsTimeouts;
+  report.dnsAnsweredAtResolverMarks = tally.dnsAnsweredAtResolverMarks;
+  if (tally.protocol === 'udp') report.udpDirection = tally.udpDirection;
+  report.enobufs = tally.outcomes.ENOBUFS ?? 0;
+  report.errors = errorCounts(tally.outcomes);
+  return report;
 }
 
 /** One empty list for every pair without a flag (most of 165,000 at 5,000 nodes), frozen so that no pair changes it for all. */

@@ -392,14 +392,22 @@ export class HistogramStore {
     const at = slot * HistogramStore.SLOT_FIELDS;
     if (at + HistogramStore.SLOT_FIELDS > this.slots.length) this.slots = withRoom(this.slots, at + HistogramStore.SLOT_FIELDS);
     const { zeroCount, count, sum, min, max } = histogram.scalars();
-    this.slots.set([this.used, this.used + packed.length, zeroCount, count, sum, min, max], at);
+    const { slots } = this;
+    slots[at] = this.used;
+    slots[at + 1] = this.used + packed.length;
+    slots[at + 2] = zeroCount;
+    slots[at + 3] = count;
+    slots[at + 4] = sum;
+    slots[at + 5] = min;
+    slots[at + 6] = max;
     this.used += packed.length;
   }
 
   get(slot: number): LatencyHistogram {
+    const { slots } = this;
     const at = slot * HistogramStore.SLOT_FIELDS;
-    const [start, end, zeroCount, count, sum, min, max] = this.slots.subarray(at, at + HistogramStore.SLOT_FIELDS);
-    return LatencyHistogram.fromPacked(this.bytes.subarray(start, end), { zeroCount, count, sum, min, max });
+    const scalars = { zeroCount: slots[at + 2], count: slots[at + 3], sum: slots[at + 4], min: slots[at + 5], max: slots[at + 6] };
+    return LatencyHistogram.fromPacked(this.bytes.subarray(slots[at], slots[at + 1]), scalars);
   }
 }
 
