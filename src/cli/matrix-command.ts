@@ -102,7 +102,7 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   const windowMs = args.window === undefined ? undefined : parseDuration(args.window, '--window');
   if (windowMs !== undefined && windowMs > durationMs) throw new UsageError(`--window ${args.window} is longer than --duration ${args.duration}`);
   const rate = parseRate(args.rate, '--rate');
-  const confirmMs = /^0+(\.0*)?(ms|s|m|h)?$/.test(args.confirm.trim()) ? 0 : parseDuration(args.confirm, '--confirm');
+  const confirmMs = parseDuration(args.confirm, '--confirm', { allowZero: true });
   const confirmRate = parseRate(args['confirm-rate'], '--confirm-rate');
   const confirmBudget = args['confirm-budget'];
   if (!Number.isFinite(confirmBudget) || confirmBudget < confirmRate) throw new UsageError(`--confirm-budget: ${confirmBudget} is not a rate of at least --confirm-rate (${confirmRate}/s)`);

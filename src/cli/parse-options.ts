@@ -5,8 +5,8 @@ export class UsageError extends Error {}
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** "30s", "2m", "1h30m", "500ms"; a bare number is seconds. */
-export function parseDuration(text: string, flag: string): number {
+/** A duration flag's value in ms: "30s", "2m", "1h30m", "500ms", a bare number is seconds; 0 only where `allowZero` (a flag whose 0 means off). */
+export function parseDuration(text: string, flag: string, { allowZero = false } = {}): number {
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
   const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
@@ -14,7 +14,7 @@ export function parseDuration(text: string, flag: string): number {
     throw new UsageError(`${flag}: "${text}" is not a duration (e.g. 30s, 2m, 1h30m)`);
   }
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit], 0);
-  if (ms <= 0) throw new UsageError(`${flag}: must be longer than 0`);
+  if (ms < 0 || (ms === 0 && !allowZero)) throw new UsageError(`${flag}: must be longer than 0`);
   return ms;
 }
 

@@ -12,6 +12,10 @@ describe('flag values', () => {
     expect(parseDuration('45', '--duration')).toBe(45_000);
     expect(() => parseDuration('soon', '--duration')).toThrow('--duration: "soon" is not a duration (e.g. 30s, 2m, 1h30m)');
     expect(() => parseDuration('5x', '--duration')).toThrow('is not a duration');
+    // 0 is refused, except by a flag whose 0 means off (--confirm 0), in any spelling.
+    expect(() => parseDuration('0s', '--duration')).toThrow('--duration: must be longer than 0');
+    for (const off of ['0', '0s', '0ms', '0.0m']) expect(parseDuration(off, '--confirm', { allowZero: true })).toBe(0);
+    expect(() => parseDuration('-1s', '--confirm', { allowZero: true })).toThrow('is not a duration');
   });
 
   test('rates, labels and tolerations', () => {
