@@ -14,15 +14,12 @@ export interface HeatCell {
 }
 
 const STATUS_RANK: Record<PairStatus, number> = { ok: 0, warning: 1, critical: 2 };
+const VERDICT_RANK: Record<CellGrade, number> = { critical: 3, warning: 2, inconclusive: 1, clear: 0, measured: 0, diagonal: 0, unmeasured: 0, 'no-data': 0 };
 const MARKERS: Partial<Record<CellGrade, string>> = { warning: '*', critical: '!', inconclusive: '?' };
 
 export const DIAGONAL_CELL: HeatCell = { text: '\\', grade: 'diagonal' };
 export const UNMEASURED_CELL: HeatCell = { text: '·', grade: 'unmeasured' };
 export const NO_DATA_CELL: HeatCell = { text: 'n/a', grade: 'no-data' };
-
-export function worstStatus(pairs: readonly PairReport[]): PairStatus {
-  return pairs.reduce<PairStatus>((worst, pair) => (STATUS_RANK[pair.status] > STATUS_RANK[worst] ? pair.status : worst), 'ok');
-}
 
 /** Pooled over the pairs per protocol (one pair, or all pairs between two groups), the worst protocol. */
 export function worstLossRatio(pairs: readonly PairReport[]): number {
@@ -30,18 +27,41 @@ export function worstLossRatio(pairs: readonly PairReport[]): number {
   for (const protocol of new Set(pairs.map((pair) => pair.protocol))) {
     const ofProtocol = pairs.filter((pair) => pair.protocol === protocol);
     const attempts = sum(ofProtocol, (pair) => pair.attempts);
-    const lost = sum(ofProtocol, (pair) => pair.attempts - pair.successes);
-    const synRetransmits = sum(ofProtocol, (pair) => (pair.synLoss ? pair.synRetransmits : 0));
-    if (attempts > 0) worst = Math.max(worst, lost / attempts, synRetransmits / (attempts + synRetransmits));
+    worst = Math.max(worst, lossRatio(attempts, sum(ofProtocol, lostProbes), sum(ofProtocol, countedSynRetransmits)));
   }
   return worst;
 }
 
-/** The pairs' verdict as a cell grade: flagged by its worst status; else inconclusive if any pair is; else clear. */
+/** worstLossRatio([pair]) without the lists: sorting a large run's pairs calls it hundreds of thousands of times. */
+function pairLossRatio(pair: PairReport): number {
+  return lossRatio(pair.attempts, lostProbes(pair), countedSynRetransmits(pair));
+}
+
+/** Probe loss, or SYN-level loss when connects succeed only after retransmits, whichever is worse; 0 with nothing sent. */
+function lossRatio(attempts: number, lost: number, synRetransmits: number): number {
+  return attempts > 0 ? Math.max(0, lost / attempts, synRetransmits / (attempts + synRetransmits)) : 0;
+}
+
+function lostProbes(pair: PairReport): number {
+  return pair.attempts - pair.successes;
+}
+
+function countedSynRetransmits(pair: PairReport): number {
+  return pair.synLoss ? pair.synRetransmits : 0;
+}
+
+/** The pairs' verdict as a cell grade: the worst of their grades (flagged critical, flagged warning, inconclusive, clear). */
 export function verdictGrade(pairs: readonly PairReport[]): CellGrade {
-  const status = worstStatus(pairs);
-  if (status !== 'ok') return status;
-  return pairs.some((pair) => pair.verdict === 'inconclusive') ? 'inconclusive' : 'clear';
+  return pairs.reduce<CellGrade>((worst, pair) => {
+    const grade = pairGrade(pair);
+    return VERDICT_RANK[grade] > VERDICT_RANK[worst] ? grade : worst;
+  }, 'clear');
+}
+
+/** One pair's grade: its status when not ok, else inconclusive or clear. */
+function pairGrade(pair: PairReport): CellGrade {
+  if (pair.status !== 'ok') return pair.status;
+  return pair.verdict === 'inconclusive' ? 'inconclusive' : 'clear';
 }
 
 /** The verdict a list of pairs shows: "flagged critical", "flagged warning", "clear" or "inconclusive". */
@@ -55,11 +75,9 @@ export function lossCell(pairs: readonly PairReport[]): HeatCell {
   return { text: compactNumber(worstLossRatio(pairs) * 100) + (MARKERS[grade] ?? ''), grade };
 }
 
-const VERDICT_RANK: Record<CellGrade, number> = { critical: 3, warning: 2, inconclusive: 1, clear: 0, measured: 0, diagonal: 0, unmeasured: 0, 'no-data': 0 };
-
 /** Worst verdict first (flagged critical, flagged warning, inconclusive, clear), then the highest loss, then the highest p99. */
 export function byWorstLoss(a: PairReport, b: PairReport): number {
-  return VERDICT_RANK[verdictGrade([b])] - VERDICT_RANK[verdictGrade([a])] || worstLossRatio([b]) - worstLossRatio([a]) || (b.latencyMs.p99 ?? 0) - (a.latencyMs.p99 ?? 0);
+  return VERDICT_RANK[pairGrade(b)] - VERDICT_RANK[pairGrade(a)] || pairLossRatio(b) - pairLossRatio(a) || (b.latencyMs.p99 ?? 0) - (a.latencyMs.p99 ?? 0);
 }
 
 /** The worst p99 in ms ("-" when nothing succeeded); loss has its own heatmap, so only latency flags grade it. */
@@ -73,11 +91,19 @@ export function latencyCell(pairs: readonly PairReport[]): HeatCell {
 
 /** Latency-flagged first, then the highest p99. */
 export function byWorstLatency(a: PairReport, b: PairReport): number {
-  return STATUS_RANK[latencyStatus([b])] - STATUS_RANK[latencyStatus([a])] || (worstP99([b]) ?? 0) - (worstP99([a]) ?? 0);
+  return STATUS_RANK[pairLatencyStatus(b)] - STATUS_RANK[pairLatencyStatus(a)] || (b.latencyMs.p99 ?? 0) - (a.latencyMs.p99 ?? 0);
 }
 
 function latencyStatus(pairs: readonly PairReport[]): PairStatus {
-  return worstStatus(pairs.filter((pair) => pair.flags.includes('latency')));
+  return pairs.reduce<PairStatus>((worst, pair) => {
+    const status = pairLatencyStatus(pair);
+    return STATUS_RANK[status] > STATUS_RANK[worst] ? status : worst;
+  }, 'ok');
+}
+
+/** A pair's status if its latency is flagged, else ok. */
+function pairLatencyStatus(pair: PairReport): PairStatus {
+  return pair.flags.includes('latency') ? pair.status : 'ok';
 }
 
 /** Percentiles of different pairs do not pool: the highest stands for the cell. */

@@ -9,6 +9,7 @@ import { isResolver, type MatrixReport, type NodeReport, type PairReport, type T
 import { paint } from './ansi.ts';
 import { byWorstLoss, DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, verdictGrade, verdictWord, type HeatCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
+import { firstSorted } from './first-sorted.ts';
 import { renderFindings } from './findings.ts';
 import { coverageLine, verdictSummary } from './run-summary.ts';
 import { renderTimeline } from './timeline.ts';
@@ -123,13 +124,31 @@ export function matrixSection(report: MatrixReport, spec: MatrixSpec, options: T
   if (zones.size > 1 && report.nodes.every((node) => ZONE_LABEL in node.labels)) {
     return groupedSection(report, spec, ZONE_LABEL, `${spec.title}, by zone (${tooMany}; -o html shows every node)`, options.color, width);
   }
-  return worstPairsSection([...spec.pairs, ...spec.resolverPairs].sort(spec.worstFirst), `${spec.title}: ${tooMany} and have no zone label; the worst ${WORST_PAIRS_SHOWN} pairs (-o html shows every node, --group-by LABEL groups them):`, options.color, width);
+  const measured = [...spec.pairs, ...spec.resolverPairs].filter((pair) => pair.attempts > 0);
+  return worstPairsSection(firstSorted(measured, WORST_PAIRS_SHOWN, spec.worstFirst), `${spec.title}: ${tooMany} and have no zone label; the worst ${WORST_PAIRS_SHOWN} pairs (-o html shows every node, --group-by LABEL groups them):`, options.color, width);
 }
 
-/** The node heatmap, indexed once, for whichever labels fit. */
+/** The node heatmap for whichever labels fit; its pairs are indexed when the first cell is drawn (none is when no labels fit). */
 function nodeModel(nodes: readonly NodeReport[], spec: MatrixSpec): (labels: ReadonlyMap<string, string>) => HeatmapModel {
-  const { pairs, resolverPairs } = spec;
   const names = nodes.map((node) => node.name);
+  let indexed: NodeCells | undefined;
+  const cells = () => (indexed ??= nodeCells(nodes, spec));
+  return (labels) => ({
+    rows: names,
+    columns: spec.pairs.length ? names : [],
+    labels,
+    cell: (row, column) => cells().cell(row, column),
+    extra: spec.resolverPairs.length ? { title: 'DNS', cell: (row) => cells().dns(row) } : undefined,
+  });
+}
+
+interface NodeCells {
+  cell(row: string, column: string): HeatCell;
+  dns(row: string): HeatCell;
+}
+
+function nodeCells(nodes: readonly NodeReport[], spec: MatrixSpec): NodeCells {
+  const { pairs, resolverPairs } = spec;
   const noData = new Set(nodes.filter((node) => node.status === 'no-data').map((node) => node.name));
   // A destination whose responder died on this path is no data in its column, not "not measured".
   const path = pairs[0]?.path;
@@ -138,13 +157,10 @@ function nodeModel(nodes: readonly NodeReport[], spec: MatrixSpec): (labels: Rea
   const dnsBySource = groupBy(resolverPairs, (pair) => pair.source);
   const measuredOr = (found: PairReport[] | undefined, ends: string[]): HeatCell =>
     found ? spec.cell(found) : ends.some((end) => noData.has(end)) ? NO_DATA_CELL : UNMEASURED_CELL;
-  return (labels) => ({
-    rows: names,
-    columns: pairs.length ? names : [],
-    labels,
+  return {
     cell: (row, column) => (row === column ? DIAGONAL_CELL : deadColumns.has(column) ? NO_DATA_CELL : measuredOr(byCell.get(`${row}|${column}`), [row, column])),
-    extra: resolverPairs.length ? { title: 'DNS', cell: (row) => measuredOr(dnsBySource.get(row), [row]) } : undefined,
-  });
+    dns: (row) => measuredOr(dnsBySource.get(row), [row]),
+  };
 }
 
 function groupedSection(report: MatrixReport, spec: MatrixSpec, label: string, title: string, color: boolean, width: number): string {
@@ -168,9 +184,8 @@ function groupedSection(report: MatrixReport, spec: MatrixSpec, label: string, t
   return [wrap(`${title}:`, width, ''), renderHeatmap(modelWith(labels), color), wrap(sizes.join('  '), width, '')].join('\n');
 }
 
-/** Pairs already worst first. */
-function worstPairsSection(pairs: PairReport[], title: string, color: boolean, width: number): string {
-  const worst = pairs.filter((pair) => pair.attempts > 0).slice(0, WORST_PAIRS_SHOWN);
+/** The pairs listed, worst first. */
+function worstPairsSection(worst: readonly PairReport[], title: string, color: boolean, width: number): string {
   const rows = worst.map((pair) => [
     pair.source,
     pair.destination,
