@@ -46,14 +46,39 @@ function* pieces(value: unknown, depth: number): Generator<string> {
       return;
     }
   }
-  // Nested as it would be at this depth: JSON.stringify indents from column 0.
-  yield (JSON.stringify(value, null, INDENT.length) ?? 'null').replaceAll('\n', `\n${INDENT.repeat(depth)}`);
+  yield jsonAtDepth(value, depth);
 }
 
-/** A long list, or something holding one: worth writing in pieces. */
-function holdsLongList(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length > LONG_LIST || value.some(holdsLongList);
-  return isPlainObject(value) && Object.values(value).some(holdsLongList);
+/**
+ * JSON.stringify(value, null, 2) indented as it is `depth` levels down. JSON.stringify indents
+ * from column 0: nested in `depth` one-item lists, the value comes out at its depth, and the
+ * lists' brackets are cut off (cheaper than re-indenting the text line by line).
+ */
+function jsonAtDepth(value: unknown, depth: number): string {
+  let nested = value;
+  for (let level = 0; level < depth; level++) nested = [nested];
+  const text = JSON.stringify(nested, null, INDENT.length) ?? 'null';
+  // Level k (1 to depth) opens with "[\n" and 2k blanks and closes with "\n", 2(k - 1) blanks and "]".
+  return text.slice(depth * (depth + 3), text.length - depth * (depth + 1));
+}
+
+/**
+ * A long list, or something holding one: worth writing in pieces. It visits every value of
+ * every row: loops, and no call for a value that holds nothing (a number, a string).
+ */
+function holdsLongList(value: object): boolean {
+  if (Array.isArray(value)) {
+    if (value.length > LONG_LIST) return true;
+    for (const item of value) if (isObject(item) && holdsLongList(item)) return true;
+    return false;
+  }
+  if (!isPlainObject(value)) return false;
+  for (const item of Object.values(value)) if (isObject(item) && holdsLongList(item)) return true;
+  return false;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
 }
 
 /** What JSON.stringify keeps in an object (it drops undefined, functions and symbols). */

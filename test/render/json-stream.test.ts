@@ -29,6 +29,13 @@ describe('-o json made in pieces', () => {
     expect(renderJson(odd as unknown as MatrixReport)).toBe(whole(odd));
   });
 
+  test('the same odd values as rows of long lists, at every depth, in pieces', () => {
+    const rows = [undefined, () => 1, null, 0, -0, 1e21, Number.NaN, 'line\nbreak "quoted"', new Date(0), [], {}, { gone: undefined }, [undefined], { a: [1, { b: 'c' }] }, true, [[[]]], { at: new Date(1) }];
+    const odd = { kind: 'x', rows, deeper: { list: [{ rows }, [rows]] }, long: [rows, { rows }] };
+    expect(renderJson(odd as unknown as MatrixReport)).toBe(whole(odd));
+    expect([...jsonChunks(odd as unknown as MatrixReport)].length).toBeGreaterThan(4 * rows.length);
+  });
+
   test('written to --out in blocks as the stream drains, the same text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netprobe-json-'));
     try {
