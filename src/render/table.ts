@@ -41,16 +41,23 @@ export interface Network {
   name: string;
 }
 
-/** The networks `pairs` cross, in the order they are shown: by path, IPv4 first. */
-export function networksOf(pairs: readonly PairReport[]): Network[] {
-  const dualStack = pairs.some((pair) => pair.family === 'ipv6');
-  return PATHS.flatMap((path) => [undefined, 'ipv6' as const]
-    .filter((family) => pairs.some((pair) => pair.path === path && pair.family === family))
-    .map((family) => ({ path, ...(family && { family }), name: `${path} network${family ? ' (IPv6)' : dualStack ? ' (IPv4)' : ''}` })));
+export interface NetworkPairs {
+  network: Network;
+  pairs: PairReport[];
 }
 
-export function onNetwork(pair: PairReport, network: Network): boolean {
-  return pair.path === network.path && pair.family === network.family;
+/** The networks `pairs` cross, in the order they are shown (by path, IPv4 first), each with its pairs in their order. */
+export function byNetwork(pairs: readonly PairReport[]): NetworkPairs[] {
+  // In one pass (a 5,000-node run has 165,000 pairs); an IPv4 pair's key is its path, no string built for it.
+  const keyOf = (path: NetworkPath, family: PairReport['family']) => (family === undefined ? path : `${path} ${family}`);
+  const groups = groupBy(pairs, (pair) => keyOf(pair.path, pair.family));
+  const dualStack = [...groups.values()].some(([pair]) => pair.family === 'ipv6');
+  return PATHS.flatMap((path) => [undefined, 'ipv6' as const].flatMap((family): NetworkPairs[] => {
+    const onIt = groups.get(keyOf(path, family));
+    if (!onIt) return [];
+    const name = `${path} network${family ? ' (IPv6)' : dualStack ? ' (IPv4)' : ''}`;
+    return [{ network: { path, ...(family && { family }), name }, pairs: onIt }];
+  }));
 }
 
 /**
@@ -61,17 +68,18 @@ export function renderTable(report: MatrixReport, options: TableOptions, wideSec
   const width = tableWidth(options);
   const resolverPairs = report.pairs.filter((pair) => isResolver(pair.destination));
   const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
-  const networks = networksOf(nodePairs);
+  const networks = byNetwork(nodePairs);
   // The DNS column goes with the first matrix; with DNS alone, it is a matrix of its own.
-  const matrices = (networks.length ? networks : [null]).map((network, i) => {
-    const pairs = network ? nodePairs.filter((pair) => onNetwork(pair, network)) : [];
+  const matrices = (networks.length ? networks : [null]).map((onNetwork, i) => {
+    const network = onNetwork?.network;
+    const pairs = onNetwork?.pairs ?? [];
     const dns = i === 0 ? resolverPairs : [];
     const protocols = [...new Set(pairs.map((pair) => pair.protocol))].join('/');
     const title = network ? `Loss % on the ${network.name}, row to column, worst of ${protocols}${dns.length ? ' and to DNS' : ''}` : 'DNS loss % per node';
     return matrixSection(report, { title, pairs, resolverPairs: dns, cell: lossCell, worstFirst: byWorstLoss }, options);
   });
   return [
-    [wrap(header(report), width, ''), report.coverage ? wrap(coverageLine(report.coverage), width, '') : ''].filter(Boolean).join('\n'),
+    [wrap(header(report, nodePairs, resolverPairs), width, ''), report.coverage ? wrap(coverageLine(report.coverage), width, '') : ''].filter(Boolean).join('\n'),
     ...matrices,
     legend(report.thresholds, options.color, width),
     wrap(verdictSummary(report), width, ''),
@@ -86,12 +94,12 @@ export function tableWidth(options: TableOptions): number {
   return options.width ?? DEFAULT_WIDTH;
 }
 
-function header(report: MatrixReport): string {
+function header(report: MatrixReport, nodePairs: readonly PairReport[], resolverPairs: readonly PairReport[]): string {
   const measured = report.nodes.filter((node) => node.status === 'ok').length;
-  const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
-  const directed = new Set(nodePairs.map((pair) => `${pair.source}>${pair.destination}`)).size;
+  // Per source, not a string per pair: a 5,000-node run has 165,000.
+  const directed = [...groupBy(nodePairs, (pair) => pair.source).values()].reduce((count, fromSource) => count + new Set(fromSource.map((pair) => pair.destination)).size, 0);
   const protocols = [...new Set(nodePairs.map((pair) => pair.protocol))].join('/');
-  const dnsFrom = new Set(report.pairs.filter((pair) => isResolver(pair.destination)).map((pair) => pair.source)).size;
+  const dnsFrom = new Set(resolverPairs.map((pair) => pair.source)).size;
   const measuredWhat = [directed ? `${directed} directed node pairs × ${protocols}` : '', dnsFrom ? `DNS from ${dnsFrom} nodes` : ''].filter(Boolean).join(', ') || 'nothing';
   const runtimes = [...new Set(report.nodes.map((node) => node.containerRuntime).filter((r) => r))].sort();
   const onRuntimes = runtimes.length ? `; container runtime ${runtimes.join(', ')}` : '';
@@ -124,7 +132,7 @@ export function matrixSection(report: MatrixReport, spec: MatrixSpec, options: T
   if (zones.size > 1 && report.nodes.every((node) => ZONE_LABEL in node.labels)) {
     return groupedSection(report, spec, ZONE_LABEL, `${spec.title}, by zone (${tooMany}; -o html shows every node)`, options.color, width);
   }
-  const measured = [...spec.pairs, ...spec.resolverPairs].filter((pair) => pair.attempts > 0);
+  const measured = spec.pairs.concat(spec.resolverPairs).filter((pair) => pair.attempts > 0);
   return worstPairsSection(firstSorted(measured, WORST_PAIRS_SHOWN, spec.worstFirst), `${spec.title}: ${tooMany} and have no zone label; the worst ${WORST_PAIRS_SHOWN} pairs (-o html shows every node, --group-by LABEL groups them):`, options.color, width);
 }
 

@@ -9,7 +9,7 @@ import { byWorstLatency, byWorstLoss, latencyCell, lossCell } from './cells.ts';
 import { compactTable } from './compact-table.ts';
 import { latencyFloorNote } from './latency-floor.ts';
 import { labelCandidates } from './names.ts';
-import { matrixSection, networksOf, onNetwork, renderTable, tableWidth, type TableOptions } from './table.ts';
+import { byNetwork, matrixSection, renderTable, tableWidth, type TableOptions } from './table.ts';
 import { wrap } from './wrap.ts';
 
 const NODE_PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
@@ -29,7 +29,7 @@ const COUNTERS = NET_COUNTER_NAMES.filter((name) => name !== 'TCPSynRetrans') as
 export function renderWide(report: MatrixReport, options: TableOptions): string {
   const width = tableWidth(options);
   const nodePairs = report.pairs.filter((pair) => !isResolver(pair.destination));
-  const heatmaps = networksOf(nodePairs).flatMap((network) => NODE_PROTOCOLS.map((protocol) => ({ network, protocol, pairs: nodePairs.filter((pair) => onNetwork(pair, network) && pair.protocol === protocol) })))
+  const heatmaps = byNetwork(nodePairs).flatMap(({ network, pairs }) => NODE_PROTOCOLS.map((protocol) => ({ network, protocol, pairs: pairs.filter((pair) => pair.protocol === protocol) })))
     .filter(({ pairs }) => pairs.length > 0);
   const networksOfOneProtocol = new Set(heatmaps.filter(({ network }) => heatmaps.filter((heatmap) => heatmap.network === network).length === 1).map(({ network }) => network));
   // With one protocol on a network, the table's worst-of heatmap is already that protocol's.

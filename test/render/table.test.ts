@@ -2,7 +2,7 @@
 // (UPDATE_GOLDEN=1 rewrites them), plus the properties every output must keep.
 import { analyse } from '../../src/analyse/analyse.ts';
 import { renderTable } from '../../src/render/table.ts';
-import type { MatrixReport } from '../../src/shared/report.ts';
+import { isResolver, type MatrixReport } from '../../src/shared/report.ts';
 import { expectGolden } from '../support/golden.ts';
 import { SCENARIOS } from '../support/scenarios.ts';
 
@@ -96,6 +96,19 @@ describe('renderTable', () => {
     const text = table('worst-pairs-30');
     expect(flat(text)).toContain('the worst 15 pairs');
     expect(text).toMatch(/\nfrom +to +proto +loss +95% CI +SYN loss +p99 +verdict\nnode-7 +node-8 +tcp +20% +.* flagged critical\n/);
+  });
+
+  test('dual-stack: a heatmap per family, IPv4 first, each of its own pairs', () => {
+    const ipv4 = reports.get('clean-noise')!;
+    const ipv6 = reports.get('bad-node')!.pairs.filter((pair) => !isResolver(pair.destination)).map((pair) => ({ ...pair, family: 'ipv6' as const }));
+    const paragraphs = renderTable({ ...ipv4, pairs: [...ipv4.pairs, ...ipv6] }, { color: false }).split('\n\n').map((p) => p.split('\n'));
+    const titled = (title: string) => paragraphs.findIndex((p) => flat(p.join(' ')).startsWith(title));
+    const [v4, v6] = [titled('Loss % on the pod network (IPv4), row to column, worst of tcp/udp and to DNS:'), titled('Loss % on the pod network (IPv6), row to column, worst of tcp/udp:')];
+    expect(v4).toBeGreaterThan(0);
+    expect(v6).toBe(v4 + 1);
+    const row = (paragraph: number, node: string) => paragraphs[paragraph].find((line) => line.startsWith(node))!.trim().split(/\s+/);
+    expect(row(v6, 'node-4')).toEqual(['node-4', '10!', '10!', '10!', '\\', '10!', '10!']);
+    expect(row(v4, 'node-4').slice(1)).not.toContain('10!');
   });
 
   test('--group-by kernel groups nodes by kernel release', () => {
