@@ -25,28 +25,33 @@ export function* jsonChunks(report: Report): Generator<string> {
 }
 
 function* pieces(value: unknown, depth: number): Generator<string> {
-  const pad = INDENT.repeat(depth + 1);
-  if (Array.isArray(value) && value.length > 0 && holdsLongList(value)) {
-    for (let i = 0; i < value.length; i++) {
-      yield `${i === 0 ? '[' : ','}\n${pad}`;
-      // As JSON.stringify: what JSON cannot hold is null in a list.
-      yield* pieces(isJsonValue(value[i]) ? value[i] : null, depth + 1);
-    }
-    yield `\n${INDENT.repeat(depth)}]`;
+  if (!takenApart(value)) {
+    yield jsonAtDepth(value, depth);
     return;
   }
-  if (isPlainObject(value) && holdsLongList(value)) {
-    const entries = Object.entries(value).filter(([, v]) => isJsonValue(v));
-    if (entries.length > 0) {
-      for (let i = 0; i < entries.length; i++) {
-        yield `${i === 0 ? '{' : ','}\n${pad}${JSON.stringify(entries[i][0])}: `;
-        yield* pieces(entries[i][1], depth + 1);
-      }
-      yield `\n${INDENT.repeat(depth)}}`;
-      return;
+  const list = Array.isArray(value) ? value : null;
+  const object = value as Record<string, unknown>;
+  // As JSON.stringify: an object leaves out what JSON cannot hold, a list writes it as null.
+  const keys = list ? [] : Object.keys(object).filter((key) => isJsonValue(object[key]));
+  const count = list ? list.length : keys.length;
+  const pad = INDENT.repeat(depth + 1);
+  for (let i = 0; i < count; i++) {
+    const member = list ? (isJsonValue(list[i]) ? list[i] : null) : object[keys[i]];
+    const prefix = `${i === 0 ? (list ? '[' : '{') : ','}\n${pad}${list ? '' : `${JSON.stringify(keys[i])}: `}`;
+    // A member not taken apart (a pair row) is one piece with its prefix: no generator per row.
+    if (takenApart(member)) {
+      yield prefix;
+      yield* pieces(member, depth + 1);
+    } else {
+      yield prefix + jsonAtDepth(member, depth + 1);
     }
   }
-  yield jsonAtDepth(value, depth);
+  yield `\n${INDENT.repeat(depth)}${list ? ']' : '}'}`;
+}
+
+/** A list or object written member by member: a long list, or something holding one. */
+function takenApart(value: unknown): value is object {
+  return isObject(value) && holdsLongList(value);
 }
 
 /**
