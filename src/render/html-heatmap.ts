@@ -4,9 +4,9 @@
 // Each cell carries its evidence in an SVG <title>: a tooltip without script, and the
 // text the page script shows in the panel beside the map.
 import { formatDuration, formatEValue, formatMs, formatPercent } from '../shared/format.ts';
-import { groupBy } from '../shared/group-by.ts';
 import { isResolver, type Finding, type MatrixReport, type NodeReport, type PairReport, type ProportionInterval } from '../shared/report.ts';
 import { verdictGrade, type CellGrade } from './cells.ts';
+import { cellIndex } from './cell-index.ts';
 import { escapeHtml } from './html-text.ts';
 import { labelCandidates } from './names.ts';
 
@@ -122,8 +122,8 @@ const FIGURE_CELL = 34;
 const LABEL_LINE = 13;
 
 function viewHtml(view: View, index: number, rows: readonly Axis[], nodesByName: ReadonlyMap<string, NodeReport>, findings: readonly Finding[]): string {
-  const byPair = groupBy(view.pairs, (pair) => pairKey(pair.source, pair.destination));
-  const cells = rows.map((row) => view.columns.map((column) => cellOf(row, column, byPair.get(pairKey(row.name, column.name)) ?? [], nodesByName)));
+  const pairsAt = cellIndex(view.pairs, (pair) => pair.source, (pair) => pair.destination);
+  const cells = rows.map((row) => view.columns.map((column) => cellOf(row, column, pairsAt(row.name, column.name) ?? [], nodesByName)));
   const headline = headlineCell(cells, rows, view.columns, findings);
   return `<div class="view view-${index}"><div class="heatmap-layout">`
     + `<div class="heatmap-scroll">${heatmapSvg(view, rows, cells, headline)}</div>`
@@ -136,10 +136,6 @@ function quietNote(cells: readonly Cell[][]): string {
   return cells.flat().some((cell) => cell.grade === 'inconclusive')
     ? 'Nothing is flagged; cells marked ? are inconclusive (too few probes to call them clean).'
     : 'Every measured pair is clear, shown within the thresholds.';
-}
-
-function pairKey(source: string, destination: string): string {
-  return `${source}\u0000${destination}`;
 }
 
 function cellOf(row: Axis, column: Axis, pairs: readonly PairReport[], nodesByName: ReadonlyMap<string, NodeReport>): Cell {

@@ -8,6 +8,7 @@ import type { NetworkPath } from '../shared/plan.ts';
 import { isResolver, type MatrixReport, type NodeReport, type PairReport, type Thresholds } from '../shared/report.ts';
 import { paint } from './ansi.ts';
 import { byWorstLoss, DIAGONAL_CELL, lossCell, NO_DATA_CELL, UNMEASURED_CELL, verdictGrade, verdictWord, type HeatCell } from './cells.ts';
+import { cellIndex } from './cell-index.ts';
 import { compactTable } from './compact-table.ts';
 import { firstSorted } from './first-sorted.ts';
 import { renderFindings } from './findings.ts';
@@ -161,12 +162,12 @@ function nodeCells(nodes: readonly NodeReport[], spec: MatrixSpec): NodeCells {
   // A destination whose responder died on this path is no data in its column, not "not measured".
   const path = pairs[0]?.path;
   const deadColumns = new Set(nodes.filter((node) => node.paths?.some((p) => p.path === path && p.destinationNoData)).map((node) => node.name));
-  const byCell = groupBy(pairs, (pair) => `${pair.source}|${pair.destination}`);
+  const pairsAt = cellIndex(pairs, (pair) => pair.source, (pair) => pair.destination);
   const dnsBySource = groupBy(resolverPairs, (pair) => pair.source);
   const measuredOr = (found: PairReport[] | undefined, ends: string[]): HeatCell =>
     found ? spec.cell(found) : ends.some((end) => noData.has(end)) ? NO_DATA_CELL : UNMEASURED_CELL;
   return {
-    cell: (row, column) => (row === column ? DIAGONAL_CELL : deadColumns.has(column) ? NO_DATA_CELL : measuredOr(byCell.get(`${row}|${column}`), [row, column])),
+    cell: (row, column) => (row === column ? DIAGONAL_CELL : deadColumns.has(column) ? NO_DATA_CELL : measuredOr(pairsAt(row, column), [row, column])),
     dns: (row) => measuredOr(dnsBySource.get(row), [row]),
   };
 }
@@ -176,14 +177,15 @@ function groupedSection(report: MatrixReport, spec: MatrixSpec, label: string, t
   const groupOf = new Map(report.nodes.map((node) => [node.name, label === GROUP_BY_KERNEL ? (node.kernelVersion ?? '(unknown)') : (node.labels[label] ?? '(none)')]));
   const members = groupBy(report.nodes, (node) => groupOf.get(node.name)!);
   const groups = [...members.keys()].sort(byNodeName);
-  const byCell = groupBy(pairs, (pair) => `${groupOf.get(pair.source)}|${groupOf.get(pair.destination)}`);
+  // String(): a pair from a node the report does not list has no group, and so no cell.
+  const pairsAt = cellIndex(pairs, (pair) => String(groupOf.get(pair.source)), (pair) => String(groupOf.get(pair.destination)));
   const dnsByGroup = groupBy(resolverPairs, (pair) => groupOf.get(pair.source) ?? '(none)');
   const cellOf = (found: PairReport[] | undefined) => (found ? spec.cell(found) : UNMEASURED_CELL);
   const modelWith = (labels: ReadonlyMap<string, string>): HeatmapModel => ({
     rows: groups,
     columns: pairs.length ? groups : [],
     labels,
-    cell: (row, column) => cellOf(byCell.get(`${row}|${column}`)),
+    cell: (row, column) => cellOf(pairsAt(row, column)),
     extra: resolverPairs.length ? { title: 'DNS', cell: (row) => cellOf(dnsByGroup.get(row)) } : undefined,
   });
   const candidates = labelCandidates(groups);
