@@ -36,6 +36,16 @@ describe('-o json made in pieces', () => {
     expect([...jsonChunks(odd as unknown as MatrixReport)].length).toBeGreaterThan(4 * rows.length);
   });
 
+  test('rows of a long list holding long lists: small ones whole, large ones taken apart too', () => {
+    const evidence = (n: number) => Array.from({ length: n }, (_, i) => ({ source: `node-${i}`, destination: `node-${i + 1}`, loss: i / n }));
+    const report = { kind: 'x', findings: Array.from({ length: 20 }, (_, i) => ({ subject: `finding ${i}`, evidence: { pairs: evidence(i % 2 ? 20 : 2000) } })) };
+    const pieces = [...jsonChunks(report as unknown as MatrixReport)];
+    expect(pieces.join('')).toBe(whole(report));
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(16 * 1024);
+    // A small finding is one piece: its separator, then all of its text.
+    expect(pieces).toContain(`,\n    ${JSON.stringify(report.findings[1], null, 2).replaceAll('\n', '\n    ')}`);
+  });
+
   test('written to --out in blocks as the stream drains, the same text', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'netprobe-json-'));
     try {
