@@ -3,6 +3,7 @@
 // mark a reader sees without colour: "4.8!" flagged critical, "4.8*" flagged warning, "0?"
 // inconclusive (too few probes to tell), "0" clear. Or (-o wide) the worst p99, marked by
 // latency flags alone.
+import type { Protocol } from '../shared/plan.ts';
 import type { PairReport, PairStatus } from '../shared/report.ts';
 
 /** 'measured': a p99 cell without a latency flag (latency has no clear side a cell could show). */
@@ -23,12 +24,17 @@ export const NO_DATA_CELL: HeatCell = { text: 'n/a', grade: 'no-data' };
 
 /** Pooled over the pairs per protocol (one pair, or all pairs between two groups), the worst protocol. */
 export function worstLossRatio(pairs: readonly PairReport[]): number {
-  let worst = 0;
-  for (const protocol of new Set(pairs.map((pair) => pair.protocol))) {
-    const ofProtocol = pairs.filter((pair) => pair.protocol === protocol);
-    const attempts = sum(ofProtocol, (pair) => pair.attempts);
-    worst = Math.max(worst, lossRatio(attempts, sum(ofProtocol, lostProbes), sum(ofProtocol, countedSynRetransmits)));
+  // The sums in one pass over the pairs: a zone's cell pools tens of thousands.
+  const pooled = new Map<Protocol, { attempts: number; lost: number; synRetransmits: number }>();
+  for (const pair of pairs) {
+    let sums = pooled.get(pair.protocol);
+    if (!sums) pooled.set(pair.protocol, (sums = { attempts: 0, lost: 0, synRetransmits: 0 }));
+    sums.attempts += pair.attempts;
+    sums.lost += lostProbes(pair);
+    sums.synRetransmits += countedSynRetransmits(pair);
   }
+  let worst = 0;
+  for (const { attempts, lost, synRetransmits } of pooled.values()) worst = Math.max(worst, lossRatio(attempts, lost, synRetransmits));
   return worst;
 }
 
@@ -123,8 +129,4 @@ function compactNumber(value: number): string {
 /** Milliseconds up to "999", then whole seconds: "1s", "5s". */
 function compactMs(ms: number): string {
   return ms < 999.5 ? compactNumber(ms) : `${Math.round(ms / 1000)}s`;
-}
-
-function sum(pairs: readonly PairReport[], value: (pair: PairReport) => number): number {
-  return pairs.reduce((total, pair) => total + value(pair), 0);
 }
