@@ -15,6 +15,7 @@ import { PlanError, selectNodes, type SkippedNode } from '../plan/select-nodes.t
 import { CONFIRM_DEFAULTS, PROTOCOLS, type ConfirmPlan, type Protocol } from '../shared/plan.ts';
 import { resolveThresholds } from '../analyse/options.ts';
 import { evidenceRule, plannedTests } from '../analyse/verdicts.ts';
+import { htmlNodeLimit, htmlTooLarge, htmlViewCount } from '../render/html-heatmap.ts';
 import { EXIT_GATE, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.ts';
 import { failedConditions, parseFailOn } from './fail-on.ts';
 import { interruptible } from './interrupt.ts';
@@ -121,6 +122,11 @@ export async function runMatrixCommand(args: MatrixArgs): Promise<number> {
   const { nodes, skipped, selection, notes } = await choosePeers(client, listed, args, tolerations, windowMs !== undefined);
   notes.forEach((note) => progress.phase(note));
   const pairs = probedPairCount(selection, windowMs ? Math.ceil(durationMs / windowMs) : 1);
+  // Before anything is deployed: a page that cannot be made would lose the run at its end.
+  if (format === 'html') {
+    const views = htmlViewCount(protocols.filter((p) => p !== 'dns').length * ((network === 'both' ? 2 : 1) + (args.service ? 1 : 0)));
+    if (nodes.length > htmlNodeLimit(views)) throw new UsageError(htmlTooLarge(nodes.length, views));
+  }
 
   const runId = randomBytes(3).toString('hex');
   const settings: MatrixRunSettings = {

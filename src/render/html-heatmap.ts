@@ -55,6 +55,27 @@ export function matrixNodes(report: MatrixReport): string[] {
   return [...names];
 }
 
+/**
+ * The page draws every node pair in each view, ~205 characters of markup a cell (measured: 55.5 M
+ * characters for 300 nodes in 3 views), and it is one string, whose longest in V8 is 2^29 - 24
+ * characters: past this many nodes the page cannot be made at all.
+ */
+export function htmlNodeLimit(views: number): number {
+  const CELL_CHARS = 205;
+  const LONGEST_STRING = 2 ** 29 - 24;
+  return Math.floor(Math.sqrt(LONGEST_STRING / (CELL_CHARS * Math.max(1, views))));
+}
+
+/** The views a page draws for node pairs of this many kinds (protocol × network): every pair, then each kind when there are several. */
+export function htmlViewCount(kinds: number): number {
+  return kinds > 1 ? kinds + 1 : 1;
+}
+
+/** What -o html says when the page cannot be made. */
+export function htmlTooLarge(nodes: number, views: number): string {
+  return `-o html draws every node pair: ${nodes} nodes in ${views} view${views === 1 ? '' : 's'} would pass the longest page that can be written (${htmlNodeLimit(views)} nodes); use -o json, or the table with --group-by LABEL`;
+}
+
 export interface HeatmapHtml {
   html: string;
   /** How many views (tabs) the page style must provide for. */
@@ -65,6 +86,7 @@ export function heatmapSection(report: MatrixReport, nodeNames: readonly string[
   const rows: Axis[] = nodeNames.map((name) => ({ name, label: labels.get(name) ?? name, resolver: false }));
   const views = heatmapViews(report.pairs, rows);
   if (views.length === 0) return { html: '<p class="muted">No pairs were measured.</p>', views: 0 };
+  if (rows.length > htmlNodeLimit(views.length)) throw new RangeError(htmlTooLarge(rows.length, views.length));
   const nodesByName = new Map(report.nodes.map((node) => [node.name, node]));
   const rendered = views.map((view, i) => viewHtml(view, i, rows, nodesByName, report.findings));
   const resolverNote = views[0].columns.some((column) => column.resolver) ? ' (then the DNS resolver)' : '';

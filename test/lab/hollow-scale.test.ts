@@ -74,6 +74,16 @@ describe('a 1,000-node hollow matrix', () => {
     // One watch for the whole run, renewed only when the server ends it: not one per pod or per waiter.
     expect(after['watch pods'] - (before['watch pods'] ?? 0)).toBeLessThanOrEqual(3);
   }, 600_000);
+
+  test('-o html, whose page of 1,000 nodes could not be made, is refused before anything is created, saying what to use', async () => {
+    const before = await lab.labApi('/lab/v1/requests') as Record<string, number>;
+    const run = await exec(process.execPath, [PLUGIN, 'matrix', '-o', 'html', '--duration', '10s', '--kubeconfig', lab.kubeconfig], {}, 60_000);
+    const after = await lab.labApi('/lab/v1/requests') as Record<string, number>;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('error: -o html draws every node pair: 1000 nodes in 3 views would pass the longest page that can be written (934 nodes); use -o json, or the table with --group-by LABEL');
+    const created = Object.entries(after).filter(([key, count]) => /^create /.test(key) && count > (before[key] ?? 0)).map(([key]) => key);
+    expect(created).toEqual([]);
+  }, 120_000);
 });
 
 describe('a hollow scheduler slower than the start timeout', () => {

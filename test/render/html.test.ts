@@ -2,6 +2,7 @@
 // the cluster named, references nothing outside itself, and renders in headless Chromium
 // (the script fills the evidence panel; the screenshot shows the graded cells).
 import { analyse } from '../../src/analyse/analyse.ts';
+import { htmlNodeLimit, htmlViewCount } from '../../src/render/html-heatmap.ts';
 import { renderHtml } from '../../src/render/html.ts';
 import { describePairEvidence } from '../../src/shared/format.ts';
 import type { MatrixReport } from '../../src/shared/report.ts';
@@ -243,4 +244,19 @@ describeInChromium('renderHtml in headless Chromium', () => {
     expect(pixelsNear(image, palette.inconclusive)).toBeGreaterThan(4 * 1500);
     expect(pixelsNear(image, palette.warning)).toBeGreaterThan(2 * 1500);
   }, BROWSER_TEST_TIMEOUT_MS);
+});
+
+describe('-o html past the longest page V8 can hold', () => {
+  test('a page of 1,000 nodes in 3 views is refused with what to use instead (not V8\'s "Invalid string length" after minutes of drawing)', () => {
+    const measured = nodeNames(3);
+    const report = analyse({ run: RUN, nodes: nodeNames(1000).map((name) => ({ name })), results: matrixResults(measured, ['tcp', 'udp'], () => ({ attempts: 30 })) });
+    expect(() => renderHtml(report)).toThrow('-o html draws every node pair: 1000 nodes in 3 views would pass the longest page that can be written (934 nodes); use -o json, or the table with --group-by LABEL');
+  });
+
+  test('the limit: ~205 characters a cell against 2^29 - 24 characters, fewer nodes the more views', () => {
+    expect(htmlNodeLimit(1)).toBe(1618);
+    expect(htmlNodeLimit(3)).toBe(934);
+    expect(htmlViewCount(1)).toBe(1);
+    expect(htmlViewCount(2)).toBe(3);
+  });
 });
