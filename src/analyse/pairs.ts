@@ -170,6 +170,7 @@ export class PairTallies {
    */
   take(burstWindows: ReadonlySet<number> = new Set()): TalliedPairs {
     const { numbers, sources, destinations, protocols, paths, ipv6, targets, histograms, failures, resolverMarks, windows } = this;
+    // This store starts again empty: what was handed over is held by the tallies alone.
     Object.assign(this, new PairTallies());
     const tally = (row: number): PairTally => {
       const at = row * FIELDS;

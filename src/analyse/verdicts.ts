@@ -105,9 +105,9 @@ export function judgePairs(tallies: TalliedPairs, thresholds: Thresholds, ratePe
     judged.push({ report: pairReport(tally, logEvidence), measurements, evidence: null });
   }
   const all = judged.flatMap((j) => Object.values(j.measurements));
-  const flagSide = (m: Measurement) => (m.flagSide ? m.logEvidence : -Infinity);
-  const cutoff = eBenjaminiHochbergCutoff(all.map(flagSide), thresholds.falseDiscoveryRate);
-  for (const m of all) m.rejected = flagSide(m) >= cutoff;
+  const logFlagEvidence = (m: Measurement) => (m.flagSide ? m.logEvidence : -Infinity);
+  const cutoff = eBenjaminiHochbergCutoff(all.map(logFlagEvidence), thresholds.falseDiscoveryRate);
+  for (const m of all) m.rejected = logFlagEvidence(m) >= cutoff;
   for (const pair of judged) {
     const flag = FLAG_ORDER.find((f) => pair.measurements[f]?.rejected);
     if (flag) applyFlag(pair, flag, thresholds);

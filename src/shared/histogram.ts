@@ -49,11 +49,11 @@ export interface HistogramJSON {
  * histograms of 30 samples, 0.15–2 ms, sorted arrays took ~920 bytes each, a Map ~1,100 and the
  * dense form ~1,380, and ~4,400 with one 1 s sample (a SYN retransmit), which stretches the dense
  * range over ~500 buckets while the sorted arrays stay as they were; quantiles walk them in order
- * with no sorting. A CLI holds one histogram per pair (165,000 at 5,000 nodes × 16 peers, ~100
- * occupied buckets each at 300 samples), so parsed and merged histograms are exactly their
- * length and share slabs (fromSlab): an Int32Array with a buffer of its own also costs that
- * buffer's object, its backing store and a malloc, ~450 bytes, more than a small histogram's
- * data. Recorded histograms (an agent's, a few dozen per process) have their own buffer and grow
+ * with no sorting. Parsed and merged histograms are exactly their length and take their buckets
+ * from shared slabs (fromSlab): the CLI keeps one per pair packed (HistogramStore) and makes it
+ * again twice while judging, 330,000 at 5,000 nodes, and an Int32Array with a buffer of its own
+ * also costs that buffer's object, its backing store and a malloc, ~450 bytes, more than a small
+ * histogram's data. Recorded histograms (an agent's, a few dozen per process) have their own buffer and grow
  * by doubling, since a new array per new bucket cost ~30 µs: most of a 5,000-node hollow lab's
  * time, whose simulated agents record every probe.
  */
