@@ -7,10 +7,11 @@
 // above the limit = more than 1 % of samples above it), judged by the same test at 1 %.
 // Flags across the run: e-BH (Wang & Ramdas 2022) over every flag-side e-value. A clean
 // matrix with ordinary noise earns none.
-import type { PairEvidence, PairFlag, PairReport, Thresholds } from '../shared/report.ts';
+import type { PairEvidence, PairFlag, PairReport, ProportionInterval, Thresholds } from '../shared/report.ts';
 import { judge, logEvidence, probesToDecide, type EvidenceRule } from '../shared/sequential-test.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import { errorCounts, type PairTally, type TalliedPairs } from './pairs.ts';
+import { countsKey, Interned } from './interned.ts';
 import { eBenjaminiHochbergCutoff } from './significance.ts';
 import { proportionInterval, wilsonInterval } from './wilson.ts';
 
@@ -96,13 +97,12 @@ export function plannedTests(series: readonly { protocol: string }[]): number {
  */
 export function judgePairs(tallies: TalliedPairs, thresholds: Thresholds, ratePerSecond: number | null): { judged: JudgedPair[]; run: RunJudgement } {
   const references = latencyReferences(tallies, thresholds);
+  const shared = new SharedParts();
   const judged: JudgedPair[] = [];
   for (let row = 0; row < tallies.size; row++) {
     const tally = tallies.tally(row);
     const measurements = measure(tally, thresholds, references.get(referenceKey(tally)));
-    const logEvidence: PairReport['logEvidence'] = {};
-    for (const flag of FLAG_ORDER) if (measurements[flag]) logEvidence[flag] = roundedLog(measurements[flag].logEvidence);
-    judged.push({ report: pairReport(tally, logEvidence), measurements, evidence: null });
+    judged.push({ report: pairReport(tally, shared.logEvidence(measurements), shared), measurements, evidence: null });
   }
   const all = judged.flatMap((j) => Object.values(j.measurements));
   const logFlagEvidence = (m: Measurement) => (m.flagSide ? m.logEvidence : -Infinity);
@@ -144,6 +144,7 @@ export function settleVerdicts(judged: readonly JudgedPair[], run: RunJudgement)
   // Most pairs share a handful of counts (0 of 30, 1 of 30, …): each is judged once.
   const verdictOf = memo((k: number, n: number) => judge(k, n, run.rule).verdict);
   const neededAt = memo((k: number, n: number) => probesToDecide(k, n, run.rule));
+  const toDecide = new Interned<{ probes: number; seconds: number | null }>();
   for (const pair of judged) {
     if (pair.report.verdict === 'flagged') continue;
     const lossLike = LOSS_LIKE.map((flag) => pair.measurements[flag]).filter((m): m is Measurement => m !== undefined);
@@ -152,14 +153,15 @@ export function settleVerdicts(judged: readonly JudgedPair[], run: RunJudgement)
       continue;
     }
     pair.report.verdict = 'inconclusive';
-    pair.report.toDecide = probesToVerdict(lossLike.length ? lossLike : [NOTHING_MEASURED], neededAt, run.ratePerSecond);
+    const needed = probesToVerdict(lossLike.length ? lossLike : [NOTHING_MEASURED], neededAt, run.ratePerSecond);
+    pair.report.toDecide = needed && toDecide.get(`${needed.probes}/${needed.seconds}`, () => needed);
   }
 }
 
 function memo<T>(f: (k: number, n: number) => T): (k: number, n: number) => T {
-  const cache = new Map<string, T>();
+  const cache = new Map<string | number, T>();
   return (k, n) => {
-    const key = `${k}/${n}`;
+    const key = countsKey(k, n);
     if (!cache.has(key)) cache.set(key, f(k, n));
     return cache.get(key)!;
   };
@@ -263,7 +265,39 @@ function latencyReferences(tallies: TalliedPairs, thresholds: Thresholds): Map<s
   return references;
 }
 
-function pairReport(tally: PairTally, logEvidence: PairReport['logEvidence']): PairReport {
+/** The sub-records most pairs share, one frozen object for each distinct value (interned.ts). */
+class SharedParts {
+  private readonly intervals = new Interned<ProportionInterval>();
+  private readonly errors = new Interned<Record<string, number>>();
+  private readonly directions = new Interned<NonNullable<PairReport['udpDirection']>>();
+  private readonly evidence = new Interned<PairReport['logEvidence']>();
+
+  interval(k: number, n: number): ProportionInterval {
+    return this.intervals.get(countsKey(k, n), () => proportionInterval(k, n));
+  }
+
+  errorCounts(outcomes: Record<string, number>): Record<string, number> {
+    const errors = errorCounts(outcomes);
+    return this.errors.get(JSON.stringify(errors), () => errors);
+  }
+
+  udpDirection(direction: PairTally['udpDirection']): PairReport['udpDirection'] {
+    return direction && this.directions.get(`${direction.basis}/${direction.requestsLost}/${direction.repliesLost}`, () => direction);
+  }
+
+  /** ln E of each measure, in FLAG_ORDER. */
+  logEvidence(measurements: Partial<Record<PairFlag, Measurement>>): PairReport['logEvidence'] {
+    let key = '';
+    for (const flag of FLAG_ORDER) if (measurements[flag]) key += `${flag}=${roundedLog(measurements[flag].logEvidence)};`;
+    return this.evidence.get(key, () => {
+      const logEvidence: PairReport['logEvidence'] = {};
+      for (const flag of FLAG_ORDER) if (measurements[flag]) logEvidence[flag] = roundedLog(measurements[flag].logEvidence);
+      return logEvidence;
+    });
+  }
+}
+
+function pairReport(tally: PairTally, logEvidence: PairReport['logEvidence'], shared: SharedParts): PairReport {
   const latency = tally.latency;
   // Built key by key in the report's order: a literal with conditional spreads is made by the
   // slow path, ~2.5 µs a pair at 165,000 pairs.
@@ -279,15 +313,15 @@ function pairReport(tally: PairTally, logEvidence: PairReport['logEvidence']): P
   report.attempts = tally.attempts;
   report.successes = tally.successes;
   if (tally.confirmation) report.confirmation = { attempts: tally.confirmation.attempts, successes: tally.confirmation.successes, durationMs: tally.confirmation.durationMs };
-  report.loss = proportionInterval(tally.attempts - tally.successes, tally.attempts);
+  report.loss = shared.interval(tally.attempts - tally.successes, tally.attempts);
   report.latencyMs = { p50: latency.quantile(0.5), p90: latency.quantile(0.9), p99: latency.quantile(0.99), max: latency.quantile(1) };
   report.synRetransmits = tally.synRetransmits;
-  report.synLoss = tally.protocol === 'tcp' ? proportionInterval(tally.synRetransmits, synsSent(tally)) : null;
+  report.synLoss = tally.protocol === 'tcp' ? shared.interval(tally.synRetransmits, synsSent(tally)) : null;
   report.dnsTimeouts = tally.dnsTimeouts;
   report.dnsAnsweredAtResolverMarks = tally.dnsAnsweredAtResolverMarks;
-  if (tally.protocol === 'udp') report.udpDirection = tally.udpDirection;
+  if (tally.protocol === 'udp') report.udpDirection = shared.udpDirection(tally.udpDirection);
   report.enobufs = tally.outcomes.ENOBUFS ?? 0;
-  report.errors = errorCounts(tally.outcomes);
+  report.errors = shared.errorCounts(tally.outcomes);
   return report;
 }
 
