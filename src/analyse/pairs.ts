@@ -4,6 +4,7 @@
 // histogram or the windows: they come after the main window, at another rate.
 import type { ProbeSeries, SeriesWindows } from '../shared/agent-result.ts';
 import { HistogramStore, LatencyHistogram, withRoom } from '../shared/histogram.ts';
+import { Interned } from './interned.ts';
 import type { NetworkPath, Protocol } from '../shared/plan.ts';
 
 export interface PairTally {
@@ -20,8 +21,8 @@ export interface PairTally {
   successes: number;
   /** The main window's successes only. */
   latency: LatencyHistogram;
-  /** 'ok' and the failures by outcome. */
-  outcomes: Record<string, number>;
+  /** Failed probes by outcome, 'ok' left out, keys sorted for a stable report; pairs with the same failures share one frozen record. */
+  errors: Record<string, number>;
   synRetransmits: number;
   dnsTimeouts: number;
   dnsAnsweredAtResolverMarks: number[];
@@ -172,6 +173,13 @@ export class PairTallies {
     const { numbers, sources, destinations, protocols, paths, ipv6, targets, histograms, failures, resolverMarks, windows } = this;
     // This store starts again empty: what was handed over is held by the tallies alone.
     Object.assign(this, new PairTallies());
+    const errors = new Interned<Record<string, number>>();
+    const errorsOf = (row: number): Record<string, number> => {
+      const failed = failures.get(row);
+      if (!failed) return NO_ERRORS;
+      const sorted = sortedFailures(failed);
+      return errors.get(JSON.stringify(sorted), () => sorted);
+    };
     const tally = (row: number): PairTally => {
       const at = row * FIELDS;
       const successes = numbers[at + FIELD.successes];
@@ -181,7 +189,7 @@ export class PairTallies {
         attempts: numbers[at + FIELD.attempts],
         successes,
         latency: histograms.get(row),
-        outcomes: { ...(successes > 0 && { ok: successes }), ...failures.get(row) },
+        errors: errorsOf(row),
         synRetransmits: numbers[at + FIELD.synRetransmits],
         dnsTimeouts: numbers[at + FIELD.dnsTimeouts],
         dnsAnsweredAtResolverMarks: resolverMarks.get(row) ?? NO_MARKS,
@@ -279,11 +287,9 @@ function addWindows(sum: TallyWindows, windows: SeriesWindows): void {
   });
 }
 
-/** Failed probes by outcome, 'ok' left out, keys sorted for a stable report. */
-export function errorCounts(outcomes: Record<string, number>): Record<string, number> {
-  const failed = Object.keys(outcomes).filter((outcome) => outcome !== 'ok' && outcomes[outcome] > 0).sort();
-  if (failed.length === 0) return NO_ERRORS;
-  return Object.fromEntries(failed.map((outcome) => [outcome, outcomes[outcome]]));
+/** A row's failures by outcome with the keys sorted, for a stable report (addCounts never records 'ok' or a 0). */
+function sortedFailures(failed: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(failed).sort().map((outcome) => [outcome, failed[outcome]]));
 }
 
 /** The errors of the pairs without any (most of them), one frozen record for all. */
