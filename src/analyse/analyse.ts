@@ -1,7 +1,7 @@
 // collect → analyse → render: agent results in, the matrix report out.
 import type { AgentResult } from '../shared/agent-result.ts';
 import { PROTOCOLS } from '../shared/plan.ts';
-import { REPORT_KIND, REPORT_SCHEMA_VERSION, type Coverage, type MatrixReport, type PairReport, type PolicyEvidence, type RunInfo, type Thresholds } from '../shared/report.ts';
+import { REPORT_KIND, REPORT_SCHEMA_VERSION, type Coverage, type MatrixReport, type PolicyEvidence, type RunInfo, type Thresholds } from '../shared/report.ts';
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { burstFindings } from './bursts.ts';
@@ -11,7 +11,8 @@ import { Measurements, type AgentSummary } from './measurements.ts';
 import { nodeReports, type NodeInfo, type NoDataEntry } from './nodes.ts';
 import { resolveThresholds } from './options.ts';
 import { cellKey } from './pairs.ts';
-import { judgePairs, settleVerdicts } from './verdicts.ts';
+import type { FindingContext } from './finding-context.ts';
+import { judgePairs, settleVerdicts, type JudgedPair } from './verdicts.ts';
 
 export type { NodeInfo, NoDataEntry };
 
@@ -44,7 +45,12 @@ export function analyse(input: AnalysisInput): MatrixReport {
   const { judged, run } = judgePairs(measured.pairs.take(new Set(burstWindows)), thresholds, probeRate(measured.agents));
   sortPairs(judged);
   // Before the pairs are read: pairs that a pattern explains get its flag here, then every other pair its verdict.
-  const context = { nodes: new Map(nodes.map((node) => [node.name, node])), judged, cells: groupBy(judged, (j) => cellKey(j.report)), thresholds, burstWindows, policies: input.policies, run };
+  // By heatmap cell only when a finding asks (most runs have none): 165,000 keys at 5,000 nodes.
+  let cells: Map<string, JudgedPair[]> | undefined;
+  const context: FindingContext = {
+    nodes: new Map(nodes.map((node) => [node.name, node])), judged, thresholds, burstWindows, policies: input.policies, run,
+    get cells() { return (cells ??= groupBy(judged, (j) => cellKey(j.report))); },
+  };
   const reportFindings = findings(context, burstFindings(trouble));
   settleVerdicts(judged, run);
   return {
@@ -68,14 +74,23 @@ function probeRate(agents: readonly AgentSummary[]): number | null {
 
 const PATH_ORDER = ['pod', 'host', 'service'];
 
-/** By path, protocol, source, destination; names ranked once (a collator per comparison is slow on N² pairs). */
-function sortPairs(judged: { report: PairReport }[]): void {
-  const names = [...new Set(judged.flatMap(({ report }) => [report.source, report.destination]))].sort(byNodeName);
-  const rank = new Map(names.map((name, i) => [name, i]));
-  judged.sort(({ report: a }, { report: b }) =>
-    PATH_ORDER.indexOf(a.path) - PATH_ORDER.indexOf(b.path)
-    || Number(a.family === 'ipv6') - Number(b.family === 'ipv6')
-    || PROTOCOLS.indexOf(a.protocol) - PROTOCOLS.indexOf(b.protocol)
-    || rank.get(a.source)! - rank.get(b.source)!
-    || rank.get(a.destination)! - rank.get(b.destination)!);
+/**
+ * By path, family, protocol, source, destination. Each pair's place is one number, made once:
+ * names ranked once (a collator per comparison is slow on N² pairs), then the rows sorted by
+ * it (a comparator that looked each part up took ~0.5 s at 165,000 pairs).
+ */
+function sortPairs(judged: JudgedPair[]): void {
+  const names = new Set<string>();
+  for (const { report } of judged) names.add(report.source).add(report.destination);
+  const rank = new Map([...names].sort(byNodeName).map((name, i) => [name, i]));
+  const n = rank.size;
+  const place = new Float64Array(judged.length);
+  judged.forEach(({ report }, i) => {
+    const network = PATH_ORDER.indexOf(report.path) * 2 + Number(report.family === 'ipv6');
+    // Exact while below 2^53: (3 · 2 · 4) · n² at n = 10^6 names is 2.4e13.
+    place[i] = ((network * PROTOCOLS.length + PROTOCOLS.indexOf(report.protocol)) * n + rank.get(report.source)!) * n + rank.get(report.destination)!;
+  });
+  const order = Uint32Array.from(judged.keys()).sort((a, b) => place[a] - place[b]);
+  const sorted = Array.from(order, (i) => judged[i]);
+  sorted.forEach((pair, i) => (judged[i] = pair));
 }

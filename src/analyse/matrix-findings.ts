@@ -55,7 +55,7 @@ export function matrixFindings(context: FindingContext): Finding[] {
   const findings: Finding[] = [];
   const { thresholds } = context;
   // Patterns per network: a dual-stack cluster's IPv6 pairs are a matrix of their own.
-  for (const [group, pairs] of groupBy(context.judged, (j) => `${networkKey(j.report)}|${matrixKind(j.report.destination)}`)) {
+  for (const [group, pairs] of byMatrix(context.judged)) {
     const [, kind] = group.split('|') as [string, MatrixKind];
     const { path, family } = pairs[0].report;
     // Each node's UDP pairs on this network, as source or destination: indexed once, when a finding first asks.
@@ -77,6 +77,17 @@ export function matrixFindings(context: FindingContext): Finding[] {
     }
   }
   return findings;
+}
+
+/** The pairs by matrix: network and kind ("pod|nodes"), each key made once, not once a pair. */
+function byMatrix(judged: readonly JudgedPair[]): Map<string, JudgedPair[]> {
+  const keys = new Map<string, Record<MatrixKind, string>>();
+  return groupBy(judged, ({ report }) => {
+    const network = networkKey(report);
+    let known = keys.get(network);
+    if (!known) keys.set(network, (known = { nodes: `${network}|nodes`, resolvers: `${network}|resolvers` }));
+    return known[matrixKind(report.destination)];
+  });
 }
 
 function matrixKind(destination: string): MatrixKind {
