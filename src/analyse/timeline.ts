@@ -1,7 +1,7 @@
 // --window: failures over time. A window is a burst when it holds more trouble
 // (failed probes, plus connects that needed SYN retransmits and DNS answers at a
-// resolver mark) than the run's own average rate explains: an exact binomial test,
-// Bonferroni-corrected over the windows. Then where it struck tells what it was:
+// resolver mark) than the run's own rate outside its bursts explains: an exact binomial
+// test, Bonferroni-corrected over the windows. Then where it struck tells what it was:
 // across most nodes at once (a DNS or control-plane event, an overlay-wide hiccup)
 // or around one node (that node's trouble).
 import type { TimelineBurst, TimelineReport } from '../shared/report.ts';
@@ -28,19 +28,20 @@ export function timeline(run: WindowedRun | null): TimelineReport | null {
     attempts: sum(pairs.map((p) => p.attempts[w] ?? 0)),
     trouble: sum(pairs.map((p) => p.trouble[w] ?? 0)),
   }));
-  const rate = sum(perWindow.map((w) => w.trouble)) / Math.max(1, sum(perWindow.map((w) => w.attempts)));
+  const { rate, burstWindows } = baseline(perWindow);
+  // A source's few probes in a window against a rate of none lost would count one stray loss as a hit: its own trouble is held to the whole run's rate.
+  const runRate = sum(perWindow.map((w) => w.trouble)) / Math.max(1, sum(perWindow.map((w) => w.attempts)));
   const sources = new Set(bySource.keys());
 
   const bursts: TimelineBurst[] = [];
   perWindow.forEach((w, index) => {
-    // Expected trouble at the run's average rate; a window far above it did not happen by chance.
+    if (!burstWindows.has(index)) return;
     const pValue = binomialUpperTail(w.trouble, w.attempts, Math.max(rate, 1e-6));
-    if (w.trouble === 0 || pValue > BURST_ALPHA / windows) return;
     const hit = pairs.filter((p) => (p.trouble[index] ?? 0) > 0);
     // A source is hit when its own trouble in the window is beyond chance too, not for one stray lost probe.
     const hitSources = new Set([...bySource].filter(([, own]) => {
       const trouble = sum(own.map((p) => p.trouble[index] ?? 0));
-      return trouble > 0 && binomialUpperTail(trouble, sum(own.map((p) => p.attempts[index] ?? 0)), Math.max(rate, 1e-6)) < SOURCE_ALPHA;
+      return trouble > 0 && binomialUpperTail(trouble, sum(own.map((p) => p.attempts[index] ?? 0)), Math.max(runRate, 1e-6)) < SOURCE_ALPHA;
     }).map(([source]) => source));
     // Each hit pair's trouble counted once for either end: one pass, not one per node.
     const troubleAround = new Map<string, number>();
@@ -74,6 +75,27 @@ export function timeline(run: WindowedRun | null): TimelineReport | null {
     pairs: pairs.filter((p) => p.trouble.some((t) => t > 0)).map(({ source, destination, protocol, path, attempts, trouble }) => ({ source, destination, protocol, path, attempts, trouble })),
     bursts,
   };
+}
+
+/**
+ * The windows beyond chance, and the rate they are beyond: that of the other windows. Tested
+ * again with the bursts found so far left out of the rate, until no more are: counted in, a
+ * large burst raises the rate enough to hide a smaller one (on the lab, DNS dropped on every
+ * node, 432 trouble in 3,607 probes, hid a pair blackholed for 6 s, 150 in 3,573: p 1e-3
+ * against the rate with it in, past the 2e-4 needed; 1e-44 with it out). The quietest window
+ * is never beyond the rate of a set it is in, so this ends, with that window in the rate.
+ */
+function baseline(perWindow: readonly { attempts: number; trouble: number }[]): { rate: number; burstWindows: Set<number> } {
+  const burstWindows = new Set<number>();
+  for (;;) {
+    const rest = perWindow.filter((_, index) => !burstWindows.has(index));
+    const rate = sum(rest.map((w) => w.trouble)) / Math.max(1, sum(rest.map((w) => w.attempts)));
+    // Expected trouble at that rate; a window far above it did not happen by chance.
+    const found = perWindow.flatMap((w, index) => !burstWindows.has(index) && w.trouble > 0
+      && binomialUpperTail(w.trouble, w.attempts, Math.max(rate, 1e-6)) <= BURST_ALPHA / perWindow.length ? [index] : []);
+    if (found.length === 0) return { rate, burstWindows };
+    for (const index of found) burstWindows.add(index);
+  }
 }
 
 function sum(values: readonly number[]): number {

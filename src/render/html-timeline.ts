@@ -37,7 +37,7 @@ export function timelineSection(timeline: TimelineReport, nodes: readonly NodeRe
     : allRows;
   const caption = `<p class="muted">${escapeHtml(`${windows} windows of ${duration(timeline.windowMs)} from ${timeline.originAt.slice(0, 19).replace('T', ' ')} UTC. `
     + 'Trouble: failed probes, connects after SYN retransmits, DNS answers at the 5 s marks. Top: the share of all probes in trouble; '
-    + 'below, per probing node, its probes in trouble (one scale for all rows). Shaded: bursts (more trouble than the run\'s average rate explains). '
+    + 'below, per probing node, its probes in trouble (one scale for all rows). Shaded: bursts (more trouble than the run\'s rate outside them explains). '
     + 'Hover over a bar for its numbers.')}</p>`;
   return caption + `<div class="table-scroll">${timelineSvg(timeline, rows, labels)}</div>` + quietNodes(timeline, nodes, allRows, rows);
 }

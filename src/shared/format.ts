@@ -47,10 +47,10 @@ export function describePairEvidence(evidence: PairEvidence): string {
   return `${pairName(evidence)} ${evidence.protocol}${evidence.family ? ' (IPv6)' : ''}: ${describeProportion(evidence)}${latency}`;
 }
 
-/** "198 of 1320 probes in trouble (15%; 22.5 expected at the run's average rate, p = 2.8e-118)". */
+/** "198 of 1320 probes in trouble (15%; 22.5 expected at the run's rate outside bursts, p = 2.8e-118)". */
 export function describeBurstTrouble(burst: TimelineBurst): string {
   return `${burst.trouble} of ${burst.attempts} probes in trouble (${formatPercent(burst.trouble / burst.attempts)}; `
-    + `${burst.expected.toFixed(1)} expected at the run's average rate, p = ${burst.pValue.toExponential(1)})`;
+    + `${burst.expected.toFixed(1)} expected at the run's rate outside bursts, p = ${burst.pValue.toExponential(1)})`;
 }
 
 /** What a burst finding's message leaves out: "66 of 66 measured pairs hit in window 4, from 6 probing nodes; protocols dns, tcp, udp". */

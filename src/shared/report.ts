@@ -327,14 +327,14 @@ export interface TimelineReport {
   bursts: TimelineBurst[];
 }
 
-/** A window with more trouble than the run's average rate explains (exact binomial test, Bonferroni over windows). */
+/** A window with more trouble than the run's rate outside its bursts explains (exact binomial test, Bonferroni over windows). */
 export interface TimelineBurst {
   window: number;
   /** ISO 8601 start of the window. */
   start: string;
   attempts: number;
   trouble: number;
-  /** Trouble expected at the run's average rate. */
+  /** Trouble expected at the run's rate outside its bursts. */
   expected: number;
   pValue: number;
   pairsHit: number;

@@ -77,13 +77,19 @@ describeRequiring({ met: IS_ROOT && HAS_TSHARK, needs: 'root and tshark (Debian 
       expect(agentP50 - median(wire)).toBeLessThan(0.35);
     });
 
-    test('the agent\'s own latency floor accounts for the difference to within 0.15 ms', () => {
+    test('the agent\'s own latency floor accounts for the difference to within 0.2 ms', () => {
       const agentP50 = LatencyHistogram.fromJSON(seriesOf(result, 'tcp', 'b').latency).quantile(0.5)!;
       const floor = result.latencyFloor!;
       expect(floor.tcpConnect.samples).toBe(50);
       expect(floor.udpEcho!.samples).toBe(50);
       expect(floor.tcpConnect.p90).toBeGreaterThanOrEqual(floor.tcpConnect.p50);
-      // Measured: within 0.04-0.11 ms (loopback spares the kernel what veth costs it); 0.27 off before.
-      expect(Math.abs(floor.tcpConnect.p50 - (agentP50 - median(wire)))).toBeLessThan(0.15);
+      // Floor minus difference, 11 runs on this 2-core machine (7 quiet, 4 with a core busy):
+      // -0.17 to +0.03 ms, median -0.10; 3 of the 11 past 0.15 (CI: 0.169). The floor's
+      // connects come back to back, the run's 50 ms apart: loopback connects here took
+      // 0.16-0.24 ms back to back, 0.36-0.43 paced (an idle CPU wakes slower), and 0.25-0.29
+      // paced to a listener in another process, the floor's listener sharing the agent's event
+      // loop. Pacing the floor alone put it +0.04 to +0.24 ms off (12 runs, 5-50 ms apart):
+      // no closer. A floor of 0 would be 0.19-0.33 off. 0.27 off before the clock moved to connect(2).
+      expect(Math.abs(floor.tcpConnect.p50 - (agentP50 - median(wire)))).toBeLessThan(0.2);
     });
   });

@@ -32,6 +32,17 @@ test('every pair failing in one window is cluster-wide; a stray loss elsewhere d
   expect(timeline(Measurements.of(strayOnly).windowed())!.bursts[0]).toMatchObject({ window: 7, scope: 'node', node: 'node-1', sourcesHit: 1 });
 });
 
+test('a large burst does not hide a smaller one: each window is judged against the rate outside the bursts', () => {
+  // As on the lab: DNS dropped everywhere for a window (a quarter of every pair's probes), and one
+  // pair blackholed both ways for another; with the large one in the rate, the small one was not beyond it.
+  const results = matrixResults(nodes, ['udp'], (s, d) => windowedPair(60, losses(() => 0, 7, 15).map((lost, w) => lost + (w === 2 && [s, d].sort().join() === 'node-2,node-3' ? 20 : 0))), () => TIMING);
+  const bursts = timeline(Measurements.of(results).windowed())!.bursts;
+  expect(bursts.map((b) => [b.window, b.scope])).toEqual([[2, 'node'], [7, 'cluster-wide']]);
+  expect(['node-2', 'node-3']).toContain(bursts[0].node);
+  // Expected at the quiet windows' rate (none lost), not at one that counts window 7's 450 in.
+  expect(bursts[0].expected).toBeLessThan(1);
+});
+
 test('a quiet window in a lossy run at scale is no burst (its tail is about 1, not an underflowed 0)', () => {
   // 20 nodes × 19 peers × 2 protocols × 60 probes: 45,600 a window; 20 minutes of 5 % lost in each but window 2, where 2 are.
   const many = nodeNames(20);

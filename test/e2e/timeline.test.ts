@@ -23,17 +23,24 @@ describeAsRoot('kubectl netprobe matrix --window on the lab', () => {
     const said = await plugin.waitForStderr('probing from');
     const startsIn = /probing from [^\n]*\((\d+)s to start them all\)/.exec(plugin.stderr);
     const origin = said + (startsIn ? Number(startsIn[1]) : START_DELAY_S) * 1000;
+    // Faults from this process: a lab command would start 0.7-1 s after it was timed here (more
+    // under load), moving each fault's ends by that much.
+    const faults = lab.faults;
+    const at: Record<string, number> = {};
     // Window 1: node2 → node3 blackholed (a little inside the window, so no neighbour gets a share).
     await sleepUntil(origin + 1.2 * WINDOW_S * 1000);
-    await lab.fault('--kind', 'blackhole', '--from', 'node2', '--to', 'node3');
+    faults.add({ kind: 'blackhole', from: 'node2', to: 'node3' });
+    at.blackholed = Date.now();
     await sleepUntil(origin + 1.8 * WINDOW_S * 1000);
-    await lab.lab('fault', 'clear');
-    // Window 3: every node's DNS queries dropped, in one lab command (one per node, each a second
-    // or more to start, put the last node's drop past the window and the clear into window 4).
+    await faults.clear();
+    at.blackholeCleared = Date.now();
+    // Window 3: every node's DNS queries dropped at once.
     await sleepUntil(origin + 3.1 * WINDOW_S * 1000);
-    await lab.fault('--kind', 'dns-drop', '--from', '*');
+    faults.add({ kind: 'dns-drop', from: '*' });
+    at.dnsDropped = Date.now();
     await sleepUntil(origin + 3.8 * WINDOW_S * 1000);
-    await lab.lab('fault', 'clear');
+    await faults.clear();
+    at.dnsCleared = Date.now();
 
     const { code, stdout } = await plugin.exit;
     expect(code).toBe(0);
@@ -41,6 +48,10 @@ describeAsRoot('kubectl netprobe matrix --window on the lab', () => {
     const timeline = report.timeline!;
     expect(timeline.windowMs).toBe(WINDOW_S * 1000);
     expect(timeline.windows.length).toBeGreaterThanOrEqual(5);
+    // Each fault in place and cleared within the window meant, by the run's own origin (not the estimate above).
+    const windowOf = (t: number) => Math.floor((t - Date.parse(timeline.originAt)) / timeline.windowMs);
+    expect({ blackhole: [windowOf(at.blackholed), windowOf(at.blackholeCleared)], dnsDrop: [windowOf(at.dnsDropped), windowOf(at.dnsCleared)] })
+      .toEqual({ blackhole: [1, 1], dnsDrop: [3, 3] });
     const burstIn = (w: number): TimelineBurst | undefined => timeline.bursts.find((b) => b.window === w);
     expect(timeline.bursts.map((b) => b.window).sort()).toEqual([1, 3]);
     expect(burstIn(1)!.scope).toBe('node');

@@ -49,7 +49,7 @@ describe('renderHtml with a timeline', () => {
     expect(chart).toHaveLength(15);
     expect(chart[0]).toMatch(/^all pairs, 00:00–00:01 UTC \(window 0\)\n\d+ of 1320 probes in trouble \(/);
     const [cluster, node] = report.timeline!.bursts;
-    expect(chart[4]).toBe(`all pairs, 00:04–00:05 UTC (window 4)\n198 of 1320 probes in trouble (15%; ${cluster.expected.toFixed(1)} expected at the run's average rate, p = ${cluster.pValue.toExponential(1)})\nburst, cluster-wide: 66 of 66 pairs and 6 probing nodes hit`);
+    expect(chart[4]).toBe(`all pairs, 00:04–00:05 UTC (window 4)\n198 of 1320 probes in trouble (15%; ${cluster.expected.toFixed(1)} expected at the run's rate outside bursts, p = ${cluster.pValue.toExponential(1)})\nburst, cluster-wide: 66 of 66 pairs and 6 probing nodes hit`);
     expect(chart[10]).toContain('\nburst around node-4: 10 of 66 pairs and 1 probing node hit');
     expect(node).toMatchObject({ scope: 'node', node: 'node-4' });
   });
