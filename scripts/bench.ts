@@ -8,7 +8,7 @@
 // - scale (only when named, ~25 min on a busy machine): the default matrix on hollow labs of 100,
 //   1,000 and 5,000 nodes (BENCH_SCALE_NODES=a,b to choose) and a 300-node full mesh
 //   (BENCH_SCALE_MESH=0: not): wall time and overhead beyond the window, API requests and 429s,
-//   CLI peak RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
+//   the bundled CLI's (dist/kubectl-netprobe) peak RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
 // - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
 //   the Node bundle (npm run build), and the archives' sizes;
 // - truth (only when named, ~25 min): faults placed at random on the lab, how often the matrix
@@ -29,7 +29,7 @@ import { groupBy } from '../src/shared/group-by.ts';
 import { renderJson } from '../src/render/json.ts';
 import { renderTable } from '../src/render/table.ts';
 import { agentResult, healthyNoise, nodeNames, probeSeries, RESOLVER, RUN } from '../test/support/agent-results.ts';
-import { LabSession, PLUGIN } from '../test/support/lab-session.ts';
+import { LabSession } from '../test/support/lab-session.ts';
 import type { MatrixReport } from '../src/shared/report.ts';
 import { benchTruth } from './bench-truth.ts';
 import { buildAgent, buildCli } from './build.ts';
@@ -180,10 +180,10 @@ interface ScaleRun {
 }
 
 /** `kubectl netprobe matrix` as a user runs it (its own process), -o json to a file; each stderr line with when it came (s from the start). */
-async function scaleRun(lab: LabSession, dir: string, args: string[]): Promise<ScaleRun> {
+async function scaleRun(lab: LabSession, dir: string, cli: string, args: string[]): Promise<ScaleRun> {
   const out = join(dir, `report-${randomBytes(3).toString('hex')}.json`);
   const started = performance.now();
-  const child = spawn(process.execPath, [PLUGIN, 'matrix', '-o', 'json', '--out', out, '--kubeconfig', lab.kubeconfig, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'matrix', '-o', 'json', '--out', out, '--kubeconfig', lab.kubeconfig, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const phases: string[] = [];
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -212,6 +212,9 @@ async function scaleRun(lab: LabSession, dir: string, args: string[]): Promise<S
 async function benchScale(): Promise<void> {
   const windowS = 30;
   const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-scale-'));
+  // The CLI as users run it, the bundle (dist/kubectl-netprobe), not the sources through Node's
+  // type stripping: those load ~300 modules and cost ~80 MiB more before any work is done.
+  const cli = await buildCli(join(dir, 'bundle', 'kubectl-netprobe'));
   const timings: string[] = [];
   const row = (label: string, nodes: number, r: ScaleRun) => {
     timings.push(`${label}: ${r.phases.join(' | ')}`);
@@ -225,7 +228,7 @@ async function benchScale(): Promise<void> {
       const lab = new LabSession();
       try {
         await lab.up('--nodes', String(nodes), '--hollow');
-        row(`${nodes} nodes, --sample 16`, nodes, await scaleRun(lab, dir, ['--duration', `${windowS}s`, '--timeout', '5m']));
+        row(`${nodes} nodes, --sample 16`, nodes, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--timeout', '5m']));
       } finally {
         await lab.down();
       }
@@ -234,7 +237,7 @@ async function benchScale(): Promise<void> {
     const lab = new LabSession();
     try {
       await lab.up('--nodes', '300', '--hollow');
-      row('300 nodes, full mesh (--sample 299)', 300, await scaleRun(lab, dir, ['--duration', `${windowS}s`, '--sample', '299', '--timeout', '5m']));
+      row('300 nodes, full mesh (--sample 299)', 300, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--sample', '299', '--timeout', '5m']));
     } finally {
       await lab.down();
     }

@@ -7,11 +7,12 @@
 // above the limit = more than 1 % of samples above it), judged by the same test at 1 %.
 // Flags across the run: e-BH (Wang & Ramdas 2022) over every flag-side e-value. A clean
 // matrix with ordinary noise earns none.
+import type { NetworkPath, Protocol } from '../shared/plan.ts';
 import type { PairEvidence, PairFlag, PairReport, ProportionInterval, Thresholds } from '../shared/report.ts';
 import { judge, logEvidence, probesToDecide, type EvidenceRule } from '../shared/sequential-test.ts';
 import { P99_TAIL_SHARE } from './options.ts';
 import type { PairTally, TalliedPairs } from './pairs.ts';
-import { countsKey, Interned } from './interned.ts';
+import { ByCounts, Interned } from './interned.ts';
 import { eBenjaminiHochbergCutoff } from './significance.ts';
 import { proportionInterval, wilsonInterval } from './wilson.ts';
 
@@ -98,19 +99,25 @@ export function plannedTests(series: readonly { protocol: string }[]): number {
 export function judgePairs(tallies: TalliedPairs, thresholds: Thresholds, ratePerSecond: number | null): { judged: JudgedPair[]; run: RunJudgement } {
   const references = latencyReferences(tallies, thresholds);
   const shared = new SharedParts();
+  const counts = new CountsJudged();
   const judged: JudgedPair[] = [];
   for (let row = 0; row < tallies.size; row++) {
     const tally = tallies.tally(row);
-    const measurements = measure(tally, thresholds, references.get(referenceKey(tally)));
+    const measurements = measure(tally, thresholds, references.get(referenceKey(tally.protocol, tally.path)), counts);
     judged.push({ report: pairReport(tally, shared.logEvidence(measurements), shared), measurements, evidence: null });
   }
-  const all = judged.flatMap((j) => Object.values(j.measurements));
+  // Indexed loops: run once over 165,000 pairs, for-of here made an iterator result a step.
+  const all: Measurement[] = [];
+  for (let i = 0; i < judged.length; i++) {
+    const { measurements } = judged[i];
+    for (let f = 0; f < FLAG_ORDER.length; f++) if (measurements[FLAG_ORDER[f]]) all.push(measurements[FLAG_ORDER[f]]!);
+  }
   const logFlagEvidence = (m: Measurement) => (m.flagSide ? m.logEvidence : -Infinity);
   const cutoff = eBenjaminiHochbergCutoff(all.map(logFlagEvidence), thresholds.falseDiscoveryRate);
-  for (const m of all) m.rejected = logFlagEvidence(m) >= cutoff;
-  for (const pair of judged) {
-    const flag = FLAG_ORDER.find((f) => pair.measurements[f]?.rejected);
-    if (flag) applyFlag(pair, flag, thresholds);
+  for (let i = 0; i < all.length; i++) all[i].rejected = logFlagEvidence(all[i]) >= cutoff;
+  for (let i = 0; i < judged.length; i++) {
+    const flag = FLAG_ORDER.find((f) => judged[i].measurements[f]?.rejected);
+    if (flag) applyFlag(judged[i], flag, thresholds);
   }
   return { judged, run: { tests: all.length, rule: evidenceRule(thresholds, all.length), ratePerSecond } };
 }
@@ -144,26 +151,33 @@ export function settleVerdicts(judged: readonly JudgedPair[], run: RunJudgement)
   // Most pairs share a handful of counts (0 of 30, 1 of 30, …): each is judged once.
   const verdictOf = memo((k: number, n: number) => judge(k, n, run.rule).verdict);
   const neededAt = memo((k: number, n: number) => probesToDecide(k, n, run.rule));
-  const toDecide = new Interned<{ probes: number; seconds: number | null }>();
+  // Shared as the other sub-records (interned.ts); seconds null keyed as -1.
+  const toDecide = new ByCounts<{ probes: number; seconds: number | null }>();
   for (const pair of judged) {
     if (pair.report.verdict === 'flagged') continue;
-    const lossLike = LOSS_LIKE.map((flag) => pair.measurements[flag]).filter((m): m is Measurement => m !== undefined);
-    if (lossLike.length > 0 && lossLike.every((m) => verdictOf(m.k, m.n) === 'clear')) {
+    const lossLike: Measurement[] = [];
+    let clear = true;
+    for (const flag of LOSS_LIKE) {
+      const m = pair.measurements[flag];
+      if (!m) continue;
+      lossLike.push(m);
+      clear &&= verdictOf(m.k, m.n) === 'clear';
+    }
+    if (lossLike.length > 0 && clear) {
       pair.report.verdict = 'clear';
       continue;
     }
     pair.report.verdict = 'inconclusive';
     const needed = probesToVerdict(lossLike.length ? lossLike : [NOTHING_MEASURED], neededAt, run.ratePerSecond);
-    pair.report.toDecide = needed && toDecide.get(`${needed.probes}/${needed.seconds}`, () => needed);
+    pair.report.toDecide = needed && (toDecide.get(needed.probes, needed.seconds ?? -1) ?? toDecide.set(needed.probes, needed.seconds ?? -1, Object.freeze(needed)));
   }
 }
 
 function memo<T>(f: (k: number, n: number) => T): (k: number, n: number) => T {
-  const cache = new Map<string | number, T>();
+  const cache = new ByCounts<T>();
   return (k, n) => {
-    const key = countsKey(k, n);
-    if (!cache.has(key)) cache.set(key, f(k, n));
-    return cache.get(key)!;
+    const known = cache.get(k, n);
+    return known !== undefined ? known : cache.set(k, n, f(k, n));
   };
 }
 
@@ -194,11 +208,20 @@ function probesToVerdict(measures: readonly Measurement[], neededAt: (k: number,
 /** A pair whose every probe fell in burst windows has no measure: as if nothing was probed. */
 const NOTHING_MEASURED: Measurement = { measure: 'lost', k: 0, n: 0, probes: 0, logEvidence: 0, above: false, flagSide: false, elevated: false, rejected: false };
 
-function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyReference | undefined): Partial<Record<PairFlag, Measurement>> {
-  const measurement = (measure: PairEvidence['measure'], k: number, n: number, p0: number, probes = n): Measurement => {
+/** ln E and the Wilson lower bound of k of n, by p0 (the loss threshold, the latency tail): most pairs share a handful of counts. */
+class CountsJudged {
+  private readonly byRate = new Map<number, ByCounts<{ logEvidence: number; elevated: boolean }>>();
+
+  measurement(measure: PairEvidence['measure'], k: number, n: number, p0: number, probes = n): Measurement {
+    let known = this.byRate.get(p0);
+    if (!known) this.byRate.set(p0, (known = new ByCounts()));
+    const judged = known.get(k, n) ?? known.set(k, n, { logEvidence: logEvidence(k, n, p0), elevated: n > 0 && wilsonInterval(k, n).low > p0 });
     const above = k > p0 * n;
-    return { measure, k, n, probes, logEvidence: logEvidence(k, n, p0), above, flagSide: above, elevated: n > 0 && wilsonInterval(k, n).low > p0, rejected: false };
-  };
+    return { measure, k, n, probes, logEvidence: judged.logEvidence, above, flagSide: above, elevated: judged.elevated, rejected: false };
+  }
+}
+
+function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyReference | undefined, counts: CountsJudged): Partial<Record<PairFlag, Measurement>> {
   const measurements: Partial<Record<PairFlag, Measurement>> = {};
   // The probes of burst windows (timeline.ts) are the burst findings' evidence. Judged here is
   // the rest of the run, so that a burst is not told twice: once as itself, and once spread
@@ -206,13 +229,13 @@ function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyRef
   const bursts = tally.inBursts;
   const attempts = tally.attempts - bursts.attempts;
   if (attempts > 0) {
-    measurements.loss = measurement('lost', tally.attempts - tally.successes - bursts.failures, attempts, thresholds.lossRatio);
+    measurements.loss = counts.measurement('lost', tally.attempts - tally.successes - bursts.failures, attempts, thresholds.lossRatio);
     // A dropped SYN is retransmitted and the connect succeeds late: such loss shows only here.
     if (tally.protocol === 'tcp') {
       const retransmits = retransmitsOutsideBursts(tally);
-      measurements['syn-loss'] = measurement('syn-retransmits', retransmits, attempts + retransmits, thresholds.lossRatio, attempts);
+      measurements['syn-loss'] = counts.measurement('syn-retransmits', retransmits, attempts + retransmits, thresholds.lossRatio, attempts);
     }
-    if (tally.protocol === 'dns') measurements['resolver-marks'] = measurement('resolver-marks', sum(tally.dnsAnsweredAtResolverMarks) - bursts.degraded, attempts, thresholds.lossRatio);
+    if (tally.protocol === 'dns') measurements['resolver-marks'] = counts.measurement('resolver-marks', sum(tally.dnsAnsweredAtResolverMarks) - bursts.degraded, attempts, thresholds.lossRatio);
   }
   // Latency is one histogram of the main window: of the bursts' probes only the degraded ones,
   // an RTO or a resolver timeout late and so above any limit a healthy p99 sets, can be taken out of it.
@@ -220,7 +243,7 @@ function measure(tally: PairTally, thresholds: Thresholds, reference: LatencyRef
   if (reference && successes >= thresholds.minLatencySamples) {
     // "p99 above the limit" is "more than 1 % of samples above it": tested like loss.
     const slow = Math.max(0, tally.latency.countAtLeast(reference.limitMs) - bursts.degraded);
-    measurements.latency = { ...measurement('slow', slow, successes, P99_TAIL_SHARE), reference };
+    measurements.latency = { ...counts.measurement('slow', slow, successes, P99_TAIL_SHARE), reference };
   }
   // A measure explained by an earlier one (a blackholed connect also retransmits SYNs, a late
   // connect is also a slow one) neither flags nor leads: its e-value is set to 0.
@@ -241,19 +264,24 @@ function mainWindowSuccesses(tally: PairTally): number {
   return tally.successes - (tally.confirmation?.successes ?? 0);
 }
 
-function referenceKey(pair: { protocol: string; path: string }): string {
-  return `${pair.protocol}|${pair.path}`;
+/** "tcp|pod": each key made once, not twice a pair. */
+const REFERENCE_KEYS = new Map<Protocol, Map<NetworkPath, string>>();
+function referenceKey(protocol: Protocol, path: NetworkPath): string {
+  const byPath = REFERENCE_KEYS.get(protocol) ?? new Map<NetworkPath, string>();
+  REFERENCE_KEYS.set(protocol, byPath);
+  const key = byPath.get(path) ?? `${protocol}|${path}`;
+  byPath.set(path, key);
+  return key;
 }
 
 function latencyReferences(tallies: TalliedPairs, thresholds: Thresholds): Map<string, LatencyReference> {
   const p99s = new Map<string, number[]>();
   for (let row = 0; row < tallies.size; row++) {
-    const tally = tallies.tally(row);
-    if (mainWindowSuccesses(tally) < thresholds.minLatencySamples) continue;
-    const key = referenceKey(tally);
+    if (tallies.mainWindowSuccesses(row) < thresholds.minLatencySamples) continue;
+    const key = referenceKey(tallies.protocol(row), tallies.path(row));
     const group = p99s.get(key) ?? [];
     p99s.set(key, group);
-    group.push(tally.latency.quantile(0.99)!);
+    group.push(tallies.latency(row).quantile(0.99)!);
   }
   const references = new Map<string, LatencyReference>();
   for (const [key, group] of p99s) {
@@ -267,27 +295,31 @@ function latencyReferences(tallies: TalliedPairs, thresholds: Thresholds): Map<s
 
 /** The sub-records most pairs share, one frozen object for each distinct value (interned.ts). */
 class SharedParts {
-  private readonly intervals = new Interned<ProportionInterval>();
-  private readonly directions = new Interned<NonNullable<PairReport['udpDirection']>>();
+  private readonly intervals = new ByCounts<ProportionInterval>();
+  /** By basis and requests lost, then replies lost. */
+  private readonly directions = new ByCounts<Map<number, NonNullable<PairReport['udpDirection']>>>();
   private readonly evidence = new Interned<PairReport['logEvidence']>();
 
   interval(k: number, n: number): ProportionInterval {
-    return this.intervals.get(countsKey(k, n), () => proportionInterval(k, n));
+    return this.intervals.get(k, n) ?? this.intervals.set(k, n, Object.freeze(proportionInterval(k, n)));
   }
 
   udpDirection(direction: PairTally['udpDirection']): PairReport['udpDirection'] {
-    return direction && this.directions.get(`${direction.basis}/${direction.requestsLost}/${direction.repliesLost}`, () => direction);
+    if (!direction) return direction;
+    const { basis, requestsLost, repliesLost } = direction;
+    const byReplies = this.directions.get(requestsLost, basis) ?? this.directions.set(requestsLost, basis, new Map());
+    return byReplies.get(repliesLost) ?? byReplies.set(repliesLost, Object.freeze(direction)).get(repliesLost)!;
   }
 
   /** ln E of each measure, in FLAG_ORDER. */
   logEvidence(measurements: Partial<Record<PairFlag, Measurement>>): PairReport['logEvidence'] {
     let key = '';
     for (const flag of FLAG_ORDER) if (measurements[flag]) key += `${flag}=${roundedLog(measurements[flag].logEvidence)};`;
-    return this.evidence.get(key, () => {
-      const logEvidence: PairReport['logEvidence'] = {};
-      for (const flag of FLAG_ORDER) if (measurements[flag]) logEvidence[flag] = roundedLog(measurements[flag].logEvidence);
-      return logEvidence;
-    });
+    const known = this.evidence.find(key);
+    if (known) return known;
+    const logEvidence: PairReport['logEvidence'] = {};
+    for (const flag of FLAG_ORDER) if (measurements[flag]) logEvidence[flag] = roundedLog(measurements[flag].logEvidence);
+    return this.evidence.keep(key, logEvidence);
   }
 }
 
