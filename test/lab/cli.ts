@@ -11,7 +11,7 @@ import { NO_COSTS, UPSTREAM_COSTS, type ControlPlaneCosts } from './api/flow-con
 import { activeHollowFaults, addHollowFault, clearHollowFaults, HOLLOW_FAULT_KINDS } from './hollow/faults.ts';
 import { hollowAddressing } from './hollow/lab.ts';
 import { parseByteSize, validateLabOptions } from './lab.ts';
-import { FAULT_KINDS, addFault, clearFaults, listFaults, type Fault, type FaultFamily, type FaultKind } from './net/faults.ts';
+import { FAULT_KINDS, addFaults, clearFaults, faultTarget, listFaults, type Fault, type FaultFamily, type FaultKind } from './net/faults.ts';
 import { nodeAddressing, parseKernelVersions } from './net/topology.ts';
 import { ensurePrerequisites } from './prerequisites.ts';
 import { labDir, readState, type LabState, type Overlay } from './state.ts';
@@ -204,7 +204,7 @@ async function fault(args: string[]): Promise<void> {
   const dir = labDir();
   const state = runningLab(dir);
   if (state.rootless) throw new Error(`faults need a lab started as root: ${ROOTLESS_NOTE}`);
-  const target = { nodes: nodeAddressing(state.prefix, state.nodes, false, state.ipv6), overlay: state.overlay, dir };
+  const target = faultTarget(state, dir);
   if (action === 'clear') {
     if (state.hollow) clearHollowFaults(dir);
     else await clearFaults(target);
@@ -231,10 +231,7 @@ async function fault(args: string[]): Promise<void> {
     process.stdout.write(`fault added: ${describeFault(added)} (hollow: in the network model from ${new Date(since).toISOString()})\n`);
     return;
   }
-  // '*': one fault per node, added in one go (a lab command per node takes a second or more to
-  // start, so on a 6-node lab the last would land several seconds after the first).
-  const froms = requested.from === '*' ? target.nodes.map((node) => node.name) : [requested.from];
-  for (const from of froms) process.stdout.write(`fault added: ${describeFault(addFault(target, { ...requested, from }))}\n`);
+  for (const added of addFaults(target, requested)) process.stdout.write(`fault added: ${describeFault(added)}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addFault, clearFaults, type Fault, type FaultTarget } from '../lab/net/faults.ts';
-import { nodeAddressing } from '../lab/net/topology.ts';
+import { addFaults, clearFaults, faultTarget, type Fault } from '../lab/net/faults.ts';
 import { readState } from '../lab/state.ts';
 import { kubectlPath } from './kubectl.ts';
 
@@ -71,11 +70,9 @@ export class LabSession {
   get faults(): { add(fault: Fault): void; clear(): Promise<void> } {
     const state = readState(join(this.dir, 'state'));
     if (!state || state.rootless || state.hollow) throw new Error('in-process faults need a real lab up as root');
-    const target: FaultTarget = { nodes: nodeAddressing(state.prefix, state.nodes, false, state.ipv6), overlay: state.overlay, dir: join(this.dir, 'state') };
+    const target = faultTarget(state, join(this.dir, 'state'));
     return {
-      add: (fault) => {
-        for (const node of fault.from === '*' ? target.nodes : [{ name: fault.from }]) addFault(target, { ...fault, from: node.name });
-      },
+      add: (fault) => void addFaults(target, fault),
       clear: () => clearFaults(target),
     };
   }

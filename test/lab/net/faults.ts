@@ -13,10 +13,10 @@
 // neighbour-table limits (neigh-overflow.ts): one kernel table, so every node at once.
 import { IS_ROOT, nsExec } from '../../support/netns.ts';
 import { activeNeighbourOverflow, lowerNeighbourLimits, restoreNeighbourLimits } from './neigh-overflow.ts';
-import type { Overlay } from '../state.ts';
+import type { LabState, Overlay } from '../state.ts';
 import { birdPid, startBird, waitForBgpRoutes } from './routed.ts';
 import { applyNft } from './services.ts';
-import { findNode, labPrefixOf, type NodeAddressing } from './topology.ts';
+import { findNode, labPrefixOf, nodeAddressing, type NodeAddressing } from './topology.ts';
 import { UNDERLAY_MTU } from './underlay.ts';
 import { bridgeFdbEntries, flushPeerEntries, VXLAN_PORT, writePeerEntries } from './vxlan.ts';
 
@@ -114,6 +114,20 @@ export function validateFault({ nodes, overlay }: FaultTarget, fault: Fault): Fa
 
 const describe = (f: Fault): string =>
   Object.entries(f).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(' ');
+
+/** What faults act on in a real lab: its nodes' addresses, its overlay, and its state directory. */
+export function faultTarget(state: LabState, dir: string): FaultTarget {
+  return { nodes: nodeAddressing(state.prefix, state.nodes, false, state.ipv6), overlay: state.overlay, dir };
+}
+
+/**
+ * The fault, or with from '*' one per node, added in one go (a lab command per node takes a
+ * second or more to start, so on a 6-node lab the last would land several seconds after the first).
+ */
+export function addFaults(target: FaultTarget, requested: Fault): Fault[] {
+  const froms = requested.from === '*' ? target.nodes.map((node) => node.name) : [requested.from];
+  return froms.map((from) => addFault(target, { ...requested, from }));
+}
 
 export function addFault(target: FaultTarget, requested: Fault): Fault {
   const fault = validateFault(target, requested);
