@@ -47,9 +47,11 @@ export function analyse(input: AnalysisInput): MatrixReport {
   // Before the pairs are read: pairs that a pattern explains get its flag here, then every other pair its verdict.
   // By heatmap cell only when a finding asks (most runs have none): 165,000 keys at 5,000 nodes.
   let cells: Map<string, JudgedPair[]> | undefined;
+  let bySource: Map<string, JudgedPair[]> | undefined;
   const context: FindingContext = {
     nodes: new Map(nodes.map((node) => [node.name, node])), judged, thresholds, burstWindows, policies: input.policies, run,
     get cells() { return (cells ??= groupBy(judged, (j) => cellKey(j.report))); },
+    get bySource() { return (bySource ??= groupBy(judged, (j) => j.report.source)); },
   };
   const reportFindings = findings(context, burstFindings(trouble));
   settleVerdicts(judged, run);

@@ -4,7 +4,6 @@
 // also has the neighbour-table overflow signature are told by neighbour-overflow.ts.
 import type { Finding, NodeEvidence, NodeReport, PairReport } from '../shared/report.ts';
 import { countOf } from '../shared/format.ts';
-import { groupBy } from '../shared/group-by.ts';
 import { kernelBefore } from './kernel.ts';
 import { counterOverPaths } from './nodes.ts';
 import type { FindingContext } from './finding-context.ts';
@@ -23,10 +22,9 @@ export function bufferErrorCounts(node: NodeReport, fromNode: readonly PairRepor
 /** `told`: nodes another finding already names as neighbour-table overflow. */
 export function enobufsFinding(context: FindingContext, told: ReadonlySet<string> = new Set()): Finding | null {
   const nodes: NodeEvidence[] = [];
-  const pairsBySource = groupBy(context.judged, (j) => j.report.source);
   for (const node of context.nodes.values()) {
     if (told.has(node.name)) continue;
-    const counts = bufferErrorCounts(node, (pairsBySource.get(node.name) ?? []).map((j) => j.report));
+    const counts = bufferErrorCounts(node, (context.bySource.get(node.name) ?? []).map((j) => j.report));
     if (Object.keys(counts).length > 0) nodes.push({ node: node.name, kernelVersion: node.kernelVersion, counts });
   }
   if (nodes.length === 0) return null;

@@ -30,6 +30,8 @@ export function everyPairFailed(pairs: readonly Outcome[]): boolean {
 }
 
 export function everyPairFailedFinding(context: FindingContext): Finding | null {
+  // Nearly every run has a node pair that got through: said without listing 165,000 pairs at 5,000 nodes.
+  if (context.judged.some(({ report }) => report.successes > 0 && !isResolver(report.destination))) return null;
   const reports = context.judged.map((j) => j.report);
   const pairs = pairsMeant(reports);
   if (!everyPairFailed(pairs)) return null;

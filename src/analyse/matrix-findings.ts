@@ -61,10 +61,12 @@ export function matrixFindings(context: FindingContext): Finding[] {
     // Each node's UDP pairs on this network, as source or destination: indexed once, when a finding first asks.
     let byEnd: Map<string, JudgedPair[]> | null = null;
     const touching = (node: string) => (byEnd ??= udpPairsByEnd(pairs)).get(node) ?? [];
+    let protocols: JudgedPair[][] | null = null;
     for (const metric of MATRIX_METRICS) {
       // Most runs are clean: no elevated pair, no pattern to look for.
       if (!pairs.some((j) => j.measurements[metric]?.elevated)) continue;
-      const byProtocol = [...groupBy(pairs.filter((j) => j.measurements[metric]), (j) => j.report.protocol).values()];
+      protocols ??= [...groupBy(pairs, (j) => j.report.protocol).values()];
+      const byProtocol = protocols.map((onOne) => onOne.filter((j) => j.measurements[metric])).filter((measured) => measured.length > 0);
       const rules = {
         p0: metric === 'latency' ? P99_TAIL_SHARE : thresholds.lossRatio, share: thresholds.patternShare,
         alpha: thresholds.falseDiscoveryRate / byProtocol.length, square: kind === 'nodes',

@@ -41,13 +41,12 @@ interface Suspect {
  * kernel counted sends it could not make (UDP SndbufErrors, ENOBUFS, EINVAL on 3.6-6.5).
  */
 export function neighbourOverflowFinding(context: FindingContext): NeighbourOverflow | null {
-  const bySource = groupBy(context.judged.filter((j) => !isResolver(j.report.destination)), (j) => j.report.source);
   // As patterns.ts: every node's row and column, the whole matrix and a partition per matrix.
   const tests = 2 * context.nodes.size + 2;
   const level = Math.log(tests / context.thresholds.falseDiscoveryRate);
   const suspects: Suspect[] = [];
   for (const node of context.nodes.values()) {
-    const pairs = bySource.get(node.name) ?? [];
+    const pairs = (context.bySource.get(node.name) ?? []).filter((j) => !isResolver(j.report.destination));
     const suspect = suspectOf(node, pairs, context, level);
     if (suspect) suspects.push(suspect);
   }

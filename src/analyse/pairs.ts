@@ -7,33 +7,42 @@ import { HistogramStore, LatencyHistogram, withRoom } from '../shared/histogram.
 import { Interned } from './interned.ts';
 import { PROTOCOLS, type NetworkPath, type Protocol } from '../shared/plan.ts';
 
+/**
+ * What analysis reads of one pair (TalliedPairs.at): its series merged, main window and
+ * confirmation together in every loss-like count.
+ */
 export interface PairTally {
   source: string;
   destination: string;
   protocol: Protocol;
   path: NetworkPath;
   /** IPv6 pairs are pairs of their own: a dual-stack cluster has two networks between the same nodes. */
-  family?: 'ipv6';
+  family: 'ipv6' | undefined;
   /** ip:port probed, several joined by ',' (merged series that differed). */
   target: string;
-  /** Main window and confirmation together, as every loss-like count below. */
   attempts: number;
   successes: number;
-  /** The main window's successes only. */
-  latency: LatencyHistogram;
   /** Failed probes by outcome, 'ok' left out, keys sorted for a stable report; pairs with the same failures share one frozen record. */
   errors: Record<string, number>;
   synRetransmits: number;
   dnsTimeouts: number;
   dnsAnsweredAtResolverMarks: number[];
   /** UDP: lost on the way there vs answers lost on the way back (from the echoes' receive counts). */
-  udpDirection: { basis: number; requestsLost: number; repliesLost: number } | null;
+  udpDirection(): { basis: number; requestsLost: number; repliesLost: number } | null;
   /** --window: the probes that started in burst windows, which the burst findings report. */
   inBursts: WindowCounts;
   /** --window: successes the hard way in the other windows (connects after SYN retransmits, answers at resolver marks). */
   degradedOutsideBursts: number;
-  /** The confirmation probes among the counts; null when none were made. */
-  confirmation: { attempts: number; successes: number; synRetransmits: number; durationMs: number } | null;
+  /** Confirmation probes were made (plan.confirm); the confirmed counts below are 0 when not. */
+  confirmed: boolean;
+  confirmedAttempts: number;
+  confirmedSuccesses: number;
+  confirmedSynRetransmits: number;
+  confirmedMs: number;
+  /** The main window's latency (confirmation's successes are not in it): quantiles for `qs` ascending, as LatencyHistogram.quantile. */
+  latencyQuantiles(qs: readonly number[]): (number | null)[];
+  /** Its samples at or above `limitMs`, as LatencyHistogram.countAtLeast. */
+  latencyCountAtLeast(limitMs: number): number;
 }
 
 export interface WindowCounts {
@@ -75,15 +84,15 @@ interface TallyWindows {
   degraded: number[];
 }
 
-/** The tallies analysis takes (PairTallies.take): each pair's, made when asked for, as many times as asked. */
+/**
+ * The tallies analysis takes (PairTallies.take), read a row at a time: at(row) moves one
+ * PairTally to that row and returns it, so that it holds until the next at(). A 5,000-node run
+ * has ~165,000 rows, and an object per row (with its histogram made again) was ~250 MB of
+ * garbage for the collector to follow.
+ */
 export interface TalliedPairs {
   size: number;
-  tally(row: number): PairTally;
-  /** What the cluster's latency references read of a row, without making its whole tally: its network, main-window successes and histogram. */
-  protocol(row: number): Protocol;
-  path(row: number): NetworkPath;
-  mainWindowSuccesses(row: number): number;
-  latency(row: number): LatencyHistogram;
+  at(row: number): PairTally;
 }
 
 /** The counts of a row, each a slot in PairTallies' numbers (FIELDS a row). */
@@ -184,52 +193,10 @@ export class PairTallies {
    */
   take(burstWindows: ReadonlySet<number> = new Set()): TalliedPairs {
     const { numbers, sources, destinations, protocols, paths, ipv6, targets, histograms, failures, resolverMarks, windows } = this;
-    // This store starts again empty: what was handed over is held by the tallies alone.
+    const taken = new TallyRow({ numbers, sources, destinations, protocols, paths, ipv6, targets, histograms, failures, resolverMarks, windows }, burstWindows);
+    // This store starts again empty: what was handed over is held by the tally rows alone.
     Object.assign(this, new PairTallies());
-    const errors = new Interned<Record<string, number>>();
-    const errorsOf = (row: number): Record<string, number> => {
-      const failed = failures.get(row);
-      if (!failed) return NO_ERRORS;
-      const sorted = sortedFailures(failed);
-      const key = JSON.stringify(sorted);
-      return errors.find(key) ?? errors.keep(key, sorted);
-    };
-    const tally = (row: number): PairTally => {
-      const at = row * FIELDS;
-      const successes = numbers[at + FIELD.successes];
-      const tally: PairTally = {
-        source: sources[row], destination: destinations[row], protocol: protocols[row], path: paths[row],
-        target: targets[row],
-        attempts: numbers[at + FIELD.attempts],
-        successes,
-        latency: histograms.get(row),
-        errors: errorsOf(row),
-        synRetransmits: numbers[at + FIELD.synRetransmits],
-        dnsTimeouts: numbers[at + FIELD.dnsTimeouts],
-        dnsAnsweredAtResolverMarks: resolverMarks.get(row) ?? NO_MARKS,
-        udpDirection: numbers[at + FIELD.hasUdpDirection]
-          ? { basis: numbers[at + FIELD.udpBasis], requestsLost: numbers[at + FIELD.udpRequestsLost], repliesLost: numbers[at + FIELD.udpRepliesLost] }
-          : null,
-        inBursts: NO_PROBES,
-        degradedOutsideBursts: 0,
-        confirmation: numbers[at + FIELD.hasConfirmation]
-          ? { attempts: numbers[at + FIELD.confirmedAttempts], successes: numbers[at + FIELD.confirmedSuccesses], synRetransmits: numbers[at + FIELD.confirmedSynRetransmits], durationMs: numbers[at + FIELD.confirmedMs] }
-          : null,
-      };
-      // Set after, not spread in: a literal with spreads is built key by key, at ~165,000 pairs twice over.
-      if (ipv6.has(row)) tally.family = 'ipv6';
-      const perWindow = windows.get(row);
-      if (perWindow) Object.assign(tally, splitByBursts(perWindow, burstWindows));
-      return tally;
-    };
-    return {
-      size: sources.length,
-      tally,
-      protocol: (row) => protocols[row],
-      path: (row) => paths[row],
-      mainWindowSuccesses: (row) => numbers[row * FIELDS + FIELD.successes] - numbers[row * FIELDS + FIELD.confirmedSuccesses],
-      latency: (row) => histograms.get(row),
-    };
+    return { size: taken.size, at: (row) => taken.moveTo(row) };
   }
 
   /** --window: each pair counted per window. */
@@ -284,6 +251,108 @@ export class PairTallies {
         sum[resend] = (sum[resend] ?? 0) + count;
       });
     }
+  }
+}
+
+/** A PairTallies' columns, as take() hands them over. */
+interface TallyColumns {
+  numbers: Float64Array;
+  sources: readonly string[];
+  destinations: readonly string[];
+  protocols: readonly Protocol[];
+  paths: readonly NetworkPath[];
+  ipv6: ReadonlySet<number>;
+  targets: readonly string[];
+  histograms: HistogramStore;
+  failures: ReadonlyMap<number, Record<string, number>>;
+  resolverMarks: ReadonlyMap<number, number[]>;
+  windows: ReadonlyMap<number, TallyWindows>;
+}
+
+/** One PairTally, moved from row to row of the columns (TalliedPairs.at). */
+class TallyRow implements PairTally {
+  source = '';
+  destination = '';
+  protocol: Protocol = 'tcp';
+  path: NetworkPath = 'pod';
+  family: 'ipv6' | undefined = undefined;
+  target = '';
+  attempts = 0;
+  successes = 0;
+  errors = NO_ERRORS;
+  synRetransmits = 0;
+  dnsTimeouts = 0;
+  dnsAnsweredAtResolverMarks = NO_MARKS;
+  inBursts = NO_PROBES;
+  degradedOutsideBursts = 0;
+  confirmed = false;
+  confirmedAttempts = 0;
+  confirmedSuccesses = 0;
+  confirmedSynRetransmits = 0;
+  confirmedMs = 0;
+  private row = -1;
+  private readonly errorRecords = new Interned<Record<string, number>>();
+  private readonly columns: TallyColumns;
+  private readonly burstWindows: ReadonlySet<number>;
+
+  constructor(columns: TallyColumns, burstWindows: ReadonlySet<number>) {
+    this.columns = columns;
+    this.burstWindows = burstWindows;
+  }
+
+  get size(): number {
+    return this.columns.sources.length;
+  }
+
+  moveTo(row: number): PairTally {
+    const { columns } = this;
+    const n = columns.numbers;
+    const at = row * FIELDS;
+    this.row = row;
+    this.source = columns.sources[row];
+    this.destination = columns.destinations[row];
+    this.protocol = columns.protocols[row];
+    this.path = columns.paths[row];
+    this.family = columns.ipv6.has(row) ? 'ipv6' : undefined;
+    this.target = columns.targets[row];
+    this.attempts = n[at + FIELD.attempts];
+    this.successes = n[at + FIELD.successes];
+    this.errors = this.errorsOf(row);
+    this.synRetransmits = n[at + FIELD.synRetransmits];
+    this.dnsTimeouts = n[at + FIELD.dnsTimeouts];
+    this.dnsAnsweredAtResolverMarks = columns.resolverMarks.get(row) ?? NO_MARKS;
+    this.confirmed = n[at + FIELD.hasConfirmation] === 1;
+    this.confirmedAttempts = n[at + FIELD.confirmedAttempts];
+    this.confirmedSuccesses = n[at + FIELD.confirmedSuccesses];
+    this.confirmedSynRetransmits = n[at + FIELD.confirmedSynRetransmits];
+    this.confirmedMs = n[at + FIELD.confirmedMs];
+    const perWindow = columns.windows.get(row);
+    const split = perWindow ? splitByBursts(perWindow, this.burstWindows) : null;
+    this.inBursts = split?.inBursts ?? NO_PROBES;
+    this.degradedOutsideBursts = split?.degradedOutsideBursts ?? 0;
+    return this;
+  }
+
+  udpDirection(): { basis: number; requestsLost: number; repliesLost: number } | null {
+    const n = this.columns.numbers;
+    const at = this.row * FIELDS;
+    return n[at + FIELD.hasUdpDirection] ? { basis: n[at + FIELD.udpBasis], requestsLost: n[at + FIELD.udpRequestsLost], repliesLost: n[at + FIELD.udpRepliesLost] } : null;
+  }
+
+  latencyQuantiles(qs: readonly number[]): (number | null)[] {
+    return this.columns.histograms.quantiles(this.row, qs);
+  }
+
+  latencyCountAtLeast(limitMs: number): number {
+    return this.columns.histograms.countAtLeast(this.row, limitMs);
+  }
+
+  private errorsOf(row: number): Record<string, number> {
+    const failed = this.columns.failures.get(row);
+    if (!failed) return NO_ERRORS;
+    const sorted = sortedFailures(failed);
+    const key = JSON.stringify(sorted);
+    return this.errorRecords.find(key) ?? this.errorRecords.keep(key, sorted);
   }
 }
 

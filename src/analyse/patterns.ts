@@ -18,7 +18,6 @@
 // own e-values would be valid too, but one clean-looking cell (e-value 0 on the flag side)
 // zeroes it, and a row that is 80 % elevated is exactly the case to find. Fixed-n tests of the
 // pooled count (binomial, Wilson) would not hold: the series' lengths depend on their data.
-import { groupBy } from '../shared/group-by.ts';
 import { logEvidence } from '../shared/sequential-test.ts';
 import { wilsonInterval, type Proportion } from './wilson.ts';
 
@@ -70,9 +69,8 @@ const MIN_NODES_FOR_MATRIX_PATTERN = 3;
 
 export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], rules: PatternRules): MatrixPattern<Cell>[] {
   if (!cells.some((cell) => cell.elevated)) return [];
-  const ends = new Set<string>();
-  for (const cell of cells) ends.add(cell.source).add(cell.destination);
-  const nodes = [...ends];
+  const ends = new CellEnds(cells);
+  const { nodes } = ends;
   // Every node's row and column, the whole matrix and one partition: the tests one matrix can make.
   const scopeTests = 2 * nodes.length + 2;
   const pattern = (name: MatrixPatternName, scope: readonly Cell[], node: string | null = null, groups: string[][] | null = null): MatrixPattern<Cell> | null => {
@@ -86,27 +84,30 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
   }
 
   const patterns: MatrixPattern<Cell>[] = [];
-  const rows = groupBy(cells, (cell) => cell.source);
-  const columns = groupBy(cells, (cell) => cell.destination);
-  for (const node of nodes) {
-    const row = pattern('bad-source', rows.get(node) ?? [], node);
-    const column = pattern('bad-destination', columns.get(node) ?? [], node);
+  const rows = ends.byNode(ends.source);
+  const columns = ends.byNode(ends.destination);
+  const onLine = new Uint8Array(nodes.length);
+  nodes.forEach((node, id) => {
+    const row = pattern('bad-source', rows[id], node);
+    const column = pattern('bad-destination', columns[id], node);
     if (row && column) {
-      const scope = [...rows.get(node)!, ...columns.get(node)!];
+      const scope = [...rows[id], ...columns[id]];
       // Its row and column each cleared the level on their own; the finding quotes the weaker.
       const weaker = row.pooled.logEvidence < column.pooled.logEvidence ? row : column;
       patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter((cell) => cell.elevated), scope, pooled: { ...pooledOf(scope, rules.p0), logEvidence: weaker.pooled.logEvidence }, tests: scopeTests });
     } else if (row ?? column) patterns.push((row ?? column)!);
-  }
+    if (row ?? column) onLine[id] = 1;
+  });
 
   if (rules.square) {
-    const lineNodes = new Set(patterns.map((p) => p.node));
-    const rest = cells.filter((cell) => !lineNodes.has(cell.source) && !lineNodes.has(cell.destination));
+    const rest: number[] = [];
+    for (let i = 0; i < cells.length; i++) if (!onLine[ends.source[i]] && !onLine[ends.destination[i]]) rest.push(i);
     // Without an elevated cell among them no partition can clear its share (pooledIfSpread).
-    const groups = rest.some((cell) => cell.elevated) ? componentsWithoutElevated(rest) : [];
+    const groups = rest.some((i) => cells[i].elevated) ? ends.componentsWithoutElevated(rest) : [];
     if (groups.length > 1) {
       const groupOf = new Map(groups.flatMap((group, i) => group.map((node) => [node, i] as const)));
-      const partition = pattern('partition', rest.filter((cell) => groupOf.get(cell.source) !== groupOf.get(cell.destination)), null, groups);
+      const restCells = rest.map((i) => cells[i]);
+      const partition = pattern('partition', restCells.filter((cell) => groupOf.get(cell.source) !== groupOf.get(cell.destination)), null, groups);
       if (partition) patterns.push(partition);
     }
   }
@@ -126,9 +127,82 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
   return patterns;
 }
 
+/**
+ * The cells' nodes numbered in the order first seen (each cell's source, then its destination),
+ * and each cell's ends by number: a 5,000-node matrix has ~55,000 cells a protocol, and its rows,
+ * columns and components keyed by node names (and by "source|destination" text) were most of
+ * the time patterns took.
+ */
+class CellEnds<Cell extends MatrixCell> {
+  readonly nodes: string[] = [];
+  readonly source: Int32Array;
+  readonly destination: Int32Array;
+  private readonly cells: readonly Cell[];
+
+  constructor(cells: readonly Cell[]) {
+    this.cells = cells;
+    this.source = new Int32Array(cells.length);
+    this.destination = new Int32Array(cells.length);
+    const ids = new Map<string, number>();
+    const idOf = (node: string) => {
+      let id = ids.get(node);
+      if (id === undefined) ids.set(node, (id = this.nodes.push(node) - 1));
+      return id;
+    };
+    for (let i = 0; i < cells.length; i++) {
+      this.source[i] = idOf(cells[i].source);
+      this.destination[i] = idOf(cells[i].destination);
+    }
+  }
+
+  /** Each node's cells by one end (a row by source, a column by destination), in the cells' order. */
+  byNode(end: Int32Array): Cell[][] {
+    const lines: Cell[][] = this.nodes.map(() => []);
+    for (let i = 0; i < end.length; i++) lines[end[i]].push(this.cells[i]);
+    return lines;
+  }
+
+  /**
+   * Connected components of the graph of `rest`'s nodes (cells by index) whose edges are the
+   * node pairs with no elevated cell either way; nodes and groups in the order first seen.
+   */
+  componentsWithoutElevated(rest: readonly number[]): string[][] {
+    const count = this.nodes.length;
+    const parent = Int32Array.from({ length: count }, (_, id) => id);
+    const root = (id: number): number => {
+      let r = id;
+      while (parent[r] !== r) r = parent[r];
+      parent[id] = r;
+      return r;
+    };
+    const elevatedBetween = new Set<number>();
+    for (const i of rest) {
+      if (!this.cells[i].elevated) continue;
+      elevatedBetween.add(this.source[i] * count + this.destination[i]).add(this.destination[i] * count + this.source[i]);
+    }
+    const order: number[] = [];
+    const seen = new Uint8Array(count);
+    for (const i of rest) {
+      for (const id of [this.source[i], this.destination[i]]) if (!seen[id]) (seen[id] = 1, order.push(id));
+      if (!elevatedBetween.has(this.source[i] * count + this.destination[i])) parent[root(this.source[i])] = root(this.destination[i]);
+    }
+    const groups = new Map<number, string[]>();
+    for (const id of order) {
+      const r = root(id);
+      const group = groups.get(r);
+      if (group) group.push(this.nodes[id]);
+      else groups.set(r, [this.nodes[id]]);
+    }
+    return [...groups.values()];
+  }
+}
+
 /** The scope pooled, when enough of its cells are elevated and the pooled flag-side e-value clears the Bonferroni level. */
 function pooledIfSpread<Cell extends MatrixCell>(scope: readonly Cell[], rules: PatternRules, tests: number): Pooled | null {
-  if (scope.length < MIN_CELLS_FOR_LINE || scope.filter((cell) => cell.elevated).length < rules.share * scope.length) return null;
+  if (scope.length < MIN_CELLS_FOR_LINE) return null;
+  let elevated = 0;
+  for (let i = 0; i < scope.length; i++) if (scope[i].elevated) elevated++;
+  if (elevated < rules.share * scope.length) return null;
   const pooled = pooledOf(scope, rules.p0);
   return pooled.ratio > rules.p0 && pooled.logEvidence >= Math.log(tests / rules.alpha) ? pooled : null;
 }
@@ -137,21 +211,4 @@ function pooledOf(cells: readonly MatrixCell[], p0: number): Pooled {
   const k = cells.reduce((total, cell) => total + cell.k, 0);
   const n = cells.reduce((total, cell) => total + cell.n, 0);
   return { k, n, ...wilsonInterval(k, n), logEvidence: logEvidence(k, n, p0) };
-}
-
-/** Connected components of the graph whose edges are the node pairs with no elevated cell. */
-function componentsWithoutElevated(cells: readonly MatrixCell[]): string[][] {
-  const parent = new Map<string, string>();
-  const root = (node: string): string => {
-    let r = node;
-    while (parent.get(r) !== r) r = parent.get(r)!;
-    parent.set(node, r);
-    return r;
-  };
-  for (const cell of cells) for (const node of [cell.source, cell.destination]) if (!parent.has(node)) parent.set(node, node);
-  const elevatedBetween = new Set(cells.filter((c) => c.elevated).flatMap((c) => [`${c.source}|${c.destination}`, `${c.destination}|${c.source}`]));
-  for (const cell of cells) {
-    if (!elevatedBetween.has(`${cell.source}|${cell.destination}`)) parent.set(root(cell.source), root(cell.destination));
-  }
-  return [...groupBy(parent.keys(), root).values()];
 }

@@ -44,11 +44,11 @@ export function falseDiscoveryCutoff(pValues: readonly number[], q: number): num
  * keeps the expected share of false discoveries <= q under any dependence between the tests,
  * and e-values may come from tests stopped at data-dependent times (sequential-test.ts),
  * which Benjamini-Hochberg on fixed-n p-values does not allow. In log space (e-values of
- * thousands of probes overflow a double). Returns the smallest ln e rejected; Infinity
- * when nothing is.
+ * thousands of probes overflow a double). `m`: the tests, when the e-values of 0 (ln e
+ * = -Infinity) among them are left out of the list. Returns the smallest ln e rejected;
+ * Infinity when nothing is.
  */
-export function eBenjaminiHochbergCutoff(logEValues: readonly number[], q: number): number {
-  const m = logEValues.length;
+export function eBenjaminiHochbergCutoff(logEValues: readonly number[], q: number, m = logEValues.length): number {
   const sorted = logEValues.filter((logE) => logE > -Infinity).sort((a, b) => b - a);
   for (let k = sorted.length; k >= 1; k--) {
     if (sorted[k - 1] >= Math.log(m / (q * k))) return sorted[k - 1];

@@ -203,21 +203,14 @@ export class LatencyHistogram {
   /** The q-quantile (0..1), or null when empty. min and max are exact. */
   quantile(q: number): number | null {
     if (this.count === 0) return null;
-    if (q <= 0) return this.min;
-    if (q >= 1) return this.max;
-    // Nearest-rank: the smallest value with at least q·n samples at or below it.
-    const rank = Math.max(1, Math.ceil(q * this.count));
+    const rank = quantileRank(q, this.count);
     if (rank <= this.zeroCount) return this.min;
     const { buckets } = this;
     const capacity = buckets.length >> 1;
     let seen = this.zeroCount;
     for (let j = 0; j < this.occupied; j++) {
       seen += buckets[capacity + j];
-      if (seen >= rank) {
-        // The point of bucket i whose relative distance to both edges is RELATIVE_ACCURACY.
-        const estimate = (2 * Math.pow(GAMMA, buckets[j])) / (GAMMA + 1);
-        return Math.min(this.max, Math.max(this.min, estimate));
-      }
+      if (seen >= rank) return bucketEstimate(buckets[j], this.min, this.max);
     }
     return this.max;
   }
@@ -409,6 +402,91 @@ export class HistogramStore {
     const scalars = { zeroCount: slots[at + 2], count: slots[at + 3], sum: slots[at + 4], min: slots[at + 5], max: slots[at + 6] };
     return LatencyHistogram.fromPacked(this.bytes.subarray(slots[at], slots[at + 1]), scalars);
   }
+
+  /**
+   * The slot's quantiles for `qs` in ascending order, what its LatencyHistogram's quantile()
+   * gives, read in one walk of the packed bytes: analysis reads four of each of 165,000 pairs
+   * at 5,000 nodes, and making each histogram again to read them was ~80 MB of garbage.
+   */
+  quantiles(slot: number, qs: readonly number[]): (number | null)[] {
+    const { slots, bytes } = this;
+    const at = slot * HistogramStore.SLOT_FIELDS;
+    const zeroCount = slots[at + 2];
+    const count = slots[at + 3];
+    const min = slots[at + 5];
+    const max = slots[at + 6];
+    const answers: (number | null)[] = [];
+    if (count === 0) return qs.map(() => null);
+    while (answers.length < qs.length && quantileRank(qs[answers.length], count) <= zeroCount) answers.push(min);
+    let seen = zeroCount;
+    let index = LOWEST_BUCKET;
+    let value = 0;
+    let scale = 1;
+    let isCount = false;
+    for (let i = slots[at]; i < slots[at + 1] && answers.length < qs.length; i++) {
+      const byte = bytes[i];
+      value += (byte & 127) * scale;
+      if (byte >= 128) {
+        scale *= 128;
+        continue;
+      }
+      // packedBuckets: a bucket's step from the one before, then its count.
+      if (isCount) {
+        seen += value;
+        while (answers.length < qs.length && quantileRank(qs[answers.length], count) <= seen) answers.push(bucketEstimate(index, min, max));
+      } else {
+        index += value;
+      }
+      isCount = !isCount;
+      value = 0;
+      scale = 1;
+    }
+    while (answers.length < qs.length) answers.push(max);
+    return answers;
+  }
+
+  /** The slot's LatencyHistogram's countAtLeast(thresholdMs), read in one walk of the packed bytes. */
+  countAtLeast(slot: number, thresholdMs: number): number {
+    const { slots, bytes } = this;
+    const at = slot * HistogramStore.SLOT_FIELDS;
+    if (thresholdMs <= MIN_TRACKED_MS) return slots[at + 3];
+    const from = bucketIndex(thresholdMs);
+    let n = 0;
+    let index = LOWEST_BUCKET;
+    let value = 0;
+    let scale = 1;
+    let isCount = false;
+    for (let i = slots[at]; i < slots[at + 1]; i++) {
+      const byte = bytes[i];
+      value += (byte & 127) * scale;
+      if (byte >= 128) {
+        scale *= 128;
+        continue;
+      }
+      if (!isCount) index += value;
+      else if (index >= from) n += value;
+      isCount = !isCount;
+      value = 0;
+      scale = 1;
+    }
+    return n;
+  }
+}
+
+/**
+ * Nearest-rank: the q-quantile is the smallest value with at least q·n of the n samples at or
+ * below it. q <= 0 is the minimum (rank 0, at or below any zero count) and q >= 1 the maximum
+ * (a rank no bucket reaches), both exact.
+ */
+function quantileRank(q: number, count: number): number {
+  if (q <= 0) return 0;
+  if (q >= 1) return Infinity;
+  return Math.max(1, Math.ceil(q * count));
+}
+
+/** The point of bucket i whose relative distance to both edges is RELATIVE_ACCURACY, within the exact extremes. */
+function bucketEstimate(index: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, (2 * Math.pow(GAMMA, index)) / (GAMMA + 1)));
 }
 
 /** `array`, or a copy at least twice as long when it is shorter than `length`. */

@@ -1,4 +1,4 @@
-import { LatencyHistogram, RELATIVE_ACCURACY } from '../../src/shared/histogram.ts';
+import { HistogramStore, LatencyHistogram, RELATIVE_ACCURACY } from '../../src/shared/histogram.ts';
 
 function exactQuantile(sorted: number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
@@ -136,5 +136,36 @@ describe('the dense wire form', () => {
   ])('refuses %s', (_case, change, message) => {
     const json = { offset: 0, counts: [1], zeroCount: 0, count: 1, sum: 1, min: 1, max: 1, ...change };
     expect(() => LatencyHistogram.fromJSON(json as never)).toThrow(message);
+  });
+});
+
+describe('HistogramStore', () => {
+  // What analysis reads of a pair's stored histogram, without making it again, must be what the histogram says.
+  const QS = [0, 1e-9, 0.01, 0.5, 0.9, 0.99, 0.999, 1 - 1e-9, 1];
+  const THRESHOLDS = [0, 0.001, 0.0011, 0.3, 1, 999, 1000, 1e6, Number.MAX_VALUE];
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const cases: [string, number[]][] = [
+    ['empty', []],
+    ['below 1 µs only', [0, 0.0005, 0]],
+    ['one sample', [0.042]],
+    ['the extremes', [0, 0.001, Number.MAX_VALUE]],
+    // Counts and steps past 127 and 16,383 take two and three varint bytes.
+    ['200,000 samples in one bucket, and a step of ~1,000 buckets', [...Array.from({ length: 200_000 }, () => 0.25), 5000]],
+    ['a heavy tail', Array.from({ length: 5000 }, (_, i) => (i % 40 === 0 ? 1000 + rand() * 3000 : rand() < 0.05 ? 0 : 0.05 + rand() * 2))],
+  ];
+
+  test.each(cases)('%s: its quantiles and counts above limits are the histogram\'s', (_name, values) => {
+    const store = new HistogramStore();
+    const histogram = new LatencyHistogram();
+    values.forEach((v) => histogram.record(v));
+    // Another slot before it, so that the slot's bytes do not start at 0.
+    const other = new LatencyHistogram();
+    other.record(3);
+    store.put(0, other);
+    store.put(1, histogram);
+    expect(store.quantiles(1, QS)).toEqual(QS.map((q) => histogram.quantile(q)));
+    expect(THRESHOLDS.map((t) => store.countAtLeast(1, t))).toEqual(THRESHOLDS.map((t) => histogram.countAtLeast(t)));
+    expect(store.quantiles(0, [0.5])).toEqual([3]);
   });
 });
