@@ -110,6 +110,9 @@ describe('eBenjaminiHochbergCutoff (e-BH, Wang & Ramdas 2022)', () => {
     // With 99 more tests at e = 0 the level is 100 / 0.05 = 2000.
     expect(eBenjaminiHochbergCutoff([Math.log(1999), ...new Array(99).fill(-Infinity)], 0.05)).toBe(Infinity);
     expect(rejected([Math.log(2000), ...new Array(99).fill(-Infinity)], 0.05)).toBe(1);
+    // The same tests with the e = 0 ones left out of the list and counted in m (as the analysis passes them).
+    expect(eBenjaminiHochbergCutoff([Math.log(1999)], 0.05, 100)).toBe(Infinity);
+    expect(eBenjaminiHochbergCutoff([Math.log(2000)], 0.05, 100)).toBeCloseTo(Math.log(2000), 12);
   });
 
   test('past a double: e-values of 10^400 and 10^-400 compare in log space', () => {
