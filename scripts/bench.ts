@@ -7,7 +7,9 @@
 // - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB);
 // - scale (only when named, ~25 min on a busy machine): the default matrix on hollow labs of 100,
 //   1,000 and 5,000 nodes (BENCH_SCALE_NODES=a,b to choose) and a 300-node full mesh
-//   (BENCH_SCALE_MESH=0: not): wall time and overhead beyond the window, API requests and 429s,
+//   (BENCH_SCALE_MESH=0: not): wall time and overhead beyond the window, how long after the
+//   window the last prober was done and the lab daemon's CPU (its hollow agents' results take
+//   the one core it runs on), API requests and 429s,
 //   the bundled CLI's (dist/kubectl-netprobe) peak RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
 // - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
 //   the Node bundle (npm run build), and the archives' sizes;
@@ -22,6 +24,7 @@ import { analyse } from '../src/analyse/analyse.ts';
 import { readDocuments } from '../src/collect/documents.ts';
 import { parseAgentResult } from '../src/collect/parse-agent-result.ts';
 import { agentCode } from '../src/deploy/agent-code.ts';
+import { START_DELAY_MS } from '../src/deploy/matrix/context.ts';
 import { runMatrix } from '../src/deploy/run-matrix.ts';
 import { createKubeClient, loadKubeConfig } from '../src/kube/client-node.ts';
 import { allPairs, DEFAULT_SAMPLE, sampleOnRing } from '../src/plan/pairs.ts';
@@ -177,22 +180,36 @@ interface ScaleRun {
   noData: number;
   /** The CLI's stderr lines, each with when it came. */
   phases: string[];
+  /** From the probe window's end (the probers' planned start + the window) to "collecting results": when the last prober had finished. */
+  windowToCollectS: number | null;
+  /** CPU the lab's daemon (API stand-in, hollow kubelets and agents) spent during the run. */
+  labCpuS: number;
 }
 
 /** `kubectl netprobe matrix` as a user runs it (its own process), -o json to a file; each stderr line with when it came (s from the start). */
-async function scaleRun(lab: LabSession, dir: string, cli: string, args: string[]): Promise<ScaleRun> {
+async function scaleRun(lab: LabSession, dir: string, cli: string, args: string[], windowS: number): Promise<ScaleRun> {
   const out = join(dir, `report-${randomBytes(3).toString('hex')}.json`);
+  const daemon = labDaemonPid(lab);
+  const labCpuBefore = cpuSecondsOf(daemon);
   const started = performance.now();
+  let collectingAt: number | null = null;
+  let windowEnd: number | null = null;
   const child = spawn(process.execPath, [cli, 'matrix', '-o', 'json', '--out', out, '--kubeconfig', lab.kubeconfig, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const phases: string[] = [];
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const line of chunk.split('\n').filter(Boolean)) phases.push(`${((performance.now() - started) / 1000).toFixed(0)}s ${line.slice(0, 60)}`);
+    for (const line of chunk.split('\n').filter(Boolean)) {
+      phases.push(`${((performance.now() - started) / 1000).toFixed(0)}s ${line.slice(0, 60)}`);
+      if (line === 'collecting results') collectingAt = performance.now();
+      // "probing from N pod(s) for 30s ... (56s to start them all)", or a start START_DELAY_MS away.
+      if (line.startsWith('probing from ')) windowEnd = performance.now() + (Number(/\((\d+)s to start them all\)/.exec(line)?.[1] ?? START_DELAY_MS / 1000) + windowS) * 1000;
+    }
     stderr += chunk;
   });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   const run = { code, stderr };
   const wallMs = performance.now() - started;
+  const labCpuS = cpuSecondsOf(daemon) - labCpuBefore;
 
   const cost = /^done: (\d+) API requests(?: \((\d+) answered 429[^)]*\))?; analysis and output ([\d.]+)s CPU; peak memory (\d+) MiB$/m.exec(run.stderr);
   if (run.code !== 0 || !cost) throw new Error(`matrix ${args.join(' ')} failed (exit ${run.code}):\n${run.stderr.slice(-3000)}`);
@@ -201,7 +218,18 @@ async function scaleRun(lab: LabSession, dir: string, cli: string, args: string[
   return {
     wallMs, requests: Number(cost[1]), throttled: Number(cost[2] ?? 0), analysisCpuS: Number(cost[3]), peakMiB: Number(cost[4]),
     jsonBytes: statSync(out).size, rosterKiB: roster ? Number(roster[1]) : null, noData: report.nodes.filter((n) => n.status !== 'ok').length, phases,
+    windowToCollectS: windowEnd !== null && collectingAt !== null ? (collectingAt - windowEnd) / 1000 : null, labCpuS,
   };
+}
+
+function labDaemonPid(lab: LabSession): number {
+  return (JSON.parse(readFileSync(join(lab.dir, 'state', 'state.json'), 'utf8')) as { daemonPid: number }).daemonPid;
+}
+
+/** A process's user + system CPU from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -218,17 +246,17 @@ async function benchScale(): Promise<void> {
   const timings: string[] = [];
   const row = (label: string, nodes: number, r: ScaleRun) => {
     timings.push(`${label}: ${r.phases.join(' | ')}`);
-    const line = `| ${label} | ${(r.wallMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000 - windowS).toFixed(0)} s | ${r.requests} (${(r.requests / nodes).toFixed(2)}/node) | ${r.throttled} | ${r.peakMiB} MiB | ${r.analysisCpuS.toFixed(1)} s | ${(r.jsonBytes / 2 ** 20).toFixed(1)} MiB | ${r.rosterKiB === null ? '-' : `${r.rosterKiB} KiB`} |${r.noData ? ` ${r.noData} no-data` : ''}`;
+    const line = `| ${label} | ${(r.wallMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000 - windowS).toFixed(0)} s | ${r.windowToCollectS === null ? '-' : `${r.windowToCollectS.toFixed(0)} s`} | ${r.labCpuS.toFixed(0)} s | ${r.requests} (${(r.requests / nodes).toFixed(2)}/node) | ${r.throttled} | ${r.peakMiB} MiB | ${r.analysisCpuS.toFixed(1)} s | ${(r.jsonBytes / 2 ** 20).toFixed(1)} MiB | ${r.rosterKiB === null ? '-' : `${r.rosterKiB} KiB`} |${r.noData ? ` ${r.noData} no-data` : ''}`;
     console.log(line);
   };
-  console.log('| hollow lab | wall | beyond the 30 s window | API requests | 429s | CLI peak RSS | analysis + output CPU | -o json | roster |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| hollow lab | wall | beyond the 30 s window | window end → collecting | lab daemon CPU | API requests | 429s | CLI peak RSS | analysis + output CPU | -o json | roster |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   try {
     for (const nodes of (process.env.BENCH_SCALE_NODES ?? '100,1000,5000').split(',').map(Number)) {
       const lab = new LabSession();
       try {
         await lab.up('--nodes', String(nodes), '--hollow');
-        row(`${nodes} nodes, --sample 16`, nodes, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--timeout', '5m']));
+        row(`${nodes} nodes, --sample 16`, nodes, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--timeout', '5m'], windowS));
       } finally {
         await lab.down();
       }
@@ -237,7 +265,7 @@ async function benchScale(): Promise<void> {
     const lab = new LabSession();
     try {
       await lab.up('--nodes', '300', '--hollow');
-      row('300 nodes, full mesh (--sample 299)', 300, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--sample', '299', '--timeout', '5m']));
+      row('300 nodes, full mesh (--sample 299)', 300, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--sample', '299', '--timeout', '5m'], windowS));
     } finally {
       await lab.down();
     }

@@ -50,10 +50,10 @@ export interface HistogramJSON {
  * dense form ~1,380, and ~4,400 with one 1 s sample (a SYN retransmit), which stretches the dense
  * range over ~500 buckets while the sorted arrays stay as they were; quantiles walk them in order
  * with no sorting. Parsed and merged histograms are exactly their length and take their buckets
- * from shared slabs (fromSlab): the CLI keeps one per pair packed (HistogramStore) and makes it
- * again twice while judging, 330,000 at 5,000 nodes, and an Int32Array with a buffer of its own
- * also costs that buffer's object, its backing store and a malloc, ~450 bytes, more than a small
- * histogram's data. Recorded histograms (an agent's, a few dozen per process) have their own buffer and grow
+ * from shared slabs (fromSlab): the CLI parses one per series, ~165,000 at 5,000 nodes, before
+ * packing it (HistogramStore), and an Int32Array with a buffer of its own also costs that
+ * buffer's object, its backing store and a malloc, ~450 bytes, more than a small histogram's
+ * data. Recorded histograms (an agent's, a few dozen per process) have their own buffer and grow
  * by doubling, since a new array per new bucket cost ~30 µs: most of a 5,000-node hollow lab's
  * time, whose simulated agents record every probe.
  */
@@ -70,7 +70,7 @@ let slabUsed = 0;
 
 /**
  * `length` ints, a view of the current slab. A slab is freed when its last view is: the CLI's
- * histograms go together, once their pairs are judged (src/analyse/verdicts.ts).
+ * parsed histograms go together, once packed (src/analyse/pairs.ts).
  */
 function fromSlab(length: number): Int32Array<ArrayBuffer> {
   if (length > SLAB_LENGTH / 8) return new Int32Array(length);
