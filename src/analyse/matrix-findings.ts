@@ -7,7 +7,7 @@ import { isResolver, type Finding, type FindingConfidence, type NodeEvidence, ty
 import { groupBy } from '../shared/group-by.ts';
 import { byNodeName } from '../shared/node-order.ts';
 import { mtuSuspicion } from './mtu.ts';
-import { detectPatterns, type MatrixCell, type MatrixPattern, type MatrixPatternName, type Pooled } from './patterns.ts';
+import { detectPatterns, type CellReader, type MatrixPattern, type MatrixPatternName, type Pooled } from './patterns.ts';
 import { synDropContext } from './syn-drops.ts';
 import { describeUdpDirection, udpDirection, type DirectionScope } from './udp-direction.ts';
 import { raceSuspicion } from './dns-race.ts';
@@ -22,11 +22,6 @@ const MATRIX_METRICS: readonly MatrixMetric[] = ['loss', 'syn-loss', 'latency'];
 
 /** Destinations are nodes (a square matrix) or resolvers ('dns:<ip>', one column each). */
 type MatrixKind = 'nodes' | 'resolvers';
-
-/** One pair (one protocol) as a matrix cell. */
-interface PairCell extends MatrixCell {
-  pair: JudgedPair;
-}
 
 /**
  * A pattern found on one or more protocols of a matrix, said once: its elevated pairs (every
@@ -71,7 +66,8 @@ export function matrixFindings(context: FindingContext): Finding[] {
         p0: metric === 'latency' ? P99_TAIL_SHARE : thresholds.lossRatio, share: thresholds.patternShare,
         alpha: thresholds.falseDiscoveryRate / byProtocol.length, square: kind === 'nodes',
       };
-      const found = byProtocol.flatMap((protocolPairs) => detectPatterns(protocolPairs.map((j) => toCell(j, metric)), rules));
+      const read = metricCells(metric);
+      const found = byProtocol.flatMap((protocolPairs) => detectPatterns(protocolPairs, rules, read));
       for (const pattern of mergeAcrossProtocols(found)) {
         for (const pair of pattern.pairs) if (pair.report.flags.length === 0) applyFlag(pair, metric, thresholds);
         findings.push({ ...toFinding(pattern, metric, path, kind, context, touching), ...(family && { family }) });
@@ -96,27 +92,32 @@ function matrixKind(destination: string): MatrixKind {
   return isResolver(destination) ? 'resolvers' : 'nodes';
 }
 
-function toCell(pair: JudgedPair, metric: MatrixMetric): PairCell {
-  const { k, n, elevated } = pair.measurements[metric]!;
-  return { source: pair.report.source, destination: pair.report.destination, k, n, elevated, flagged: pair.report.flags.includes(metric), pair };
+/** The judged pairs as matrix cells of one metric (each pair measured by it), read where they are. */
+function metricCells(metric: MatrixMetric): CellReader<JudgedPair> {
+  return {
+    source: (pair) => pair.report.source,
+    destination: (pair) => pair.report.destination,
+    count: (pair) => pair.measurements[metric]!,
+    flagged: (pair) => pair.report.flags.includes(metric),
+  };
 }
 
 /** Patterns with the same shape and place (a pair: the same two nodes, either way) on several protocols, as one. */
-function mergeAcrossProtocols(found: readonly MatrixPattern<PairCell>[]): FoundPattern[] {
-  const keyOf = (p: MatrixPattern<PairCell>) => (p.pattern === 'pair'
-    ? `pair|${[p.cells[0].source, p.cells[0].destination].sort().join('|')}`
+function mergeAcrossProtocols(found: readonly MatrixPattern<JudgedPair>[]): FoundPattern[] {
+  const keyOf = (p: MatrixPattern<JudgedPair>) => (p.pattern === 'pair'
+    ? `pair|${[p.cells[0].report.source, p.cells[0].report.destination].sort().join('|')}`
     : `${p.pattern}|${p.node}|${JSON.stringify(p.groups)}`);
   return [...groupBy(found, keyOf).values()].map((same) => {
     const cells = same.flatMap((p) => p.cells);
-    const endsKey = (c: { source: string; destination: string }) => `${c.source}|${c.destination}`;
-    const ends = [...groupBy(cells, endsKey).values()].map((group) => ({ source: group[0].source, destination: group[0].destination }));
+    const endsKey = ({ report }: JudgedPair) => `${report.source}|${report.destination}`;
+    const ends = [...groupBy(cells, endsKey).values()].map(([{ report }]) => ({ source: report.source, destination: report.destination }));
     const k = same.reduce((total, p) => total + p.pooled.k, 0);
     const n = same.reduce((total, p) => total + p.pooled.n, 0);
     return {
       pattern: same[0].pattern,
       node: same[0].node,
       groups: same[0].groups,
-      pairs: cells.map((cell) => cell.pair),
+      pairs: cells,
       ends,
       measuredEnds: new Set(same.flatMap((p) => p.scope.map(endsKey))).size,
       pooled: { k, n, ...wilsonInterval(k, n), logEvidence: Math.min(...same.map((p) => p.pooled.logEvidence)) },

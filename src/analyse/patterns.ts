@@ -21,21 +21,43 @@
 import { logEvidence } from '../shared/sequential-test.ts';
 import { wilsonInterval, type Proportion } from './wilson.ts';
 
-export interface MatrixCell {
-  source: string;
-  destination: string;
-  /** Failures (lost probes, retransmitted SYNs, slow samples) out of n, over the cell's protocols. */
+/** A cell's count: failures (lost probes, retransmitted SYNs, slow samples) out of n, over the cell's protocols. */
+export interface CellCount {
   k: number;
   n: number;
   /** Its 95 % Wilson lower bound is past the threshold. */
   elevated: boolean;
+}
+
+export interface MatrixCell extends CellCount {
+  source: string;
+  destination: string;
   /** Elevated and significant on its own across the run (false discovery rate control). */
   flagged: boolean;
 }
 
+/**
+ * How detectPatterns reads a cell of whatever kind: analysis passes its judged pairs as they
+ * are, read through one metric's measurements, where a MatrixCell made for each pair and
+ * metric was ~300,000 objects at 5,000 nodes.
+ */
+export interface CellReader<Cell> {
+  source(cell: Cell): string;
+  destination(cell: Cell): string;
+  count(cell: Cell): CellCount;
+  flagged(cell: Cell): boolean;
+}
+
+const MATRIX_CELLS: CellReader<MatrixCell> = {
+  source: (cell) => cell.source,
+  destination: (cell) => cell.destination,
+  count: (cell) => cell,
+  flagged: (cell) => cell.flagged,
+};
+
 export type MatrixPatternName = 'all-but-diagonal' | 'bad-node' | 'bad-source' | 'bad-destination' | 'partition' | 'pair';
 
-export interface MatrixPattern<Cell extends MatrixCell> {
+export interface MatrixPattern<Cell> {
   pattern: MatrixPatternName;
   /** The node for row/column patterns; null otherwise. */
   node: string | null;
@@ -67,15 +89,18 @@ export interface PatternRules {
 const MIN_CELLS_FOR_LINE = 2;
 const MIN_NODES_FOR_MATRIX_PATTERN = 3;
 
-export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], rules: PatternRules): MatrixPattern<Cell>[] {
-  if (!cells.some((cell) => cell.elevated)) return [];
-  const ends = new CellEnds(cells);
+export function detectPatterns(cells: readonly MatrixCell[], rules: PatternRules): MatrixPattern<MatrixCell>[];
+export function detectPatterns<Cell>(cells: readonly Cell[], rules: PatternRules, read: CellReader<Cell>): MatrixPattern<Cell>[];
+export function detectPatterns<Cell>(cells: readonly Cell[], rules: PatternRules, read = MATRIX_CELLS as unknown as CellReader<Cell>): MatrixPattern<Cell>[] {
+  const elevated = (cell: Cell) => read.count(cell).elevated;
+  if (!cells.some(elevated)) return [];
+  const ends = new CellEnds(cells, read);
   const { nodes } = ends;
   // Every node's row and column, the whole matrix and one partition: the tests one matrix can make.
   const scopeTests = 2 * nodes.length + 2;
   const pattern = (name: MatrixPatternName, scope: readonly Cell[], node: string | null = null, groups: string[][] | null = null): MatrixPattern<Cell> | null => {
-    const pooled = pooledIfSpread(scope, rules, scopeTests);
-    return pooled ? { pattern: name, node, groups, cells: scope.filter((cell) => cell.elevated), scope: [...scope], pooled, tests: scopeTests } : null;
+    const pooled = pooledIfSpread(scope, rules, scopeTests, read);
+    return pooled ? { pattern: name, node, groups, cells: scope.filter(elevated), scope: [...scope], pooled, tests: scopeTests } : null;
   };
 
   if (rules.square && nodes.length >= MIN_NODES_FOR_MATRIX_PATTERN) {
@@ -94,7 +119,7 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
       const scope = [...rows[id], ...columns[id]];
       // Its row and column each cleared the level on their own; the finding quotes the weaker.
       const weaker = row.pooled.logEvidence < column.pooled.logEvidence ? row : column;
-      patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter((cell) => cell.elevated), scope, pooled: { ...pooledOf(scope, rules.p0), logEvidence: weaker.pooled.logEvidence }, tests: scopeTests });
+      patterns.push({ pattern: 'bad-node', node, groups: null, cells: scope.filter(elevated), scope, pooled: { ...pooledOf(scope, rules.p0, read), logEvidence: weaker.pooled.logEvidence }, tests: scopeTests });
     } else if (row ?? column) patterns.push((row ?? column)!);
     if (row ?? column) onLine[id] = 1;
   });
@@ -103,11 +128,11 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
     const rest: number[] = [];
     for (let i = 0; i < cells.length; i++) if (!onLine[ends.source[i]] && !onLine[ends.destination[i]]) rest.push(i);
     // Without an elevated cell among them no partition can clear its share (pooledIfSpread).
-    const groups = rest.some((i) => cells[i].elevated) ? ends.componentsWithoutElevated(rest) : [];
+    const groups = rest.some((i) => elevated(cells[i])) ? ends.componentsWithoutElevated(rest) : [];
     if (groups.length > 1) {
       const groupOf = new Map(groups.flatMap((group, i) => group.map((node) => [node, i] as const)));
       const restCells = rest.map((i) => cells[i]);
-      const partition = pattern('partition', restCells.filter((cell) => groupOf.get(cell.source) !== groupOf.get(cell.destination)), null, groups);
+      const partition = pattern('partition', restCells.filter((cell) => groupOf.get(read.source(cell)) !== groupOf.get(read.destination(cell))), null, groups);
       if (partition) patterns.push(partition);
     }
   }
@@ -117,12 +142,12 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
   // Indexed when a first flagged cell asks: most matrices have none left.
   let byEnds: Map<string, Cell> | null = null;
   for (const cell of cells) {
-    if (!cell.flagged || explained.has(cell)) continue;
-    byEnds ??= new Map(cells.map((c) => [`${c.source}|${c.destination}`, c]));
-    const reverse = byEnds.get(`${cell.destination}|${cell.source}`);
-    const both = reverse?.flagged && !explained.has(reverse) ? [cell, reverse] : [cell];
+    if (!read.flagged(cell) || explained.has(cell)) continue;
+    byEnds ??= new Map(cells.map((c) => [`${read.source(c)}|${read.destination(c)}`, c]));
+    const reverse = byEnds.get(`${read.destination(cell)}|${read.source(cell)}`);
+    const both = reverse && read.flagged(reverse) && !explained.has(reverse) ? [cell, reverse] : [cell];
     both.forEach((c) => explained.add(c));
-    patterns.push({ pattern: 'pair', node: null, groups: null, cells: both, scope: both, pooled: pooledOf(both, rules.p0), tests: scopeTests });
+    patterns.push({ pattern: 'pair', node: null, groups: null, cells: both, scope: both, pooled: pooledOf(both, rules.p0, read), tests: scopeTests });
   }
   return patterns;
 }
@@ -133,14 +158,16 @@ export function detectPatterns<Cell extends MatrixCell>(cells: readonly Cell[], 
  * columns and components keyed by node names (and by "source|destination" text) were most of
  * the time patterns took.
  */
-class CellEnds<Cell extends MatrixCell> {
+class CellEnds<Cell> {
   readonly nodes: string[] = [];
   readonly source: Int32Array;
   readonly destination: Int32Array;
   private readonly cells: readonly Cell[];
+  private readonly read: CellReader<Cell>;
 
-  constructor(cells: readonly Cell[]) {
+  constructor(cells: readonly Cell[], read: CellReader<Cell>) {
     this.cells = cells;
+    this.read = read;
     this.source = new Int32Array(cells.length);
     this.destination = new Int32Array(cells.length);
     const ids = new Map<string, number>();
@@ -150,8 +177,8 @@ class CellEnds<Cell extends MatrixCell> {
       return id;
     };
     for (let i = 0; i < cells.length; i++) {
-      this.source[i] = idOf(cells[i].source);
-      this.destination[i] = idOf(cells[i].destination);
+      this.source[i] = idOf(read.source(cells[i]));
+      this.destination[i] = idOf(read.destination(cells[i]));
     }
   }
 
@@ -177,7 +204,7 @@ class CellEnds<Cell extends MatrixCell> {
     };
     const elevatedBetween = new Set<number>();
     for (const i of rest) {
-      if (!this.cells[i].elevated) continue;
+      if (!this.read.count(this.cells[i]).elevated) continue;
       elevatedBetween.add(this.source[i] * count + this.destination[i]).add(this.destination[i] * count + this.source[i]);
     }
     const order: number[] = [];
@@ -198,17 +225,22 @@ class CellEnds<Cell extends MatrixCell> {
 }
 
 /** The scope pooled, when enough of its cells are elevated and the pooled flag-side e-value clears the Bonferroni level. */
-function pooledIfSpread<Cell extends MatrixCell>(scope: readonly Cell[], rules: PatternRules, tests: number): Pooled | null {
+function pooledIfSpread<Cell>(scope: readonly Cell[], rules: PatternRules, tests: number, read: CellReader<Cell>): Pooled | null {
   if (scope.length < MIN_CELLS_FOR_LINE) return null;
   let elevated = 0;
-  for (let i = 0; i < scope.length; i++) if (scope[i].elevated) elevated++;
+  for (let i = 0; i < scope.length; i++) if (read.count(scope[i]).elevated) elevated++;
   if (elevated < rules.share * scope.length) return null;
-  const pooled = pooledOf(scope, rules.p0);
+  const pooled = pooledOf(scope, rules.p0, read);
   return pooled.ratio > rules.p0 && pooled.logEvidence >= Math.log(tests / rules.alpha) ? pooled : null;
 }
 
-function pooledOf(cells: readonly MatrixCell[], p0: number): Pooled {
-  const k = cells.reduce((total, cell) => total + cell.k, 0);
-  const n = cells.reduce((total, cell) => total + cell.n, 0);
+function pooledOf<Cell>(cells: readonly Cell[], p0: number, read: CellReader<Cell>): Pooled {
+  let k = 0;
+  let n = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const count = read.count(cells[i]);
+    k += count.k;
+    n += count.n;
+  }
   return { k, n, ...wilsonInterval(k, n), logEvidence: logEvidence(k, n, p0) };
 }
