@@ -5,12 +5,13 @@
 //   wall time, overhead beyond the window (target ≤ 10 s), API requests (target O(N)),
 //   the agents' CPU and peak RSS;
 // - analysis: analysis + rendering of synthetic results for 500 nodes (target ≤ 2 s, ≤ 500 MiB);
-// - scale (only when named, ~25 min on a busy machine): the default matrix on hollow labs of 100,
+// - scale (only when named, ~20 min here, more on a busy machine): the default matrix on hollow labs of 100,
 //   1,000 and 5,000 nodes (BENCH_SCALE_NODES=a,b to choose) and a 300-node full mesh
 //   (BENCH_SCALE_MESH=0: not): wall time and overhead beyond the window, how long after the
 //   window the last prober was done and the lab daemon's CPU (its hollow agents' results take
 //   the one core it runs on), API requests and 429s,
-//   the bundled CLI's (dist/kubectl-netprobe) peak RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s), -o json size, the roster's size;
+//   the bundled CLI's (dist/kubectl-netprobe) peak RSS (target ≤ 500 MiB) and analysis CPU (target ≤ 5 s)
+//   with its default table, the same with -o json and its size, the roster's size;
 // - startup: `kubectl-netprobe --version`, the standalone executable (npm run release) against
 //   the Node bundle (npm run build), and the archives' sizes;
 // - truth (only when named, ~25 min): faults placed at random on the lab, how often the matrix
@@ -175,9 +176,10 @@ interface ScaleRun {
   throttled: number;
   analysisCpuS: number;
   peakMiB: number;
-  jsonBytes: number;
+  outputBytes: number;
   rosterKiB: number | null;
-  noData: number;
+  /** Nodes reported without data (read from -o json; null for a table). */
+  noData: number | null;
   /** The CLI's stderr lines, each with when it came. */
   phases: string[];
   /** From the probe window's end (the probers' planned start + the window) to "collecting results": when the last prober had finished. */
@@ -186,15 +188,15 @@ interface ScaleRun {
   labCpuS: number;
 }
 
-/** `kubectl netprobe matrix` as a user runs it (its own process), -o json to a file; each stderr line with when it came (s from the start). */
-async function scaleRun(lab: LabSession, dir: string, cli: string, args: string[], windowS: number): Promise<ScaleRun> {
-  const out = join(dir, `report-${randomBytes(3).toString('hex')}.json`);
+/** `kubectl netprobe matrix` as a user runs it (its own process), its output (the default table, or -o json) to a file; each stderr line with when it came (s from the start). */
+async function scaleRun(lab: LabSession, dir: string, cli: string, format: 'table' | 'json', args: string[], windowS: number): Promise<ScaleRun> {
+  const out = join(dir, `report-${randomBytes(3).toString('hex')}.${format === 'json' ? 'json' : 'txt'}`);
   const daemon = labDaemonPid(lab);
   const labCpuBefore = cpuSecondsOf(daemon);
   const started = performance.now();
   let collectingAt: number | null = null;
   let windowEnd: number | null = null;
-  const child = spawn(process.execPath, [cli, 'matrix', '-o', 'json', '--out', out, '--kubeconfig', lab.kubeconfig, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'matrix', '-o', format, '--out', out, '--kubeconfig', lab.kubeconfig, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   const phases: string[] = [];
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -214,10 +216,10 @@ async function scaleRun(lab: LabSession, dir: string, cli: string, args: string[
   const cost = /^done: (\d+) API requests(?: \((\d+) answered 429[^)]*\))?; analysis and output ([\d.]+)s CPU; peak memory (\d+) MiB$/m.exec(run.stderr);
   if (run.code !== 0 || !cost) throw new Error(`matrix ${args.join(' ')} failed (exit ${run.code}):\n${run.stderr.slice(-3000)}`);
   const roster = /from the run's roster: \d+ nodes, (\d+) KiB/.exec(run.stderr);
-  const report = JSON.parse(readFileSync(out, 'utf8')) as MatrixReport;
+  const report = format === 'json' ? JSON.parse(readFileSync(out, 'utf8')) as MatrixReport : null;
   return {
     wallMs, requests: Number(cost[1]), throttled: Number(cost[2] ?? 0), analysisCpuS: Number(cost[3]), peakMiB: Number(cost[4]),
-    jsonBytes: statSync(out).size, rosterKiB: roster ? Number(roster[1]) : null, noData: report.nodes.filter((n) => n.status !== 'ok').length, phases,
+    outputBytes: statSync(out).size, rosterKiB: roster ? Number(roster[1]) : null, noData: report && report.nodes.filter((n) => n.status !== 'ok').length, phases,
     windowToCollectS: windowEnd !== null && collectingAt !== null ? (collectingAt - windowEnd) / 1000 : null, labCpuS,
   };
 }
@@ -233,9 +235,10 @@ function cpuSecondsOf(pid: number): number {
 }
 
 /**
- * The default matrix (ring sample, TCP/UDP/DNS, 30 s) on hollow labs of 100, 1,000 and 5,000
- * nodes with the control plane's default costs (100 pods/s bound, 100 requests/s per client),
- * then a 300-node full mesh: what the CLI costs beyond the window, and what bounds it.
+ * The default matrix (ring sample, TCP/UDP/DNS, 30 s, its table) on hollow labs of 100, 1,000
+ * and 5,000 nodes with the control plane's default costs (100 pods/s bound, 100 requests/s per
+ * client), then a 300-node full mesh: what the CLI costs beyond the window, and what bounds it.
+ * Each lab runs it twice: as it is, and with -o json (the largest output, ~1 KB a pair).
  */
 async function benchScale(): Promise<void> {
   const windowS = 30;
@@ -244,19 +247,24 @@ async function benchScale(): Promise<void> {
   // type stripping: those load ~300 modules and cost ~80 MiB more before any work is done.
   const cli = await buildCli(join(dir, 'bundle', 'kubectl-netprobe'));
   const timings: string[] = [];
-  const row = (label: string, nodes: number, r: ScaleRun) => {
+  const rowOf = async (label: string, nodes: number, lab: LabSession, args: string[]) => {
+    const run = (format: 'table' | 'json') => scaleRun(lab, dir, cli, format, ['--duration', `${windowS}s`, '--timeout', '5m', ...args], windowS);
+    const r = await run('table');
+    const json = await run('json');
     timings.push(`${label}: ${r.phases.join(' | ')}`);
-    const line = `| ${label} | ${(r.wallMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000 - windowS).toFixed(0)} s | ${r.windowToCollectS === null ? '-' : `${r.windowToCollectS.toFixed(0)} s`} | ${r.labCpuS.toFixed(0)} s | ${r.requests} (${(r.requests / nodes).toFixed(2)}/node) | ${r.throttled} | ${r.peakMiB} MiB | ${r.analysisCpuS.toFixed(1)} s | ${(r.jsonBytes / 2 ** 20).toFixed(1)} MiB | ${r.rosterKiB === null ? '-' : `${r.rosterKiB} KiB`} |${r.noData ? ` ${r.noData} no-data` : ''}`;
+    const line = `| ${label} | ${(r.wallMs / 1000).toFixed(0)} s | ${(r.wallMs / 1000 - windowS).toFixed(0)} s | ${r.windowToCollectS === null ? '-' : `${r.windowToCollectS.toFixed(0)} s`} | ${r.labCpuS.toFixed(0)} s `
+      + `| ${r.requests} (${(r.requests / nodes).toFixed(2)}/node) | ${r.throttled} | ${r.peakMiB} MiB | ${r.analysisCpuS.toFixed(1)} s `
+      + `| ${json.peakMiB} MiB, ${json.analysisCpuS.toFixed(1)} s, ${(json.outputBytes / 2 ** 20).toFixed(1)} MiB | ${r.rosterKiB === null ? '-' : `${r.rosterKiB} KiB`} |${json.noData ? ` ${json.noData} no-data` : ''}`;
     console.log(line);
   };
-  console.log('| hollow lab | wall | beyond the 30 s window | window end → collecting | lab daemon CPU | API requests | 429s | CLI peak RSS | analysis + output CPU | -o json | roster |');
+  console.log('| hollow lab | wall | beyond the 30 s window | window end → collecting | lab daemon CPU | API requests | 429s | CLI peak RSS | analysis + table CPU | with -o json: peak RSS, CPU, size | roster |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   try {
     for (const nodes of (process.env.BENCH_SCALE_NODES ?? '100,1000,5000').split(',').map(Number)) {
       const lab = new LabSession();
       try {
         await lab.up('--nodes', String(nodes), '--hollow');
-        row(`${nodes} nodes, --sample 16`, nodes, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--timeout', '5m'], windowS));
+        await rowOf(`${nodes} nodes, --sample 16`, nodes, lab, []);
       } finally {
         await lab.down();
       }
@@ -265,7 +273,7 @@ async function benchScale(): Promise<void> {
     const lab = new LabSession();
     try {
       await lab.up('--nodes', '300', '--hollow');
-      row('300 nodes, full mesh (--sample 299)', 300, await scaleRun(lab, dir, cli, ['--duration', `${windowS}s`, '--sample', '299', '--timeout', '5m'], windowS));
+      await rowOf('300 nodes, full mesh (--sample 299)', 300, lab, ['--sample', '299']);
     } finally {
       await lab.down();
     }
