@@ -110,8 +110,8 @@ const FIELDS = 13;
  * heap, where the tallies dead once judged stayed beside the reports made of them until the next
  * full collection. Here a row is its counts in one Float64Array, its packed histogram
  * (HistogramStore, ~200 bytes) and its names (shared strings); what only some pairs have
- * (failures by outcome, resolver marks, --window counts) is kept for those alone. take() makes
- * each pair's PairTally when analysis asks for it.
+ * (failures by outcome, resolver marks, --window counts) is kept for those alone. take() hands
+ * the columns to analysis, which reads them a row at a time (TalliedPairs).
  */
 export class PairTallies {
   /**
