@@ -34,6 +34,7 @@ import { renderJson } from '../src/render/json.ts';
 import { renderTable } from '../src/render/table.ts';
 import { agentResult, healthyNoise, nodeNames, probeSeries, RESOLVER, RUN } from '../test/support/agent-results.ts';
 import { LabSession } from '../test/support/lab-session.ts';
+import { readState } from '../test/lab/state.ts';
 import type { MatrixReport } from '../src/shared/report.ts';
 import { benchTruth } from './bench-truth.ts';
 import { buildAgent, buildCli } from './build.ts';
@@ -225,7 +226,9 @@ async function scaleRun(lab: LabSession, dir: string, cli: string, format: 'tabl
 }
 
 function labDaemonPid(lab: LabSession): number {
-  return (JSON.parse(readFileSync(join(lab.dir, 'state', 'state.json'), 'utf8')) as { daemonPid: number }).daemonPid;
+  const state = readState(join(lab.dir, 'state'));
+  if (!state) throw new Error(`no lab state in ${lab.dir}`);
+  return state.daemonPid;
 }
 
 /** A process's user + system CPU from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */

@@ -202,28 +202,12 @@ export class LatencyHistogram {
 
   /** The q-quantile (0..1), or null when empty. min and max are exact. */
   quantile(q: number): number | null {
-    if (this.count === 0) return null;
-    const rank = quantileRank(q, this.count);
-    if (rank <= this.zeroCount) return this.min;
-    const { buckets } = this;
-    const capacity = buckets.length >> 1;
-    let seen = this.zeroCount;
-    for (let j = 0; j < this.occupied; j++) {
-      seen += buckets[capacity + j];
-      if (seen >= rank) return bucketEstimate(buckets[j], this.min, this.max);
-    }
-    return this.max;
+    return quantilesOf(this.buckets, this.buckets.length >> 1, this.occupied, { zeroCount: this.zeroCount, count: this.count, min: this.min, max: this.max }, [q])[0];
   }
 
   /** How many recorded values are >= thresholdMs (to bucket precision). */
   countAtLeast(thresholdMs: number): number {
-    if (thresholdMs <= MIN_TRACKED_MS) return this.count;
-    const from = bucketIndex(thresholdMs);
-    const { buckets } = this;
-    const capacity = buckets.length >> 1;
-    let n = 0;
-    for (let j = 0; j < this.occupied; j++) if (buckets[j] >= from) n += buckets[capacity + j];
-    return n;
+    return countAtLeastOf(this.buckets, this.buckets.length >> 1, this.occupied, this.count, thresholdMs);
   }
 
   toJSON(): HistogramJSON {
@@ -272,23 +256,7 @@ export class LatencyHistogram {
     for (let i = 0; i < bytes.length; i++) if (bytes[i] < 128) ends++;
     const occupied = ends >> 1;
     const buckets = fromSlab(2 * occupied);
-    let index = LOWEST_BUCKET;
-    let value = 0;
-    let scale = 1;
-    let read = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i];
-      value += (byte & 127) * scale;
-      if (byte >= 128) {
-        scale *= 128;
-        continue;
-      }
-      const j = read >> 1;
-      if (read++ % 2 === 0) buckets[j] = index += value;
-      else buckets[occupied + j] = value;
-      value = 0;
-      scale = 1;
-    }
+    unpack(bytes, 0, bytes.length, buckets, occupied);
     const h = new LatencyHistogram();
     h.buckets = buckets;
     h.occupied = occupied;
@@ -373,6 +341,8 @@ export function checkHistogramJSON(json: HistogramJSON): number {
  */
 export class HistogramStore {
   private bytes = new Uint8Array(1 << 16);
+  /** Where quantiles() and countAtLeast() unpack a slot. */
+  private scratch = new Int32Array(512);
   private used = 0;
   /** Per slot: its bytes' start and end, then its scalars (SLOT_FIELDS). */
   private slots = new Float64Array(0);
@@ -405,72 +375,81 @@ export class HistogramStore {
 
   /**
    * The slot's quantiles for `qs` in ascending order, what its LatencyHistogram's quantile()
-   * gives, read in one walk of the packed bytes: analysis reads four of each of 165,000 pairs
-   * at 5,000 nodes, and making each histogram again to read them was ~80 MB of garbage.
+   * gives, its buckets unpacked into one reused array: analysis reads four of each of 165,000
+   * pairs at 5,000 nodes, and making each histogram again to read them was ~80 MB of garbage.
    */
   quantiles(slot: number, qs: readonly number[]): (number | null)[] {
-    const { slots, bytes } = this;
     const at = slot * HistogramStore.SLOT_FIELDS;
-    const zeroCount = slots[at + 2];
-    const count = slots[at + 3];
-    const min = slots[at + 5];
-    const max = slots[at + 6];
-    const answers: (number | null)[] = [];
-    if (count === 0) return qs.map(() => null);
-    while (answers.length < qs.length && quantileRank(qs[answers.length], count) <= zeroCount) answers.push(min);
-    let seen = zeroCount;
-    let index = LOWEST_BUCKET;
-    let value = 0;
-    let scale = 1;
-    let isCount = false;
-    for (let i = slots[at]; i < slots[at + 1] && answers.length < qs.length; i++) {
-      const byte = bytes[i];
-      value += (byte & 127) * scale;
-      if (byte >= 128) {
-        scale *= 128;
-        continue;
-      }
-      // packedBuckets: a bucket's step from the one before, then its count.
-      if (isCount) {
-        seen += value;
-        while (answers.length < qs.length && quantileRank(qs[answers.length], count) <= seen) answers.push(bucketEstimate(index, min, max));
-      } else {
-        index += value;
-      }
-      isCount = !isCount;
-      value = 0;
-      scale = 1;
-    }
-    while (answers.length < qs.length) answers.push(max);
-    return answers;
+    const { slots } = this;
+    const occupied = this.unpacked(slot);
+    return quantilesOf(this.scratch, this.scratch.length >> 1, occupied, { zeroCount: slots[at + 2], count: slots[at + 3], min: slots[at + 5], max: slots[at + 6] }, qs);
   }
 
-  /** The slot's LatencyHistogram's countAtLeast(thresholdMs), read in one walk of the packed bytes. */
+  /** The slot's LatencyHistogram's countAtLeast(thresholdMs), read the same way. */
   countAtLeast(slot: number, thresholdMs: number): number {
-    const { slots, bytes } = this;
-    const at = slot * HistogramStore.SLOT_FIELDS;
-    if (thresholdMs <= MIN_TRACKED_MS) return slots[at + 3];
-    const from = bucketIndex(thresholdMs);
-    let n = 0;
-    let index = LOWEST_BUCKET;
-    let value = 0;
-    let scale = 1;
-    let isCount = false;
-    for (let i = slots[at]; i < slots[at + 1]; i++) {
-      const byte = bytes[i];
-      value += (byte & 127) * scale;
-      if (byte >= 128) {
-        scale *= 128;
-        continue;
-      }
-      if (!isCount) index += value;
-      else if (index >= from) n += value;
-      isCount = !isCount;
-      value = 0;
-      scale = 1;
-    }
-    return n;
+    const occupied = this.unpacked(slot);
+    return countAtLeastOf(this.scratch, this.scratch.length >> 1, occupied, this.slots[slot * HistogramStore.SLOT_FIELDS + 3], thresholdMs);
   }
+
+  /** Unpacks the slot's buckets into `scratch` (indices in its first half, counts in its second); returns how many. */
+  private unpacked(slot: number): number {
+    const at = slot * HistogramStore.SLOT_FIELDS;
+    const start = this.slots[at];
+    const end = this.slots[at + 1];
+    // Two bytes at least a bucket: half the bytes is room enough for each half.
+    if (end - start > this.scratch.length) this.scratch = new Int32Array(2 * (end - start));
+    return unpack(this.bytes, start, end, this.scratch, this.scratch.length >> 1);
+  }
+}
+
+/**
+ * packedBuckets' bytes [start, end) into `buckets`: the occupied indices from 0, their counts
+ * from `capacity`. Returns how many buckets there were.
+ */
+function unpack(bytes: Uint8Array, start: number, end: number, buckets: Int32Array, capacity: number): number {
+  let index = LOWEST_BUCKET;
+  let value = 0;
+  let scale = 1;
+  let read = 0;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    value += (byte & 127) * scale;
+    if (byte >= 128) {
+      scale *= 128;
+      continue;
+    }
+    // A bucket's step from the one before, then its count.
+    const j = read >> 1;
+    if (read++ % 2 === 0) buckets[j] = index += value;
+    else buckets[capacity + j] = value;
+    value = 0;
+    scale = 1;
+  }
+  return read >> 1;
+}
+
+/** Quantiles for `qs` ascending of occupied buckets as LatencyHistogram holds them (indices, then counts from `capacity`). */
+function quantilesOf(buckets: Int32Array, capacity: number, occupied: number, scalars: Pick<HistogramScalars, 'zeroCount' | 'count' | 'min' | 'max'>, qs: readonly number[]): (number | null)[] {
+  const { zeroCount, count, min, max } = scalars;
+  if (count === 0) return qs.map(() => null);
+  const answers: (number | null)[] = [];
+  while (answers.length < qs.length && quantileRank(qs[answers.length], count) <= zeroCount) answers.push(min);
+  let seen = zeroCount;
+  for (let j = 0; j < occupied && answers.length < qs.length; j++) {
+    seen += buckets[capacity + j];
+    while (answers.length < qs.length && quantileRank(qs[answers.length], count) <= seen) answers.push(bucketEstimate(buckets[j], min, max));
+  }
+  while (answers.length < qs.length) answers.push(max);
+  return answers;
+}
+
+/** How many of the buckets' values are >= thresholdMs (to bucket precision). */
+function countAtLeastOf(buckets: Int32Array, capacity: number, occupied: number, count: number, thresholdMs: number): number {
+  if (thresholdMs <= MIN_TRACKED_MS) return count;
+  const from = bucketIndex(thresholdMs);
+  let n = 0;
+  for (let j = 0; j < occupied; j++) if (buckets[j] >= from) n += buckets[capacity + j];
+  return n;
 }
 
 /**
